@@ -1,1 +1,2 @@
-export const X = 42;
+export * from './config';
+export * from './common';

@@ -1,0 +1,4 @@
+export * from './principal';
+export * from './token-verifier';
+export * from './local-issuer';
+export * from './nest';

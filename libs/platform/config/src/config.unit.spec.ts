@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from './config';
+import { serviceConfig } from './common';
+
+const valid = {
+  PORT: '3000',
+  DATABASE_URL: 'postgres://u:p@localhost:5432/db',
+  AUTH_ISSUER: 'http://issuer',
+  AUTH_JWKS_URL: 'http://issuer/jwks.json',
+};
+
+describe('service configuration', () => {
+  it('parses typed values and applies defaults', () => {
+    const config = loadConfig(serviceConfig, valid);
+    expect(config.PORT).toBe(3000);
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.AUTH_AUDIENCE).toBe('kairos');
+  });
+
+  it('names every missing variable', () => {
+    expect(() => loadConfig(serviceConfig, {})).toThrow(ConfigError);
+    try {
+      loadConfig(serviceConfig, {});
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'DATABASE_URL', 'AUTH_ISSUER', 'AUTH_JWKS_URL']) expect(problems).toContain(`${name} is missing`);
+    }
+  });
+
+  it('names a bad value and never echoes a secret', () => {
+    const attempt = () => loadConfig(serviceConfig, { ...valid, PORT: 'eighty', DATABASE_URL: 'not a url with password hunter2' });
+    expect(attempt).toThrow(/PORT must be an integer, got "eighty"/);
+    expect(attempt).toThrow(/DATABASE_URL must be a URL/);
+    expect(attempt).not.toThrow(/hunter2/);
+  });
+
+  it('refuses a value outside an enum or a range', () => {
+    expect(() => loadConfig(serviceConfig, { ...valid, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
+    expect(() => loadConfig(serviceConfig, { ...valid, PORT: '70000' })).toThrow(/PORT must be <= 65535/);
+  });
+});

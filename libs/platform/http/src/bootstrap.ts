@@ -1,0 +1,42 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { correlationMiddleware } from './correlation.middleware';
+import { problemValidationPipe } from './validation';
+
+export interface ServiceAppOptions {
+  readonly title: string;
+  readonly description: string;
+  readonly version?: string;
+}
+
+/** Builds a service's HTTP application: middleware, validation, OpenAPI at /docs, graceful shutdown. */
+export async function createServiceApp(module: Type<unknown> | object, options: ServiceAppOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(module as Type<unknown>, { bufferLogs: true, abortOnError: false });
+  const logger = app.get(JsonLogger);
+  app.useLogger(logger);
+  app.use(correlationMiddleware(app.get(ServiceMetrics)));
+  app.useGlobalPipes(problemValidationPipe());
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.title)
+      .setDescription(options.description)
+      .setVersion(options.version ?? '0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}
+
+/** Starts listening and logs one line; exits the process with the reason if start-up fails. */
+export async function listen(app: INestApplication, port: number, service: string): Promise<void> {
+  await app.listen(port, '0.0.0.0');
+  const address = app.getHttpServer().address();
+  const actual = typeof address === 'object' && address ? address.port : port;
+  app.get(JsonLogger).log(`${service} listening`, { port: actual });
+}

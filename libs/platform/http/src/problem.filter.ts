@@ -1,0 +1,57 @@
+import { Catch, HttpException, Inject, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { AuthenticationError, AuthorizationError } from '@kairos/auth';
+import { currentCorrelationId, JsonLogger } from '@kairos/observability';
+import { PROBLEM_MAPPERS, ProblemError, problemType, type ProblemMapper } from './problem';
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  constructor(
+    private readonly logger: JsonLogger,
+    @Optional() @Inject(PROBLEM_MAPPERS) private readonly mappers: ProblemMapper[] = [],
+  ) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
+    const request = host.switchToHttp().getRequest<Request>();
+    const response = host.switchToHttp().getResponse<Response>();
+    const problem = this.toProblem(error);
+    if (problem.status >= 500) this.logger.error(error instanceof Error ? error : String(error), { path: request.path });
+    if (problem.status === 401) response.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${problem.detail ?? ''}"`);
+    response
+      .status(problem.status)
+      .type('application/problem+json')
+      .send({
+        type: problemType(problem.code),
+        title: problem.title,
+        status: problem.status,
+        ...(problem.detail ? { detail: problem.detail } : {}),
+        instance: request.originalUrl,
+        code: problem.code,
+        correlationId: currentCorrelationId(),
+        ...problem.extensions,
+      });
+  }
+
+  private toProblem(error: unknown): ProblemError {
+    if (error instanceof ProblemError) return error;
+    for (const mapper of this.mappers ?? []) {
+      const mapped = mapper(error);
+      if (mapped) return mapped;
+    }
+    if (error instanceof AuthenticationError) return new ProblemError(401, 'UNAUTHENTICATED', 'Unauthorized', error.reason);
+    if (error instanceof AuthorizationError) return new ProblemError(403, 'FORBIDDEN', 'Forbidden', error.reason);
+    if (error instanceof HttpException) {
+      const status = error.getStatus();
+      const body = error.getResponse();
+      const detail = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
+      return new ProblemError(status, httpCode(status), error.name.replace(/Exception$/, ''), Array.isArray(detail) ? detail.join('; ') : String(detail));
+    }
+    return new ProblemError(500, 'INTERNAL', 'Internal Server Error', 'an unexpected error occurred; see the logs with this correlation id');
+  }
+}
+
+function httpCode(status: number): string {
+  const names: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 405: 'METHOD_NOT_ALLOWED', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 422: 'UNPROCESSABLE', 429: 'TOO_MANY_REQUESTS' };
+  return names[status] ?? `HTTP_${status}`;
+}

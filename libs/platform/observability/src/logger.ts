@@ -1,0 +1,62 @@
+import type { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
+import { currentCorrelationId } from './context';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export type LogSink = (line: string) => void;
+
+/** One JSON object per line, with the service name and the current correlation id. */
+export class JsonLogger implements LoggerService {
+  constructor(
+    private readonly service: string,
+    private readonly level: LogLevel = 'info',
+    private readonly sink: LogSink = (line) => process.stdout.write(`${line}\n`),
+  ) {}
+
+  write(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
+    if (rank[level] < rank[this.level]) return;
+    const correlationId = currentCorrelationId();
+    this.sink(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level,
+        service: this.service,
+        msg,
+        ...(correlationId ? { correlationId } : {}),
+        ...fields,
+      }),
+    );
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', String(message), contextOf(rest));
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', String(message), contextOf(rest));
+  }
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', String(message), contextOf(rest));
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', String(message), contextOf(rest));
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    const fields = contextOf(rest);
+    if (message instanceof Error) this.write('error', message.message, { ...fields, stack: message.stack });
+    else this.write('error', String(message), fields);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.error(message, ...rest);
+  }
+  setLogLevels?(_levels: NestLogLevel[]): void {}
+}
+
+function contextOf(rest: unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const item of rest) {
+    if (typeof item === 'string') fields.context = item;
+    else if (item && typeof item === 'object') Object.assign(fields, item);
+  }
+  return fields;
+}
