@@ -1,0 +1,11 @@
+export * from './policy-snapshot';
+export * from './policy-snapshot.schema';
+export * from './access-request-events';
+export * from './access-request-events.catalogue';
+export * from './internal-messages';
+export * from './validation';
+export * from './upcasting';
+export * from './compatibility';
+export * from './cloudevents';
+export * from './asyncapi';
+export { closeSchema, JSON_SCHEMA_DIALECT, type JsonSchema } from './json-schema';

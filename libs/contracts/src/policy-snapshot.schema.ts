@@ -1,0 +1,41 @@
+import { arrayOf, bool, int, isoDuration, JsonSchema, obj, oneOf, str } from './json-schema';
+
+export const APPROVAL_MODES = ['automatic', 'manager', 'resource_owner', 'named', 'group', 'steps'] as const;
+
+export const approvalStepSnapshotSchema: JsonSchema = obj(
+  {
+    name: str('Human readable, e.g. "manager", "db-admins (2 of 3)"'),
+    mode: oneOf(['manager', 'resource_owner', 'named', 'group']),
+    approvers: arrayOf(str(), 'Identity ids eligible to review this step'),
+    required: int(1, 'Distinct approvals needed to pass this step'),
+  },
+  'One approval step, approvers resolved to identity ids at submission',
+);
+
+export const itemPolicySnapshotSchema: JsonSchema = obj(
+  {
+    policyId: str(),
+    policyVersion: int(0),
+    tier: { type: 'integer', enum: [0, 1, 2, 3, 4], description: 'Sensitivity tier 0 (harmless) to 4 (critical)' },
+    'overrideGroup?': str('Group override that supplied these settings'),
+    mode: oneOf(APPROVAL_MODES),
+    steps: arrayOf(approvalStepSnapshotSchema, 'Passed in order; empty when mode is automatic'),
+    approvalValidity: isoDuration('How long an approval stays valid once given'),
+    maxDuration: isoDuration('Longest access a single grant or extension may reach'),
+    pendingTtl: isoDuration('How long the item may wait for approval'),
+    justificationRequired: bool(),
+    extensionRequiresApproval: bool(),
+    breakGlass: obj({
+      allowed: bool(),
+      ratifyWithin: isoDuration('Time allowed to ratify a break-glass grant'),
+      ratifiers: arrayOf(str()),
+    }),
+    'reusesApproval?': obj({
+      requestId: str(),
+      itemId: str(),
+      approvalExpiresAt: { type: 'string', format: 'date-time' },
+    }),
+    target: obj({ connector: oneOf(['postgres', 'webhook', 'manual']), target: str() }),
+  },
+  'The policy in force at submission, resolved for one item',
+);
