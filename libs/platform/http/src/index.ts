@@ -6,3 +6,4 @@ export * from './health.controller';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './correlation.middleware';
+export * from './run-service';

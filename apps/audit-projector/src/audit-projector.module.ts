@@ -1,0 +1,20 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule } from '@kairos/http';
+import { PostgresModule } from '@kairos/persistence';
+import { EventStoreModule } from '@kairos/event-store';
+import type { AuditProjectorConfig } from './config';
+import { migrations } from './migrations';
+
+@Module({})
+export class AuditProjectorModule {
+  static forRoot(config: AuditProjectorConfig): DynamicModule {
+    return {
+      module: AuditProjectorModule,
+      imports: [
+        PlatformModule.forRoot({ service: 'audit-projector', logLevel: config.LOG_LEVEL, auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL } }),
+        PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
+        EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
+      ],
+    };
+  }
+}

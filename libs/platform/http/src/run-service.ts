@@ -1,0 +1,39 @@
+import type { DynamicModule } from '@nestjs/common';
+import { ConfigError, loadConfig, type Config, type ConfigSpec } from '@kairos/config';
+import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
+
+export interface ServiceDefinition<S extends ConfigSpec> {
+  readonly name: string;
+  readonly config: S;
+  readonly module: (config: Config<S>) => DynamicModule;
+  readonly docs: ServiceAppOptions;
+  readonly port: (config: Config<S>) => number;
+}
+
+/**
+ * A service's whole `main`: validate configuration (refusing to start, naming each bad variable),
+ * build the app, listen, and close cleanly on SIGTERM/SIGINT.
+ */
+export async function runService<S extends ConfigSpec>(definition: ServiceDefinition<S>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: Config<S>;
+  try {
+    config = loadConfig(definition.config, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: definition.name, msg: 'refusing to start: invalid configuration', problems: error.problems })}\n`,
+      );
+      process.exit(78);
+    }
+    throw error;
+  }
+  try {
+    const app = await createServiceApp(definition.module(config), definition.docs);
+    await listen(app, definition.port(config), definition.name);
+  } catch (error) {
+    process.stderr.write(
+      `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: definition.name, msg: 'failed to start', error: error instanceof Error ? error.message : String(error) })}\n`,
+    );
+    process.exit(1);
+  }
+}

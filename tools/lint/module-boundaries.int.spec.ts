@@ -1,0 +1,40 @@
+import { createProjectGraphAsync } from '@nx/devkit';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+
+// ESLint runs as its own process, exactly as `npm run lint` runs it.
+async function lintAs(relativePath: string, source: string): Promise<string[]> {
+  const eslint = join(root, 'node_modules', '.bin', 'eslint');
+  const run = spawnSync(eslint, ['--format', 'json', '--stdin', '--stdin-filename', join(root, relativePath)], {
+    cwd: root,
+    input: source,
+    env: { ...process.env, NX_DAEMON: 'false' },
+    encoding: 'utf8',
+  });
+  const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; message: string }[] }[];
+  return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe('module boundaries', () => {
+  beforeAll(async () => {
+    process.env.NX_DAEMON = 'false';
+    await createProjectGraphAsync({ exitOnError: false });
+  }, 120_000);
+
+  it.each(['@nestjs/core', 'typeorm', 'kafkajs', '@eventstore/db-client', 'class-validator'])('fails lint when a domain library imports %s', async (pkg) => {
+    const messages = await lintAs('libs/approval-policy/domain/src/boundary-probe.ts', `import * as x from '${pkg}';\nexport const y = x;\n`);
+    expect(messages.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it('fails lint when a domain library imports a platform library', async () => {
+    const messages = await lintAs('libs/approval-policy/domain/src/boundary-probe.ts', `import { loadConfig } from '@kairos/config';\nexport const y = loadConfig;\n`);
+    expect(messages.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
+  });
+
+  it('lets an application import the same framework', async () => {
+    const messages = await lintAs('apps/request-service/src/boundary-probe.ts', `import { NestFactory } from '@nestjs/core';\nexport const y = NestFactory;\n`);
+    expect(messages.filter((m) => m.startsWith('@nx/enforce-module-boundaries'))).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+import { platformLayout } from '../layout';
+import { startPlatform } from './platform';
+
+async function main(): Promise<void> {
+  const layout = platformLayout();
+  const log = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
+  const platform = await startPlatform(layout, log);
+  const u = platform.urls;
+  process.stdout.write(
+    [
+      '',
+      '  Kairos is running (embedded defaults). Ctrl-C stops everything.',
+      '',
+      `  request service          ${u['request-service']}        OpenAPI ${u['request-service']}/docs`,
+      `  approval policy service  ${u['approval-policy-service']}        OpenAPI ${u['approval-policy-service']}/docs`,
+      `  provisioning connector   ${u['provisioning-connector']}        OpenAPI ${u['provisioning-connector']}/docs`,
+      `  expiry scheduler         ${u['expiry-scheduler']}        OpenAPI ${u['expiry-scheduler']}/docs`,
+      `  audit projector          ${u['audit-projector']}        OpenAPI ${u['audit-projector']}/docs`,
+      `  token issuer (OIDC)      ${u.issuer}/.well-known/openid-configuration`,
+      `  EventStoreDB-compatible  ${u.eventstore}`,
+      `  Kafka-compatible broker  ${u.kafka}`,
+      `  PostgreSQL               ${u.postgres.replace(/:[^:@/]+@/, ':****@')}`,
+      '',
+      '  A token:  npm run token -- --sub alice --roles requester',
+      `  Data:     ${layout.dataDir}   Logs: ${layout.dataDir}/logs`,
+      '',
+    ].join('\n') + '\n',
+  );
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    await platform.stop();
+    log('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`[kairos] could not start: ${error.message}\n`);
+  process.exit(1);
+});

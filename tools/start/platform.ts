@@ -1,0 +1,121 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { loadOrCreateIssuerKey, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
+import { startEmbeddedPostgres, type RunningPostgres } from '@kairos/testing';
+import { issuerUrl, type PlatformLayout } from '../layout';
+import { httpOk, startProcess, type ManagedProcess } from './processes';
+
+export interface RunningPlatform {
+  readonly layout: PlatformLayout;
+  readonly urls: Record<string, string>;
+  readonly processes: ReadonlyMap<string, ManagedProcess>;
+  stop(): Promise<void>;
+}
+
+export interface ServiceEntry {
+  readonly name: string;
+  readonly entry: string;
+  readonly port: number;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The five services and the variables each reads, as `npm start` wires them. */
+export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }): ServiceEntry[] {
+  const common = {
+    DATABASE_URL: urls.database,
+    AUTH_ISSUER: issuerUrl(layout),
+    AUTH_AUDIENCE: layout.audience,
+    AUTH_JWKS_URL: `${issuerUrl(layout)}/.well-known/jwks.json`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  const p = layout.ports;
+  return [
+    { name: 'request-service', entry: 'apps/request-service/src/main.ts', port: p.requestService, env: { ...common, PORT: String(p.requestService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, APPROVAL_POLICY_URL: `http://127.0.0.1:${p.approvalPolicyService}` } },
+    { name: 'approval-policy-service', entry: 'apps/approval-policy-service/src/main.ts', port: p.approvalPolicyService, env: { ...common, PORT: String(p.approvalPolicyService), KAFKA_BROKERS: urls.kafka } },
+    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, TARGET_POSTGRES_URL: urls.targetDatabase } },
+    { name: 'expiry-scheduler', entry: 'apps/expiry-scheduler/src/main.ts', port: p.expiryScheduler, env: { ...common, PORT: String(p.expiryScheduler), KAFKA_BROKERS: urls.kafka } },
+    { name: 'audit-projector', entry: 'apps/audit-projector/src/main.ts', port: p.auditProjector, env: { ...common, PORT: String(p.auditProjector), EVENTSTORE_URL: urls.eventstore } },
+  ];
+}
+
+export async function startPlatform(layout: PlatformLayout, onEvent: (msg: string) => void = () => undefined): Promise<RunningPlatform> {
+  const logDir = join(layout.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const started: { stop(): Promise<void> }[] = [];
+  const processes = new Map<string, ManagedProcess>();
+  const stop = async () => {
+    for (const item of started.reverse()) await item.stop().catch(() => undefined);
+  };
+  try {
+    onEvent('starting PostgreSQL');
+    const pg: RunningPostgres = await startEmbeddedPostgres({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres, persistent: true });
+    started.push(pg);
+    await ensureDatabases(pg.url, ['kairos', 'kairos_target']);
+    const database = pg.url.replace(/\/postgres$/, '/kairos');
+    const targetDatabase = pg.url.replace(/\/postgres$/, '/kairos_target');
+
+    const issuer: RunningIssuer = await startLocalIssuer(await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer')), { port: layout.ports.issuer });
+    started.push(issuer);
+    writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
+
+    onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');
+    const [eventstore, kafka] = await Promise.all([
+      startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true }, onEvent),
+      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka')], readyLine: /ready/i, logDir, restart: true }, onEvent),
+    ]);
+    started.push(eventstore, kafka);
+    processes.set('eventstore', eventstore).set('kafka', kafka);
+    const urls = {
+      database,
+      targetDatabase,
+      kafka: `127.0.0.1:${layout.ports.kafka}`,
+      eventstore: `esdb://127.0.0.1:${layout.ports.eventstore}?tls=false`,
+    };
+
+    onEvent('starting the five services');
+    const services = await Promise.all(
+      serviceEntries(layout, urls).map((service) =>
+        startProcess({ name: service.name, entry: service.entry, env: service.env, ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true }, onEvent),
+      ),
+    );
+    for (const service of services) {
+      started.push(service);
+      processes.set(service.name, service);
+    }
+    const p = layout.ports;
+    return {
+      layout,
+      processes,
+      urls: {
+        'request-service': `http://127.0.0.1:${p.requestService}`,
+        'approval-policy-service': `http://127.0.0.1:${p.approvalPolicyService}`,
+        'provisioning-connector': `http://127.0.0.1:${p.provisioningConnector}`,
+        'expiry-scheduler': `http://127.0.0.1:${p.expiryScheduler}`,
+        'audit-projector': `http://127.0.0.1:${p.auditProjector}`,
+        issuer: issuer.issuer,
+        eventstore: urls.eventstore,
+        kafka: urls.kafka,
+        postgres: database,
+        'target-postgres': targetDatabase,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function ensureDatabases(adminUrl: string, names: string[]): Promise<void> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (const name of names) {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+    }
+  } finally {
+    await client.end();
+  }
+}
