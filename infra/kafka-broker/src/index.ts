@@ -1,0 +1,2 @@
+export { startKafkaBroker } from './server/broker';
+export type { BrokerOptions, RunningBroker } from './server/broker';

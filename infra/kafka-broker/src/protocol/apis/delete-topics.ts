@@ -1,0 +1,20 @@
+import { Writer } from '../encoding';
+import { ErrorCode } from '../errors';
+import { Api } from './api';
+
+export const deleteTopicsApi: Api = {
+  key: 20,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, { apiVersion: v }, r) {
+    const names = r.array((r) => r.string());
+    r.int32();
+    const w = new Writer();
+    if (v >= 1) w.int32(0);
+    w.array(names, (w, name) => {
+      const deleted = ctx.topics.delete(name);
+      w.string(name).int16(deleted ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    });
+    return w;
+  },
+};

@@ -1,0 +1,109 @@
+import { Socket } from 'node:net';
+import { API_BY_KEY, API_VERSIONS_KEY, APIS } from '../protocol/apis';
+import { apiVersionsBody } from '../protocol/apis/api-versions';
+import { ProtocolError, Reader, Writer } from '../protocol/encoding';
+import { ErrorCode } from '../protocol/errors';
+import { BrokerContext, RequestHeader } from './context';
+
+const MAX_FRAME_BYTES = 100 * 1024 * 1024;
+
+/**
+ * One client connection: frames are parsed as they arrive but handled one at a time,
+ * so responses leave in request order even when a request is parked (long-poll, join).
+ */
+export class Connection {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private readonly queue: Buffer[] = [];
+  private busy = false;
+  private closed = false;
+  private readonly clientHost: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: BrokerContext,
+  ) {
+    this.clientHost = `/${socket.remoteAddress ?? 'unknown'}`.replace('::ffff:', '');
+    socket.setNoDelay(true);
+    socket.on('data', (chunk) => this.onData(chunk));
+    socket.on('error', () => this.close());
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes < 4) return;
+    let buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+    let at = 0;
+    while (buf.length - at >= 4) {
+      const size = buf.readInt32BE(at);
+      if (size < 8 || size > MAX_FRAME_BYTES) return this.close();
+      if (buf.length - at - 4 < size) break;
+      this.queue.push(buf.subarray(at + 4, at + 4 + size));
+      at += 4 + size;
+    }
+    buf = buf.subarray(at);
+    this.pending = buf.length ? [buf] : [];
+    this.pendingBytes = buf.length;
+    void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      while (!this.closed && this.queue.length > 0) {
+        const frame = this.queue.shift() as Buffer;
+        const response = await this.handle(frame);
+        if (response === 'close') return this.close();
+        if (response && !this.closed) this.socket.write(response);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async handle(frame: Buffer): Promise<Buffer | null | 'close'> {
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    try {
+      const apiKey = r.int16();
+      const apiVersion = r.int16();
+      const correlationId = r.int32();
+      header = { apiKey, apiVersion, correlationId, clientId: '', clientHost: this.clientHost };
+      const api = API_BY_KEY.get(apiKey);
+      if (apiKey === API_VERSIONS_KEY && api && apiVersion > api.maxVersion) {
+        // Newer clients probe with a flexible version first; Kafka answers in v0 form so they can step down.
+        return frameResponse(correlationId, apiVersionsBody(APIS, 0, ErrorCode.UNSUPPORTED_VERSION));
+      }
+      if (!api || apiVersion < api.minVersion || apiVersion > api.maxVersion) return 'close';
+      header.clientId = r.string();
+      const body = await api.handle(this.ctx, header, r);
+      return body === null ? null : frameResponse(correlationId, body);
+    } catch (err) {
+      if (!(err instanceof ProtocolError) && !(err instanceof RangeError)) {
+        process.emitWarning(`kafka-broker: request failed: ${String(err)}`);
+      }
+      return 'close';
+    }
+  }
+}
+
+function frameResponse(correlationId: number, body: Writer): Buffer {
+  const payload = body.toBuffer();
+  const out = Buffer.allocUnsafe(8 + payload.length);
+  out.writeInt32BE(4 + payload.length, 0);
+  out.writeInt32BE(correlationId, 4);
+  payload.copy(out, 8);
+  return out;
+}
