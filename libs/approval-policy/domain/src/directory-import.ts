@@ -1,4 +1,4 @@
-import { JsonSyntaxError, parseJsonWithLines, type JsonValue } from './json-with-lines';
+import { JsonSyntaxError, parseJsonWithLines, type JsonValue, type JsonWithLines } from './json-with-lines';
 import type { Group, Identity } from './model';
 
 export interface ImportError {
@@ -37,28 +37,33 @@ export const CSV_COLUMNS = ['id', 'kind', 'displayName', 'email', 'managerId', '
  */
 export function parseDirectoryImport(text: string, format: 'json' | 'csv'): DirectoryImport {
   const read = format === 'csv' ? readCsv(text) : readJson(text);
-  if (read.errors.length > 0) return { ok: false, errors: read.errors };
-  return crossCheck(read.identities, read.groups);
+  const checked = crossCheck(read);
+  const errors = [...read.errors, ...(checked.ok ? [] : checked.errors)].sort((a, b) => a.line - b.line);
+  return errors.length > 0 ? { ok: false, errors } : checked;
 }
 
 interface Read {
   identities: IdentityRow[];
   groups: GroupRow[];
   errors: ImportError[];
+  /** Ids of rows refused for other reasons: still known, so references to them are not errors too. */
+  refusedIds: Set<string>;
 }
 
+const emptyRead = (errors: ImportError[] = []): Read => ({ identities: [], groups: [], errors, refusedIds: new Set() });
+
 function readCsv(text: string): Read {
-  const read: Read = { identities: [], groups: [], errors: [] };
+  const read = emptyRead();
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const headerIndex = lines.findIndex((line) => line.trim() !== '');
-  if (headerIndex < 0) return { ...read, errors: [{ line: 1, message: 'empty input: expected a header line' }] };
+  if (headerIndex < 0) return emptyRead([{ line: 1, message: 'empty input: expected a header line' }]);
 
   const header = splitCsvLine(lines[headerIndex] as string);
   const headerLine = headerIndex + 1;
-  if (typeof header === 'string') return { ...read, errors: [{ line: headerLine, message: header }] };
+  if (typeof header === 'string') return emptyRead([{ line: headerLine, message: header }]);
   const columns = header.map((name) => name.trim());
   const missing = CSV_COLUMNS.filter((name) => !columns.includes(name));
-  if (missing.length > 0) return { ...read, errors: [{ line: headerLine, message: `header is missing column(s): ${missing.join(', ')}` }] };
+  if (missing.length > 0) return emptyRead([{ line: headerLine, message: `header is missing column(s): ${missing.join(', ')}` }]);
   const hasOwnerColumn = columns.includes('owner');
 
   lines.forEach((raw, index) => {
@@ -122,20 +127,21 @@ function splitCsvLine(line: string): string[] | string {
 }
 
 function readJson(text: string): Read {
-  const read: Read = { identities: [], groups: [], errors: [] };
-  let parsed: ReturnType<typeof parseJsonWithLines>;
+  const read = emptyRead();
+  let parsed: JsonWithLines;
   try {
     parsed = parseJsonWithLines(text);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) return { ...read, errors: [{ line: error.line, message: `invalid JSON: ${error.message}` }] };
+    if (error instanceof JsonSyntaxError) return emptyRead([{ line: error.line, message: `invalid JSON: ${error.message}` }]);
     throw error;
   }
-  const { value: root, lineOf } = parsed;
+  const { value: root, lineOf, lineOfElement } = parsed;
   if (!isObject(root) || !Array.isArray(root['identities'])) {
-    return { ...read, errors: [{ line: 1, message: 'expected an object with an "identities" array' }] };
+    return emptyRead([{ line: 1, message: 'expected an object with an "identities" array' }]);
   }
-  for (const entry of root['identities']) {
-    const line = (isObject(entry) ? lineOf(entry) : undefined) ?? lineOf(root['identities']) ?? 1;
+  const identities = root['identities'];
+  for (const [index, entry] of identities.entries()) {
+    const line = lineOfElement(identities, index) ?? 1;
     if (!isObject(entry)) {
       read.errors.push({ line, message: 'an identity must be an object' });
       continue;
@@ -152,8 +158,8 @@ function readJson(text: string): Read {
     read.errors.push({ line: lineOf(root) ?? 1, message: '"groups" must be an array' });
     return read;
   }
-  for (const entry of groups) {
-    const line = (isObject(entry) ? lineOf(entry) : undefined) ?? lineOf(groups) ?? 1;
+  for (const [index, entry] of groups.entries()) {
+    const line = lineOfElement(groups, index) ?? 1;
     if (!isObject(entry) || !isText(entry['id'])) {
       read.errors.push({ line, message: 'a group needs a string "id"' });
       continue;
@@ -193,6 +199,7 @@ function collectIdentity(raw: RawIdentity, line: number, read: Read): void {
   if (active === undefined) problems.push('active must be true or false');
   if (problems.length > 0 || !isText(raw.id) || !isText(raw.displayName) || (raw.kind !== 'person' && raw.kind !== 'service')) {
     read.errors.push({ line, message: problems.join('; ') });
+    if (isText(raw.id)) read.refusedIds.add(raw.id);
     return;
   }
   read.identities.push({
@@ -210,9 +217,10 @@ function collectIdentity(raw: RawIdentity, line: number, read: Read): void {
   });
 }
 
-function crossCheck(identityRows: IdentityRow[], groupRows: GroupRow[]): DirectoryImport {
+function crossCheck({ identities: identityRows, groups: groupRows, refusedIds }: Read): DirectoryImport {
   const errors: ImportError[] = [];
   const firstLine = new Map<string, number>();
+  const known = (id: string) => firstLine.has(id) || refusedIds.has(id);
   for (const { line, identity } of identityRows) {
     const earlier = firstLine.get(identity.id);
     if (earlier !== undefined) errors.push({ line, message: `duplicate id ${identity.id} (first on line ${earlier})` });
@@ -221,12 +229,12 @@ function crossCheck(identityRows: IdentityRow[], groupRows: GroupRow[]): Directo
   for (const { line, identity } of identityRows) {
     if (identity.managerId !== undefined) {
       if (identity.managerId === identity.id) errors.push({ line, message: `${identity.id} cannot be their own manager` });
-      else if (!firstLine.has(identity.managerId)) errors.push({ line, message: `manager ${identity.managerId} of ${identity.id} is not in the import` });
+      else if (!known(identity.managerId)) errors.push({ line, message: `manager ${identity.managerId} of ${identity.id} is not in the import` });
     }
     // A service account nobody answers for is the forgotten non-human identity: refuse it.
     if (identity.kind === 'service') {
       if (identity.owner === undefined) errors.push({ line, message: `service account ${identity.id} needs an owner (a responsible person)` });
-      else if (!firstLine.has(identity.owner)) errors.push({ line, message: `owner ${identity.owner} of ${identity.id} is not in the import` });
+      else if (!known(identity.owner)) errors.push({ line, message: `owner ${identity.owner} of ${identity.id} is not in the import` });
       else if (identity.owner === identity.id) errors.push({ line, message: `${identity.id} cannot own itself` });
     }
   }
@@ -240,11 +248,11 @@ function crossCheck(identityRows: IdentityRow[], groupRows: GroupRow[]): Directo
     groupLine.set(group.id, earlier ?? line);
     names.set(group.id, group.name);
     for (const member of group.members) {
-      if (!firstLine.has(member)) errors.push({ line, message: `member ${member} of group ${group.id} is not in the import` });
+      if (!known(member)) errors.push({ line, message: `member ${member} of group ${group.id} is not in the import` });
       addMember(members, group.id, member);
     }
   }
-  if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.line - b.line) };
+  if (errors.length > 0) return { ok: false, errors };
 
   for (const { identity } of identityRows) for (const group of identity.groups) addMember(members, group, identity.id);
   const groups: Group[] = [...members.entries()]

@@ -13,8 +13,17 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-export function parseJsonWithLines(text: string): { value: JsonValue; lineOf: (value: object) => number | undefined } {
+export interface JsonWithLines {
+  readonly value: JsonValue;
+  /** Line on which an object or array opens. */
+  readonly lineOf: (value: object) => number | undefined;
+  /** Line on which an array's element begins, primitives included. */
+  readonly lineOfElement: (array: readonly JsonValue[], index: number) => number | undefined;
+}
+
+export function parseJsonWithLines(text: string): JsonWithLines {
   const lines = new WeakMap<object, number>();
+  const elementLines = new WeakMap<readonly JsonValue[], number[]>();
   let pos = 0;
   let line = 1;
 
@@ -76,7 +85,9 @@ export function parseJsonWithLines(text: string): { value: JsonValue; lineOf: (v
 
   const array = (): JsonValue => {
     const result: JsonValue[] = [];
+    const starts: number[] = [];
     lines.set(result, line);
+    elementLines.set(result, starts);
     pos++;
     skipSpace();
     if (text[pos] === ']') {
@@ -84,6 +95,8 @@ export function parseJsonWithLines(text: string): { value: JsonValue; lineOf: (v
       return result;
     }
     for (;;) {
+      skipSpace();
+      starts.push(line);
       result.push(value());
       skipSpace();
       if (text[pos] === ',') {
@@ -121,5 +134,5 @@ export function parseJsonWithLines(text: string): { value: JsonValue; lineOf: (v
   const result = value();
   skipSpace();
   if (pos < text.length) fail(`unexpected '${text[pos]}' after the end of the document`);
-  return { value: result, lineOf: (node) => lines.get(node) };
+  return { value: result, lineOf: (node) => lines.get(node), lineOfElement: (array, index) => elementLines.get(array)?.[index] };
 }
