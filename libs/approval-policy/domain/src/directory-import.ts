@@ -8,8 +8,7 @@ export interface ImportError {
 }
 
 export type DirectoryImport =
-  | { readonly ok: true; readonly identities: Identity[]; readonly groups: Group[] }
-  | { readonly ok: false; readonly errors: ImportError[] };
+  { readonly ok: true; readonly identities: Identity[]; readonly groups: Group[] } | { readonly ok: false; readonly errors: ImportError[] };
 
 interface IdentityRow {
   readonly line: number;
@@ -87,7 +86,10 @@ function readCsv(text: string): Read {
       email: cell('email'),
       managerId: kind === 'service' && !hasOwnerColumn ? undefined : managerColumn,
       owner: kind === 'service' ? (hasOwnerColumn ? cell('owner') : managerColumn) : undefined,
-      groups: (cell('groups') ?? '').split(';').map((group) => group.trim()).filter((group) => group !== ''),
+      groups: (cell('groups') ?? '')
+        .split(';')
+        .map((group) => group.trim())
+        .filter((group) => group !== ''),
       active: cell('active') ?? true,
     };
     collectIdentity(record, line, read);
@@ -189,7 +191,8 @@ interface RawIdentity {
 function collectIdentity(raw: RawIdentity, line: number, read: Read): void {
   const problems: string[] = [];
   if (!isText(raw.id)) problems.push('missing id');
-  if (raw.kind !== 'person' && raw.kind !== 'service') problems.push(`kind must be "person" or "service", got ${JSON.stringify(raw.kind ?? '')}`);
+  if (raw.kind !== 'person' && raw.kind !== 'service')
+    problems.push(`kind must be "person" or "service", got ${JSON.stringify(raw.kind ?? '')}`);
   if (!isText(raw.displayName)) problems.push('missing displayName');
   for (const field of ['email', 'managerId', 'owner'] as const) {
     if (raw[field] !== undefined && raw[field] !== null && !isText(raw[field])) problems.push(`${field} must be a string`);
@@ -229,11 +232,13 @@ function crossCheck({ identities: identityRows, groups: groupRows, refusedIds }:
   for (const { line, identity } of identityRows) {
     if (identity.managerId !== undefined) {
       if (identity.managerId === identity.id) errors.push({ line, message: `${identity.id} cannot be their own manager` });
-      else if (!known(identity.managerId)) errors.push({ line, message: `manager ${identity.managerId} of ${identity.id} is not in the import` });
+      else if (!known(identity.managerId))
+        errors.push({ line, message: `manager ${identity.managerId} of ${identity.id} is not in the import` });
     }
     // A service account nobody answers for is the forgotten non-human identity: refuse it.
     if (identity.kind === 'service') {
-      if (identity.owner === undefined) errors.push({ line, message: `service account ${identity.id} needs an owner (a responsible person)` });
+      if (identity.owner === undefined)
+        errors.push({ line, message: `service account ${identity.id} needs an owner (a responsible person)` });
       else if (!known(identity.owner)) errors.push({ line, message: `owner ${identity.owner} of ${identity.id} is not in the import` });
       else if (identity.owner === identity.id) errors.push({ line, message: `${identity.id} cannot own itself` });
     }

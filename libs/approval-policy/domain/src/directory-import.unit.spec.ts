@@ -20,7 +20,15 @@ describe('parseDirectoryImport', () => {
         ok: true,
         identities: [
           { id: 'mia', kind: 'person', displayName: 'Mia Manager', email: 'mia@example.com', groups: ['engineering'], active: true },
-          { id: 'alice', kind: 'person', displayName: 'Smith, Alice', email: 'alice@example.com', managerId: 'mia', groups: ['db-readers', 'engineering'], active: true },
+          {
+            id: 'alice',
+            kind: 'person',
+            displayName: 'Smith, Alice',
+            email: 'alice@example.com',
+            managerId: 'mia',
+            groups: ['db-readers', 'engineering'],
+            active: true,
+          },
           { id: 'build-bot', kind: 'service', displayName: 'Build bot', owner: 'alice', groups: ['ci'], active: true },
         ],
         groups: [
@@ -32,7 +40,11 @@ describe('parseDirectoryImport', () => {
     });
 
     it('accepts columns in any order with optional owner and active columns', () => {
-      const csv = ['groups,active,owner,managerId,email,displayName,kind,id', ',false,,,,Old,person,old', ',true,old,,,Bot,service,bot'].join('\n');
+      const csv = [
+        'groups,active,owner,managerId,email,displayName,kind,id',
+        ',false,,,,Old,person,old',
+        ',true,old,,,Bot,service,bot',
+      ].join('\n');
       const result = parseDirectoryImport(csv, 'csv');
       expect(result.ok && result.identities.map(({ id, active, owner }) => ({ id, active, owner }))).toEqual([
         { id: 'old', active: false, owner: undefined },

@@ -67,8 +67,7 @@ export interface EvaluatedItem {
 }
 
 export type Evaluation =
-  | { readonly ok: true; readonly items: readonly EvaluatedItem[] }
-  | { readonly ok: false; readonly problems: readonly EvaluationProblem[] };
+  { readonly ok: true; readonly items: readonly EvaluatedItem[] } | { readonly ok: false; readonly problems: readonly EvaluationProblem[] };
 
 /**
  * Decides, at submission, what each item of a request needs: which tier and override apply, who
@@ -219,7 +218,9 @@ function resolveStep(rule: SingleApprovalRule, scope: StepScope): ApprovalStepSn
       // A service account's responsible person stands in for its manager.
       const managerId = requester.kind === 'service' ? requester.owner : requester.managerId;
       if (!eligible(managerId)) {
-        return { problem: `${requester.displayName} has no active ${requester.kind === 'service' ? 'owner' : 'manager'} who could approve ${resource.name}` };
+        return {
+          problem: `${requester.displayName} has no active ${requester.kind === 'service' ? 'owner' : 'manager'} who could approve ${resource.name}`,
+        };
       }
       return { name: 'manager', mode: 'manager', approvers: [managerId], required: 1 };
     }
@@ -252,14 +253,18 @@ function counted(
   resource: Resource,
 ): ApprovalStepSnapshot | { problem: string } {
   if (approvers.length < required) {
-    return { problem: `${resource.name} needs ${required} approvals from ${name.replace(/ \(.*$/, '')} but only ${approvers.length} people other than the requester can give one` };
+    return {
+      problem: `${resource.name} needs ${required} approvals from ${name.replace(/ \(.*$/, '')} but only ${approvers.length} people other than the requester can give one`,
+    };
   }
   return { name, mode, approvers, required };
 }
 
 function requiredCount(required: number, resource: Resource): number {
   if (!Number.isInteger(required) || required < 1) {
-    throw new PolicyConfigError(`resource ${resource.id}: an approval rule must require a whole number of approvals, at least 1 (got ${required})`);
+    throw new PolicyConfigError(
+      `resource ${resource.id}: an approval rule must require a whole number of approvals, at least 1 (got ${required})`,
+    );
   }
   return required;
 }

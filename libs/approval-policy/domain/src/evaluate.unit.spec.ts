@@ -87,8 +87,16 @@ describe('evaluate', () => {
       ['automatic', { mode: 'automatic' }, []],
       ['manager', { mode: 'manager' }, [{ mode: 'manager', approvers: ['mia'], required: 1 }]],
       ['resource_owner', { mode: 'resource_owner' }, [{ mode: 'resource_owner', approvers: ['olga', 'owen'], required: 1 }]],
-      ['named, one by default', { mode: 'named', approvers: ['sec2', 'ceo'] }, [{ mode: 'named', approvers: ['ceo', 'sec2'], required: 1 }]],
-      ['named, 2 of 3', { mode: 'named', approvers: ['sec1', 'sec2', 'sec3'], required: 2 }, [{ mode: 'named', approvers: ['sec1', 'sec2', 'sec3'], required: 2 }]],
+      [
+        'named, one by default',
+        { mode: 'named', approvers: ['sec2', 'ceo'] },
+        [{ mode: 'named', approvers: ['ceo', 'sec2'], required: 1 }],
+      ],
+      [
+        'named, 2 of 3',
+        { mode: 'named', approvers: ['sec1', 'sec2', 'sec3'], required: 2 },
+        [{ mode: 'named', approvers: ['sec1', 'sec2', 'sec3'], required: 2 }],
+      ],
       ['group', { mode: 'group', group: 'security', required: 1 }, [{ mode: 'group', approvers: ['sec1', 'sec2', 'sec3'], required: 1 }]],
       [
         'steps',
@@ -149,7 +157,10 @@ describe('evaluate', () => {
     ])('refuses when %s', (_name, extra, requester) => {
       const withReport = {
         ...directory,
-        identities: [...directory.identities, { id: 'ivan-report', kind: 'person' as const, displayName: 'IR', managerId: 'ivan', groups: [], active: true }],
+        identities: [
+          ...directory.identities,
+          { id: 'ivan-report', kind: 'person' as const, displayName: 'IR', managerId: 'ivan', groups: [], active: true },
+        ],
       };
       const result = evaluate(request('db-tier-1', { requester }), context([resource(1, extra)], { directory: withReport }));
       expect(codesOf(result)).toEqual(['NO_ELIGIBLE_APPROVER']);
@@ -158,7 +169,10 @@ describe('evaluate', () => {
     it('refuses a self-managed manager step rather than letting the person approve themselves', () => {
       const selfManaged = {
         ...directory,
-        identities: [...directory.identities, { id: 'loop', kind: 'person' as const, displayName: 'Loop', managerId: 'loop', groups: [], active: true }],
+        identities: [
+          ...directory.identities,
+          { id: 'loop', kind: 'person' as const, displayName: 'Loop', managerId: 'loop', groups: [], active: true },
+        ],
       };
       expect(codesOf(evaluate(request('db-tier-1', { requester: 'loop' }), context([resource(1)], { directory: selfManaged })))).toEqual([
         'NO_ELIGIBLE_APPROVER',
@@ -206,12 +220,26 @@ describe('evaluate', () => {
         policyOf(evaluate(request('db-tier-2', { requester: 'dana', duration: 'PT1H' }), context([resource(2, { groupOverrides })])));
 
       it.each<[string, Resource['groupOverrides'], string]>([
-        ['more required approvals wins', { sre: { approval: { mode: 'automatic' } }, contractors: { approval: { mode: 'steps', steps: [{ mode: 'manager' }, { mode: 'resource_owner' }] } } }, 'contractors'],
+        [
+          'more required approvals wins',
+          {
+            sre: { approval: { mode: 'automatic' } },
+            contractors: { approval: { mode: 'steps', steps: [{ mode: 'manager' }, { mode: 'resource_owner' }] } },
+          },
+          'contractors',
+        ],
         ['then the shorter maximum duration', { contractors: { maxDuration: 'P1D' }, sre: { maxDuration: 'PT4H' } }, 'sre'],
-        ['then the shorter approval validity', { contractors: { approvalValidity: 'PT1H' }, sre: { approvalValidity: 'P1D' } }, 'contractors'],
+        [
+          'then the shorter approval validity',
+          { contractors: { approvalValidity: 'PT1H' }, sre: { approvalValidity: 'P1D' } },
+          'contractors',
+        ],
         [
           'then break-glass disallowed',
-          { contractors: { breakGlass: { allowed: true, ratifyWithin: 'PT1H' } }, sre: { breakGlass: { allowed: false, ratifyWithin: 'PT1H' } } },
+          {
+            contractors: { breakGlass: { allowed: true, ratifyWithin: 'PT1H' } },
+            sre: { breakGlass: { allowed: false, ratifyWithin: 'PT1H' } },
+          },
           'sre',
         ],
         ['then the lowest group id on a full tie', { sre: { pendingTtl: 'PT1H' }, contractors: { pendingTtl: 'PT1H' } }, 'contractors'],
@@ -268,7 +296,12 @@ describe('evaluate', () => {
       ['role not offered', { items: [{ itemId: 'item-1', resourceId: 'db-tier-1', role: 'superuser' }] }, {}, ['ROLE_NOT_ALLOWED']],
       [
         'duplicate item id',
-        { items: [{ itemId: 'item-1', resourceId: 'db-tier-1', role: 'read' }, { itemId: 'item-1', resourceId: 'db-tier-1', role: 'write' }] },
+        {
+          items: [
+            { itemId: 'item-1', resourceId: 'db-tier-1', role: 'read' },
+            { itemId: 'item-1', resourceId: 'db-tier-1', role: 'write' },
+          ],
+        },
         {},
         ['DUPLICATE_ITEM'],
       ],
@@ -302,7 +335,13 @@ describe('evaluate', () => {
 
     it('evaluates several items on their own tiers', () => {
       const result = evaluate(
-        request('x', { duration: 'PT1H', items: [{ itemId: 'a', resourceId: 'db-tier-0', role: 'read' }, { itemId: 'b', resourceId: 'db-tier-3', role: 'write' }] }),
+        request('x', {
+          duration: 'PT1H',
+          items: [
+            { itemId: 'a', resourceId: 'db-tier-0', role: 'read' },
+            { itemId: 'b', resourceId: 'db-tier-3', role: 'write' },
+          ],
+        }),
         context([resource(0), resource(3)]),
       );
       expect([policyOf(result, 'a').mode, policyOf(result, 'b').mode]).toEqual(['automatic', 'steps']);
@@ -333,7 +372,9 @@ describe('evaluate', () => {
     });
 
     it('never lists the requester as a ratifier', () => {
-      const policy = policyOf(evaluate(request('db-tier-4', { requester: 'sec1', breakGlass: true, duration: 'PT1H' }), context([resource(4)])));
+      const policy = policyOf(
+        evaluate(request('db-tier-4', { requester: 'sec1', breakGlass: true, duration: 'PT1H' }), context([resource(4)])),
+      );
       expect(policy.breakGlass.ratifiers).toEqual(['sec2', 'sec3']);
     });
   });
@@ -350,13 +391,24 @@ describe('evaluate', () => {
     });
 
     it('grants without a human while the approval is still valid', () => {
-      const policy = policyOf(evaluate(request('db-tier-3', { duration: 'PT1H' }), context([resource(3)], { priorApprovals: [prior('2025-03-10T12:00:00.000Z')] })));
-      expect(policy).toMatchObject({ mode: 'automatic', steps: [], reusesApproval: { requestId: 'req-earlier', itemId: 'item-9', approvalExpiresAt: '2025-03-10T12:00:00.000Z' } });
+      const policy = policyOf(
+        evaluate(
+          request('db-tier-3', { duration: 'PT1H' }),
+          context([resource(3)], { priorApprovals: [prior('2025-03-10T12:00:00.000Z')] }),
+        ),
+      );
+      expect(policy).toMatchObject({
+        mode: 'automatic',
+        steps: [],
+        reusesApproval: { requestId: 'req-earlier', itemId: 'item-9', approvalExpiresAt: '2025-03-10T12:00:00.000Z' },
+      });
     });
 
     it('picks the approval that lasts longest', () => {
       const priors = [prior('2025-03-10T10:00:00.000Z', { requestId: 'a' }), prior('2025-03-10T11:00:00.000Z', { requestId: 'b' })];
-      expect(policyOf(evaluate(request('db-tier-3'), context([resource(3)], { priorApprovals: priors }))).reusesApproval?.requestId).toBe('b');
+      expect(policyOf(evaluate(request('db-tier-3'), context([resource(3)], { priorApprovals: priors }))).reusesApproval?.requestId).toBe(
+        'b',
+      );
     });
 
     it.each<[string, ReturnType<typeof prior>]>([
@@ -372,7 +424,10 @@ describe('evaluate', () => {
     });
 
     it('still enforces the duration limit when reusing', () => {
-      const result = evaluate(request('db-tier-3', { duration: 'P2D' }), context([resource(3)], { priorApprovals: [prior('2025-03-11T00:00:00.000Z')] }));
+      const result = evaluate(
+        request('db-tier-3', { duration: 'P2D' }),
+        context([resource(3)], { priorApprovals: [prior('2025-03-11T00:00:00.000Z')] }),
+      );
       expect(codesOf(result)).toEqual(['DURATION_OVER_MAXIMUM']);
     });
   });
@@ -384,10 +439,21 @@ describe('evaluate', () => {
       fc.constant<ApprovalRule>({ mode: 'automatic' }),
       fc.constant<ApprovalRule>({ mode: 'manager' }),
       fc.constant<ApprovalRule>({ mode: 'resource_owner' }),
-      fc.record({ mode: fc.constant('named' as const), approvers: fc.uniqueArray(id, { minLength: 1, maxLength: 5 }), required: fc.integer({ min: 1, max: 3 }) }),
-      fc.record({ mode: fc.constant('group' as const), group: fc.constantFrom('security', 'engineering', 'sre'), required: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({
+        mode: fc.constant('named' as const),
+        approvers: fc.uniqueArray(id, { minLength: 1, maxLength: 5 }),
+        required: fc.integer({ min: 1, max: 3 }),
+      }),
+      fc.record({
+        mode: fc.constant('group' as const),
+        group: fc.constantFrom('security', 'engineering', 'sre'),
+        required: fc.integer({ min: 1, max: 3 }),
+      }),
     ) as fc.Arbitrary<Exclude<ApprovalRule, { mode: 'steps' }>>;
-    const rule: fc.Arbitrary<ApprovalRule> = fc.oneof(single, fc.record({ mode: fc.constant('steps' as const), steps: fc.array(single, { minLength: 1, maxLength: 4 }) }));
+    const rule: fc.Arbitrary<ApprovalRule> = fc.oneof(
+      single,
+      fc.record({ mode: fc.constant('steps' as const), steps: fc.array(single, { minLength: 1, maxLength: 4 }) }),
+    );
     const duration = fc.integer({ min: 1, max: 90 * 24 }).map((hours) => `PT${hours}H`);
 
     it('never puts the requester among approvers or ratifiers, and never allows more than seven days', () => {

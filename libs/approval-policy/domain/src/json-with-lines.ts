@@ -49,7 +49,11 @@ export function parseJsonWithLines(text: string): JsonWithLines {
     if (char === '[') return array();
     if (char === '"') return string();
     if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) return number();
-    for (const [word, result] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, result] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(word, pos)) {
         pos += word.length;
         return result;

@@ -5,14 +5,7 @@ export type ReviewDecision = 'approve' | 'reject';
 
 /** Only the two `awaiting_*` statuses accept reviews; every other one is closed to them. */
 export type ReviewItemStatus =
-  | 'awaiting_approval'
-  | 'awaiting_ratification'
-  | 'approved'
-  | 'rejected'
-  | 'expired'
-  | 'cancelled'
-  | 'granted'
-  | 'revoked';
+  'awaiting_approval' | 'awaiting_ratification' | 'approved' | 'rejected' | 'expired' | 'cancelled' | 'granted' | 'revoked';
 
 export interface ReviewableItem {
   readonly itemId: string;

@@ -1,4 +1,13 @@
-import { checkReview, evaluate, inboxFor, type ItemPolicySnapshot, type ReviewableItem, type ReviewableRequest, type ReviewAttempt, type ReviewRefusalCode } from './index';
+import {
+  checkReview,
+  evaluate,
+  inboxFor,
+  type ItemPolicySnapshot,
+  type ReviewableItem,
+  type ReviewableRequest,
+  type ReviewAttempt,
+  type ReviewRefusalCode,
+} from './index';
 import { context, NOW, request, resource } from './testing/fixtures';
 
 function snapshotFor(tier: 2 | 3 | 4, overrides: Record<string, unknown> = {}): ItemPolicySnapshot {
@@ -42,7 +51,12 @@ describe('checkReview', () => {
       ['a security member on the 2-of-3 step', 'sec1', atStep(2, [['mia'], ['owen']]), 2],
       ['a second security member after the first', 'sec2', atStep(2, [['mia'], ['owen'], ['sec1']]), 2],
     ])('accepts %s', (_name, reviewer, extra, stepIndex) => {
-      expect(review(reviewer, pending(extra))).toMatchObject({ ok: true, kind: 'approval', stepIndex, deadline: '2025-03-10T21:00:00.000Z' });
+      expect(review(reviewer, pending(extra))).toMatchObject({
+        ok: true,
+        kind: 'approval',
+        stepIndex,
+        deadline: '2025-03-10T21:00:00.000Z',
+      });
     });
 
     it('accepts a rejection from an eligible reviewer', () => {
@@ -81,9 +95,12 @@ describe('checkReview', () => {
       expect(review('mia', pending({ pendingUntil: '2025-03-10T09:30:00.000Z' }))).toEqual(refusal('APPROVAL_WINDOW_CLOSED'));
     });
 
-    it.each(['approved', 'rejected', 'expired', 'cancelled', 'granted', 'revoked'] as const)('rejects approving an item that is already %s', (status) => {
-      expect(review('mia', pending({ status }))).toEqual(refusal('APPROVAL_WINDOW_CLOSED'));
-    });
+    it.each(['approved', 'rejected', 'expired', 'cancelled', 'granted', 'revoked'] as const)(
+      'rejects approving an item that is already %s',
+      (status) => {
+        expect(review('mia', pending({ status }))).toEqual(refusal('APPROVAL_WINDOW_CLOSED'));
+      },
+    );
 
     it('rejects approving a step one is not on', () => {
       expect(review('sec1', pending())).toEqual(refusal('NOT_ELIGIBLE_FOR_STEP'));
@@ -141,7 +158,10 @@ describe('checkReview', () => {
     });
 
     it("rejects ratifying one's own break-glass", () => {
-      expect(review('sec1', ratifying({ policy: snapshotFor(4, { requester: 'sec1' }) }, 'sec1'))).toMatchObject({ ok: false, code: 'SELF_REVIEW' });
+      expect(review('sec1', ratifying({ policy: snapshotFor(4, { requester: 'sec1' }) }, 'sec1'))).toMatchObject({
+        ok: false,
+        code: 'SELF_REVIEW',
+      });
     });
   });
 });
@@ -164,13 +184,21 @@ describe('inboxFor', () => {
     ['sec1', ['r-security/g']],
     ['sec2', ['r-voted/c']],
     ['alice', []],
-  ])("%s sees only items awaiting their vote on the current step", (reviewer, expected) => {
+  ])('%s sees only items awaiting their vote on the current step', (reviewer, expected) => {
     expect(inbox(reviewer)).toEqual(expected);
   });
 
   it('carries the step and deadline', () => {
     expect(inboxFor('owen', requests, LATER)).toEqual([
-      { requestId: 'r-owner', requesterId: 'alice', itemId: 'b', kind: 'approval', stepIndex: 1, stepName: 'resource owners', deadline: '2025-03-10T21:00:00.000Z' },
+      {
+        requestId: 'r-owner',
+        requesterId: 'alice',
+        itemId: 'b',
+        kind: 'approval',
+        stepIndex: 1,
+        stepName: 'resource owners',
+        deadline: '2025-03-10T21:00:00.000Z',
+      },
     ]);
   });
 });
