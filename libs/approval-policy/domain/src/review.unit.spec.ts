@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   checkReview,
   evaluate,
@@ -200,5 +201,46 @@ describe('inboxFor', () => {
         deadline: '2025-03-10T21:00:00.000Z',
       },
     ]);
+  });
+});
+
+describe('review properties', () => {
+  const people = ['alice', 'mia', 'owen', 'olga', 'sec1', 'sec2', 'sec3', 'carl'];
+  const person = fc.constantFrom(...people);
+  const step = fc.record({
+    name: fc.constant('step'),
+    mode: fc.constantFrom('manager' as const, 'resource_owner' as const, 'named' as const, 'group' as const),
+    approvers: fc.uniqueArray(person, { minLength: 1, maxLength: 4 }),
+    required: fc.integer({ min: 1, max: 2 }),
+  });
+  const scenario = fc.record({
+    requester: person,
+    reviewer: person,
+    steps: fc.array(step, { minLength: 1, maxLength: 3 }),
+    stepIndex: fc.integer({ min: 0, max: 3 }),
+    votes: fc.array(fc.uniqueArray(person, { maxLength: 3 }), { maxLength: 3 }),
+    minutesLater: fc.integer({ min: 0, max: 48 * 60 }),
+    status: fc.constantFrom('awaiting_approval' as const, 'approved' as const, 'expired' as const),
+  });
+
+  it('accepts a review only from a non-requester on the current step who has not voted, inside the window', () => {
+    fc.assert(
+      fc.property(scenario, ({ requester, reviewer, steps, stepIndex, votes, minutesLater, status }) => {
+        const policy = { ...tier4, steps };
+        const now = new Date(Date.parse(NOW) + minutesLater * 60_000).toISOString();
+        const verdict = review(reviewer, pending({ policy, status, progress: { stepIndex, votes } }, requester), { now });
+        const current = steps[stepIndex];
+        const shouldPass =
+          reviewer !== requester &&
+          status === 'awaiting_approval' &&
+          current !== undefined &&
+          current.approvers.includes(reviewer) &&
+          !(votes[stepIndex] ?? []).includes(reviewer) &&
+          minutesLater < 12 * 60;
+        expect(verdict.ok).toBe(shouldPass);
+        if (reviewer === requester) expect(verdict).toMatchObject({ ok: false, code: 'SELF_REVIEW' });
+      }),
+      { numRuns: 500 },
+    );
   });
 });
