@@ -1,0 +1,27 @@
+import { jsonEvent, WrongExpectedVersionError, type EventStoreDBClient } from '@eventstore/db-client';
+import type { EventToAppend, ExpectedRevision, LogPosition } from './domain-event';
+
+export type AppendResult =
+  | { readonly ok: true; readonly nextRevision: bigint; readonly position: LogPosition }
+  | { readonly ok: false; readonly reason: 'wrong_expected_version'; readonly actualRevision: bigint | 'no_stream' };
+
+/** Appends with optimistic concurrency; a conflict is a result to act on, not an exception. */
+export async function append(
+  client: EventStoreDBClient,
+  stream: string,
+  events: readonly EventToAppend[],
+  expected: ExpectedRevision,
+): Promise<AppendResult> {
+  const data = events.map((e) => jsonEvent({ type: e.type, data: e.data, metadata: e.metadata, id: e.id }));
+  try {
+    const result = await client.appendToStream(stream, data, { expectedRevision: expected });
+    if (!result.position) throw new Error(`append to ${stream} returned no position`);
+    return { ok: true, nextRevision: result.nextExpectedRevision, position: result.position };
+  } catch (error) {
+    if (error instanceof WrongExpectedVersionError) {
+      const actual = error.actualVersion;
+      return { ok: false, reason: 'wrong_expected_version', actualRevision: typeof actual === 'bigint' ? actual : 'no_stream' };
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+import type { JSONType } from '@eventstore/db-client';
+
+/** An event as the domain sees it: plain readonly data, serialised as JSON. */
+export interface DomainEvent<Type extends string = string, Data extends JSONType = JSONType> {
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata?: JSONType;
+}
+
+export interface EventToAppend extends DomainEvent {
+  /** Stable ids make retries idempotent: the server recognises an append it already has. */
+  readonly id?: string;
+}
+
+export interface LogPosition {
+  readonly commit: bigint;
+  readonly prepare: bigint;
+}
+
+export type ExpectedRevision = bigint | 'no_stream' | 'any';
