@@ -1,0 +1,149 @@
+import type { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { runWithContext } from '@kairos/observability';
+import { fromKafkaMessage, type ReceivedMessage } from './envelope';
+import type { MessagePublisher } from './publisher';
+import type { SchemaCheck } from './schemas';
+
+/** Thrown by a handler when retrying can never help: the message goes straight to the dead-letter topic. */
+export class PoisonMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PoisonMessageError';
+  }
+}
+
+export type MessageHandler = (message: ReceivedMessage, tx: EntityManager) => Promise<void>;
+
+export interface ConsumerLog {
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface IdempotentConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly dataSource: DataSource;
+  readonly publisher: MessagePublisher;
+  readonly schemas: SchemaCheck;
+  readonly handle: MessageHandler;
+  readonly maxAttempts?: number;
+  readonly backoffMs?: number;
+  readonly deadLetterTopic?: string;
+  readonly log?: ConsumerLog;
+  readonly onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead_lettered') => void;
+}
+
+export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
+
+/**
+ * At-least-once delivery made effectively-once: each message's id goes into the inbox in the same
+ * PostgreSQL transaction as the handler's state change, so a redelivery finds its id and is
+ * dropped. A message that keeps failing goes to the group's dead-letter topic with the error, and
+ * the partition moves on.
+ */
+export class IdempotentConsumer {
+  private readonly consumer: Consumer;
+  private readonly maxAttempts: number;
+  private readonly backoffMs: number;
+  readonly deadLetterTopic: string;
+
+  constructor(private readonly options: IdempotentConsumerOptions) {
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: true });
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.backoffMs = options.backoffMs ?? 100;
+    this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await this.consumer.run({ autoCommit: true, eachMessage: (payload) => this.onMessage(payload) });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const parsed = fromKafkaMessage(topic, partition, message);
+    if (!parsed.ok) return this.deadLetter(topic, partition, message, parsed.reason, 0, `${topic}:${partition}:${message.offset}`);
+    const received = parsed.message;
+    const problems = this.options.schemas(topic, received.type, received.data, 'receive');
+    if (problems) return this.deadLetter(topic, partition, message, `schema: ${problems}`, 0, received.id);
+
+    await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const outcome = await this.process(received);
+          this.options.onOutcome?.(topic, outcome);
+          return;
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          if (error instanceof PoisonMessageError) return this.deadLetter(topic, partition, message, reason, attempt, received.id);
+          if (attempt >= this.maxAttempts) {
+            // A database that is down is not the message's fault: give the partition back to Kafka
+            // (it redelivers after a restart) instead of dead-lettering healthy messages.
+            if (!(await this.databaseUp())) throw error;
+            return this.deadLetter(topic, partition, message, reason, attempt, received.id);
+          }
+          this.options.log?.warn('message handling failed; retrying', { topic, type: received.type, id: received.id, attempt, reason });
+          await heartbeat();
+          await new Promise((r) => setTimeout(r, this.backoffMs * 2 ** (attempt - 1)));
+        }
+      }
+    });
+  }
+
+  private async process(message: ReceivedMessage): Promise<'processed' | 'duplicate'> {
+    return this.options.dataSource.transaction(async (tx) => {
+      const inserted: unknown[] = await tx.query(
+        `INSERT INTO messaging_inbox (consumer_group, message_id, topic, partition, "offset", outcome)
+         VALUES ($1, $2, $3, $4, $5, 'processed') ON CONFLICT DO NOTHING RETURNING 1`,
+        [this.options.groupId, message.id, message.topic, message.partition, message.offset],
+      );
+      if (inserted.length === 0) return 'duplicate';
+      await this.options.handle(message, tx);
+      return 'processed';
+    });
+  }
+
+  private async deadLetter(topic: string, partition: number, message: KafkaMessage, reason: string, attempts: number, id: string): Promise<void> {
+    this.options.log?.error('message dead-lettered', { topic, partition, offset: message.offset, reason, deadLetterTopic: this.deadLetterTopic });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {})) {
+      if (value !== undefined) headers[name] = (Array.isArray(value) ? value[0] : value)?.toString() ?? '';
+    }
+    await this.options.publisher.publishRaw(this.deadLetterTopic, [
+      {
+        key: message.key ? message.key.toString() : null,
+        value: message.value,
+        headers: {
+          ...headers,
+          'x-kairos-dlq-reason': reason.slice(0, 2_000),
+          'x-kairos-dlq-topic': topic,
+          'x-kairos-dlq-partition': String(partition),
+          'x-kairos-dlq-offset': message.offset,
+          'x-kairos-dlq-attempts': String(attempts),
+          'x-kairos-dlq-group': this.options.groupId,
+        },
+      },
+    ]);
+    await this.options.dataSource.query(
+      `INSERT INTO messaging_inbox (consumer_group, message_id, topic, partition, "offset", outcome)
+       VALUES ($1, $2, $3, $4, $5, 'dead_lettered') ON CONFLICT DO NOTHING`,
+      [this.options.groupId, id, topic, partition, message.offset],
+    );
+    this.options.onOutcome?.(topic, 'dead_lettered');
+  }
+
+  private async databaseUp(): Promise<boolean> {
+    try {
+      await this.options.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { openServiceDataSource } from '@kairos/persistence';
+import { createTestDatabase, startTestKafka, type TestDatabase } from '@kairos/testing';
+import { IdempotentConsumer, PoisonMessageError } from './consumer';
+import { headerValue, type OutgoingMessage } from './envelope';
+import { messagingMigrations } from './migrations';
+import { enqueueOutbox, OutboxRelay } from './outbox';
+import { MessagePublisher, SchemaViolationError } from './publisher';
+import { contractSchemas } from './schemas';
+
+const TOPIC = 'expiry.events';
+
+function timerFired(n: number, overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  return {
+    topic: TOPIC,
+    key: `request-${n}`,
+    id: `timer-${n}`,
+    type: 'TimerFired',
+    subject: `request-${n}`,
+    time: '2026-11-24T10:00:00.000Z',
+    source: 'urn:kairos:expiry-scheduler',
+    data: { timerId: `t${n}`, requestId: `request-${n}`, itemId: 'i1', kind: 'access_expiry', dueAt: '2026-11-24T10:00:00.000Z', firedAt: '2026-11-24T10:00:00.100Z' },
+    correlationId: `corr-${n}`,
+    ...overrides,
+  };
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('messaging over the Kafka-compatible broker', () => {
+  let broker: Awaited<ReturnType<typeof startTestKafka>>;
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let kafka: Kafka;
+  let publisher: MessagePublisher;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    broker = await startTestKafka();
+    db = await createTestDatabase();
+    dataSource = await openServiceDataSource({ url: db.url, schema: 'svc', migrations: messagingMigrations });
+    await dataSource.query('CREATE TABLE svc.effects (message_id text, request_id text)');
+    kafka = new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+    publisher = new MessagePublisher(kafka, contractSchemas);
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await publisher.disconnect();
+    await dataSource.destroy();
+    await db.drop();
+    await broker.close();
+  });
+
+  async function startConsumer(groupId: string, handle: ConstructorParameters<typeof IdempotentConsumer>[0]['handle']) {
+    const consumer = new IdempotentConsumer({ kafka, groupId, topics: [TOPIC], dataSource, publisher, schemas: contractSchemas, handle, backoffMs: 10, maxAttempts: 3 });
+    await consumer.start();
+    cleanups.push(() => consumer.stop());
+    return consumer;
+  }
+
+  async function readAll(topic: string, groupId: string, count: number, until: (seen: { headers: Record<string, string | undefined> }[]) => boolean = (seen) => seen.length >= count) {
+    const consumer: Consumer = kafka.consumer({ groupId });
+    const seen: { key: string | null; value: string; headers: Record<string, string | undefined> }[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string | undefined> = {};
+        for (const name of Object.keys(message.headers ?? {})) headers[name] = headerValue(message.headers, name);
+        seen.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? '', headers });
+      },
+    });
+    await eventually(async () => until(seen));
+    await consumer.disconnect();
+    return seen;
+  }
+
+  it('publishes CloudEvents in binary mode and processes a redelivered message once', async () => {
+    const group = 'effects-once';
+    await startConsumer(group, async (message, tx) => {
+      await tx.query('INSERT INTO svc.effects VALUES ($1, $2)', [message.id, (message.data as { requestId: string }).requestId]);
+    });
+    await publisher.publish([timerFired(1)]);
+    await publisher.publish([timerFired(1)]);
+    await publisher.publish([timerFired(2)]);
+    await eventually(async () => (await dataSource.query(`SELECT * FROM svc.effects`)).length >= 2);
+    await eventually(async () => (await dataSource.query(`SELECT * FROM svc.messaging_inbox WHERE consumer_group = $1`, [group])).length >= 2);
+    const effects = await dataSource.query(`SELECT message_id FROM svc.effects ORDER BY message_id`);
+    expect(effects).toEqual([{ message_id: 'timer-1' }, { message_id: 'timer-2' }]);
+
+    const seen = await readAll(TOPIC, 'raw-reader', 1, (all) => all.some((m) => m.headers.ce_id === 'timer-1'));
+    const raw = seen.find((m) => m.headers.ce_id === 'timer-1');
+    expect(raw!.key).toBe('request-1');
+    expect(raw!.headers).toMatchObject({ ce_id: 'timer-1', ce_type: 'TimerFired', ce_subject: 'request-1', ce_specversion: '1.0', ce_source: 'urn:kairos:expiry-scheduler', 'x-correlation-id': 'corr-1' });
+  });
+
+  it('refuses to publish a message that breaks its schema', async () => {
+    const bad = timerFired(3, { data: { timerId: 't3', kind: 'whenever' } });
+    await expect(publisher.publish([bad])).rejects.toThrow(SchemaViolationError);
+  });
+
+  it('dead-letters poison messages with the reason and keeps the partition moving', async () => {
+    const group = 'poison-tolerant';
+    const handled: string[] = [];
+    const consumer = await startConsumer(group, async (message) => {
+      if ((message.data as { timerId: string }).timerId === 'poison') throw new PoisonMessageError('cannot apply');
+      if ((message.data as { timerId: string }).timerId === 'always-fails') throw new Error('handler keeps failing');
+      handled.push(message.id);
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: TOPIC, messages: [{ key: 'request-x', value: 'not json', headers: { ce_id: 'garbage-1', ce_type: 'TimerFired' } }] });
+    await producer.send({ topic: TOPIC, messages: [{ key: 'request-x', value: '{}', headers: { ce_id: 'no-schema-1', ce_type: 'TimerFired' } }] });
+    await producer.send({ topic: TOPIC, messages: [{ key: 'request-x', value: '{}' }] });
+    await producer.disconnect();
+    await publisher.publish([timerFired(10, { id: 'poison-1', data: { ...(timerFired(10).data as object), timerId: 'poison' } })]);
+    await publisher.publish([timerFired(11, { id: 'fails-1', data: { ...(timerFired(11).data as object), timerId: 'always-fails' } })]);
+    await publisher.publish([timerFired(12, { id: 'good-after-poison' })]);
+
+    await eventually(async () => handled.includes('good-after-poison'));
+    const dead = await readAll(consumer.deadLetterTopic, 'dlq-reader', 5);
+    const reasons = dead.map((d) => d.headers['x-kairos-dlq-reason']);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'message value is not valid JSON',
+        expect.stringMatching(/^schema: /),
+        'missing CloudEvents header ce_id',
+        'cannot apply',
+        'handler keeps failing',
+      ]),
+    );
+    const failing = dead.find((d) => d.headers['x-kairos-dlq-reason'] === 'handler keeps failing')!;
+    expect(failing.headers['x-kairos-dlq-attempts']).toBe('3');
+    expect(failing.headers['x-kairos-dlq-topic']).toBe(TOPIC);
+    expect(failing.headers.ce_id).toBe('fails-1');
+    expect(JSON.parse(failing.value).timerId).toBe('always-fails');
+  });
+
+  it('retries a transient failure and applies the message once', async () => {
+    let calls = 0;
+    const group = 'flaky';
+    await startConsumer(group, async (message, tx) => {
+      if (message.id !== 'flaky-1') return;
+      calls += 1;
+      await tx.query('INSERT INTO svc.effects VALUES ($1, $2)', [message.id, 'flaky']);
+      if (calls < 3) throw new Error('transient');
+    });
+    await publisher.publish([timerFired(20, { id: 'flaky-1' })]);
+    await eventually(async () => (await dataSource.query(`SELECT 1 FROM svc.messaging_inbox WHERE consumer_group = $1 AND message_id = 'flaky-1'`, [group])).length === 1);
+    expect(calls).toBe(3);
+    expect(await dataSource.query(`SELECT message_id FROM svc.effects WHERE request_id = 'flaky'`)).toEqual([{ message_id: 'flaky-1' }]);
+  });
+
+  it('publishes outbox messages only when their transaction commits', async () => {
+    const relay = new OutboxRelay(dataSource, publisher, { pollMs: 50 });
+    await dataSource
+      .transaction(async (tx) => {
+        await enqueueOutbox(tx, [timerFired(30, { id: 'rolled-back', key: 'outbox' })]);
+        throw new Error('abort');
+      })
+      .catch(() => undefined);
+    await dataSource.transaction((tx) => enqueueOutbox(tx, [timerFired(31, { id: 'committed', key: 'outbox' })]));
+    expect(await relay.drain()).toBe(1);
+    expect(await relay.drain()).toBe(0);
+    const all = await readAll(TOPIC, 'outbox-reader', 1, (seen) => seen.some((m) => m.headers.ce_id === 'committed'));
+    const ids = all.map((m) => m.headers.ce_id);
+    expect(ids).toContain('committed');
+    expect(ids).not.toContain('rolled-back');
+  });
+});

@@ -1,0 +1,119 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { OutgoingMessage } from './envelope';
+import type { MessagePublisher } from './publisher';
+
+/**
+ * Queues messages in the same transaction as the state change that caused them; the relay
+ * publishes them afterwards. A crash between the commit and the publish loses nothing: the row
+ * stays until Kafka acknowledged it.
+ */
+export async function enqueueOutbox(tx: EntityManager, messages: readonly OutgoingMessage[]): Promise<void> {
+  for (const m of messages) {
+    await tx.query(
+      `INSERT INTO messaging_outbox (topic, message_key, message_id, type, subject, source, time, data, traceparent, correlation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING`,
+      [m.topic, m.key, m.id, m.type, m.subject, m.source, m.time, JSON.stringify(m.data), m.traceparent ?? null, m.correlationId ?? null],
+    );
+  }
+}
+
+interface OutboxRow {
+  seq: string;
+  topic: string;
+  message_key: string;
+  message_id: string;
+  type: string;
+  subject: string;
+  source: string;
+  time: string;
+  data: unknown;
+  traceparent: string | null;
+  correlation_id: string | null;
+}
+
+export class OutboxRelay {
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: MessagePublisher,
+    private readonly options: { pollMs?: number; batchSize?: number; onError?: (error: unknown) => void } = {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks the relay to look now, instead of at its next poll (call after committing). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes everything queued; returns how many messages went out. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.publishBatch();
+      total += sent;
+      if (sent === 0) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let sent = 0;
+      try {
+        sent = await this.publishBatch();
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      if (sent > 0) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollMs ?? 250);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  // Rows are locked while publishing, so two relays (two replicas) never send the same batch at once;
+  // and they are deleted only after Kafka acknowledged, so a crash means a re-send, never a loss.
+  private async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        'SELECT * FROM messaging_outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
+        [this.options.batchSize ?? 200],
+      );
+      if (rows.length === 0) return 0;
+      await this.publisher.publish(
+        rows.map((r) => ({
+          topic: r.topic,
+          key: r.message_key,
+          id: r.message_id,
+          type: r.type,
+          subject: r.subject,
+          source: r.source,
+          time: r.time,
+          data: r.data,
+          traceparent: r.traceparent ?? undefined,
+          correlationId: r.correlation_id ?? undefined,
+        })),
+      );
+      await tx.query('DELETE FROM messaging_outbox WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+      return rows.length;
+    });
+  }
+}

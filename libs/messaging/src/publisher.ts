@@ -1,0 +1,64 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { toKafkaMessage, type OutgoingMessage } from './envelope';
+import type { SchemaCheck } from './schemas';
+
+export class SchemaViolationError extends Error {
+  constructor(
+    readonly topic: string,
+    readonly type: string,
+    readonly problems: string,
+  ) {
+    super(`${type} on ${topic} does not match its schema: ${problems}`);
+    this.name = 'SchemaViolationError';
+  }
+}
+
+/**
+ * An idempotent producer (the broker drops retried duplicates) that refuses to publish a message
+ * whose data does not match its published schema.
+ */
+export class MessagePublisher {
+  private readonly producer: Producer;
+  private connected?: Promise<void>;
+
+  constructor(
+    kafka: Kafka,
+    private readonly schemas: SchemaCheck,
+  ) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  }
+
+  async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    for (const message of messages) {
+      const problems = this.schemas(message.topic, message.type, message.data, 'publish');
+      if (problems) throw new SchemaViolationError(message.topic, message.type, problems);
+    }
+    await this.connect();
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map(toKafkaMessage) })),
+    });
+  }
+
+  /** Publishes raw (already-validated or dead-lettered) records. */
+  async publishRaw(topic: string, messages: { key: string | null; value: Buffer | string | null; headers: Record<string, string> }[]): Promise<void> {
+    await this.connect();
+    await this.producer.send({ topic, acks: -1, messages });
+  }
+
+  async disconnect(): Promise<void> {
+    if (this.connected) await this.producer.disconnect();
+    this.connected = undefined;
+  }
+
+  private connect(): Promise<void> {
+    this.connected ??= this.producer.connect().catch((error: unknown) => {
+      this.connected = undefined;
+      throw error;
+    });
+    return this.connected;
+  }
+}
