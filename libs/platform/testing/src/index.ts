@@ -1,3 +1,4 @@
 export * from './embedded-postgres';
 export * from './test-database';
 export * from './local-servers';
+export * from './test-issuer';
