@@ -21,6 +21,7 @@ export class PartitionLog {
   /** Everything below is on disk (fsynced) and visible to consumers. */
   highWatermark = 0;
   private readonly commit: GroupCommit;
+  private closed = false;
 
   private constructor(
     readonly dir: string | null,
@@ -99,6 +100,7 @@ export class PartitionLog {
   private async flush(): Promise<void> {
     const target = this.logEndOffset;
     const fd = this.active.fd;
+    if (this.closed) throw new Error('partition log closed');
     if (fd !== null) await fdatasync(fd);
     this.advance(target);
   }
@@ -169,6 +171,7 @@ export class PartitionLog {
   }
 
   close(): void {
+    this.closed = true;
     for (const s of this.segments) s.close();
   }
 }
