@@ -6,16 +6,20 @@ import { ErrorCode } from '../protocol/errors';
 import { BrokerContext, RequestHeader } from './context';
 
 const MAX_FRAME_BYTES = 100 * 1024 * 1024;
+const PRODUCE_KEY = 0;
 
-/**
- * One client connection: frames are parsed as they arrive but handled one at a time,
- * so responses leave in request order even when a request is parked (long-poll, join).
- */
+interface InFlight {
+  pipelinable: boolean;
+  done: boolean;
+  response: Buffer | null | 'close';
+}
+
+/** One client connection: responses leave in request order even when a request is parked (long-poll, join). */
 export class Connection {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private readonly queue: Buffer[] = [];
-  private busy = false;
+  private readonly inFlight: InFlight[] = [];
   private closed = false;
   private readonly clientHost: string;
 
@@ -55,22 +59,36 @@ export class Connection {
     buf = buf.subarray(at);
     this.pending = buf.length ? [buf] : [];
     this.pendingBytes = buf.length;
-    void this.drain();
+    this.drain();
   }
 
-  private async drain(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      while (!this.closed && this.queue.length > 0) {
-        const frame = this.queue.shift() as Buffer;
-        const response = await this.handle(frame);
-        if (response === 'close') return this.close();
-        if (response && !this.closed) this.socket.write(response);
-      }
-    } finally {
-      this.busy = false;
+  /**
+   * Starts queued requests in order. Produce requests may overlap each other (their appends
+   * still happen in arrival order, only the fsync wait overlaps, which lets one fsync cover
+   * many pipelined batches); anything else waits until everything before it has answered.
+   */
+  private drain(): void {
+    while (!this.closed && this.queue.length > 0) {
+      const pipelinable = this.queue[0].readInt16BE(0) === PRODUCE_KEY;
+      if (this.inFlight.length > 0 && !(pipelinable && this.inFlight.every((f) => f.pipelinable))) return;
+      const frame = this.queue.shift() as Buffer;
+      const entry: InFlight = { pipelinable, done: false, response: null };
+      this.inFlight.push(entry);
+      void this.handle(frame).then((response) => {
+        entry.done = true;
+        entry.response = response;
+        this.writeCompleted();
+      });
     }
+  }
+
+  private writeCompleted(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0].done) {
+      const { response } = this.inFlight.shift() as InFlight;
+      if (response === 'close') return this.close();
+      if (response && !this.closed) this.socket.write(response);
+    }
+    this.drain();
   }
 
   private async handle(frame: Buffer): Promise<Buffer | null | 'close'> {
