@@ -1,1 +1,41 @@
-export const migrations: Function[] = [];
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { messagingMigrations } from '@kairos/messaging';
+
+class CreateRequestReadModel1732400000100 implements MigrationInterface {
+  name = 'CreateRequestReadModel1732400000100';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE event_store_checkpoints (
+      subscription_id text PRIMARY KEY, commit_position text NOT NULL, prepare_position text NOT NULL)`);
+    await q.query(`CREATE TABLE access_requests (
+      request_id uuid PRIMARY KEY,
+      requester_id text NOT NULL,
+      requested_by text NOT NULL,
+      status text NOT NULL,
+      resource_ids text[] NOT NULL,
+      requested_at timestamptz NOT NULL,
+      revision bigint NOT NULL,
+      state jsonb NOT NULL,
+      view jsonb NOT NULL,
+      updated_at timestamptz NOT NULL DEFAULT now())`);
+    await q.query('CREATE INDEX access_requests_requester ON access_requests (requester_id, requested_at DESC)');
+    await q.query('CREATE INDEX access_requests_status ON access_requests (status, requested_at DESC)');
+    await q.query('CREATE INDEX access_requests_resources ON access_requests USING gin (resource_ids)');
+    await q.query(`CREATE TABLE access_request_history (
+      request_id uuid NOT NULL,
+      revision bigint NOT NULL,
+      event_id uuid NOT NULL,
+      type text NOT NULL,
+      data jsonb NOT NULL,
+      recorded_at timestamptz NOT NULL,
+      PRIMARY KEY (request_id, revision))`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE access_request_history');
+    await q.query('DROP TABLE access_requests');
+    await q.query('DROP TABLE event_store_checkpoints');
+  }
+}
+
+export const migrations: Function[] = [...messagingMigrations, CreateRequestReadModel1732400000100];

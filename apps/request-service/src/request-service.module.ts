@@ -1,21 +1,48 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule } from '@kairos/http';
-import { PostgresModule } from '@kairos/persistence';
-import { KafkaModule } from '@kairos/messaging';
 import { EventStoreModule } from '@kairos/event-store';
+import { PlatformModule } from '@kairos/http';
+import { KafkaModule } from '@kairos/messaging';
+import { PostgresModule } from '@kairos/persistence';
+import { AccessRequestStore } from './access-requests/access-request.store';
+import { AccessRequestQueries } from './access-requests/access-requests.queries';
+import { AccessRequestUseCases } from './access-requests/access-requests.use-cases';
+import { POLICY_URL, PolicyClient } from './access-requests/policy.client';
 import type { RequestServiceConfig } from './config';
+import { AccessRequestsController } from './http/access-requests.controller';
+import { accessRequestProblems } from './http/problem-mapping';
 import { migrations } from './migrations';
+import { RequestProjection } from './read-model/request-projection';
+import { DecisionRecorder } from './recording/decision-recorder';
+import { KafkaRelay } from './relay/kafka-relay';
+import { CLOCK, systemClock, type Clock } from './shared/clock';
 
 @Module({})
 export class RequestServiceModule {
-  static forRoot(config: RequestServiceConfig): DynamicModule {
+  static forRoot(config: RequestServiceConfig, overrides: { clock?: Clock } = {}): DynamicModule {
     return {
       module: RequestServiceModule,
       imports: [
-        PlatformModule.forRoot({ service: 'request-service', logLevel: config.LOG_LEVEL, auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL } }),
+        PlatformModule.forRoot({
+          service: 'request-service',
+          logLevel: config.LOG_LEVEL,
+          auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL },
+          problemMappers: [accessRequestProblems],
+        }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'request-service' }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
+      ],
+      controllers: [AccessRequestsController],
+      providers: [
+        { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        { provide: POLICY_URL, useValue: config.APPROVAL_POLICY_URL.replace(/\/$/, '') },
+        PolicyClient,
+        AccessRequestStore,
+        AccessRequestQueries,
+        AccessRequestUseCases,
+        RequestProjection,
+        KafkaRelay,
+        DecisionRecorder,
       ],
     };
   }

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { formatValidationErrors, validateEvent, type AccessRequestEvent } from '@kairos/contracts';
+import { accessRequestDecider, type AccessRequestCommand, type AccessRequestState } from '@kairos/access-request-domain';
+import { currentCorrelationId } from '@kairos/observability';
+import { handleCommand, loadAggregate, type CommandResult, type Decider } from '@kairos/event-store';
+import { uuidFromName } from '../shared/deterministic-uuid';
+
+export const streamName = (requestId: string): string => `access-request-${requestId}`;
+export const requestIdOf = (stream: string): string => stream.replace(/^access-request-/, '');
+
+export class InvalidEventError extends Error {
+  constructor(type: string, problems: string) {
+    super(`the decider produced an invalid ${type}: ${problems}`);
+    this.name = 'InvalidEventError';
+  }
+}
+
+// The stream is the audit trail: an event that breaks its published schema is refused before it
+// is written, never discovered later by a downstream consumer.
+const checkedDecider: Decider<AccessRequestCommand, AccessRequestState, AccessRequestEvent & { data: never }> = {
+  initialState: accessRequestDecider.initialState,
+  evolve: (state, event) => accessRequestDecider.evolve(state, event),
+  decide: (command, state) => {
+    const events = accessRequestDecider.decide(command, state);
+    for (const event of events) {
+      const result = validateEvent(event.type, event.data, { closed: true });
+      if (!result.ok) throw new InvalidEventError(event.type, formatValidationErrors(result.errors));
+    }
+    return events as (AccessRequestEvent & { data: never })[];
+  },
+};
+
+/** The only writer of request streams: read, fold, decide, append at the revision read. */
+@Injectable()
+export class AccessRequestStore {
+  constructor(@Inject(EventStoreDBClient) private readonly client: EventStoreDBClient) {}
+
+  async execute(
+    requestId: string,
+    command: AccessRequestCommand,
+    options: { causationId?: string } = {},
+  ): Promise<CommandResult<AccessRequestState, AccessRequestEvent>> {
+    const causation = options.causationId;
+    const metadata = {
+      correlationId: currentCorrelationId() ?? null,
+      causationId: causation ?? null,
+      actorId: command.metadata.actor.id,
+    };
+    return handleCommand({
+      client: this.client,
+      stream: streamName(requestId),
+      decider: { ...checkedDecider, decide: (c, s) => checkedDecider.decide(c, s).map((e) => ({ ...e, metadata })) },
+      command,
+      maxRetries: 8,
+      eventId: causation ? (_event, index) => uuidFromName(`${causation}:${index}`) : undefined,
+    });
+  }
+
+  async load(requestId: string): Promise<{ state: AccessRequestState; revision: bigint | 'no_stream' }> {
+    const { state, revision } = await loadAggregate(this.client, streamName(requestId), accessRequestDecider.evolve, accessRequestDecider.initialState());
+    return { state, revision };
+  }
+}

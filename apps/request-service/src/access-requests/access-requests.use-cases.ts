@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { compareDurations, toView, type AccessRequestCommand, type AccessRequestView, type CommandMetadata } from '@kairos/access-request-domain';
+import { hasRole, type Principal } from '@kairos/auth';
+import { ProblemError } from '@kairos/http';
+import { currentCorrelationId } from '@kairos/observability';
+import { RequestProjection } from '../read-model/request-projection';
+import { CLOCK, type Clock } from '../shared/clock';
+import { AccessRequestStore } from './access-request.store';
+import { PolicyClient } from './policy.client';
+import { AccessRequestQueries, type HistoryEntry, type ListFilter } from './access-requests.queries';
+
+export interface SubmitInput {
+  readonly items: readonly { resourceId: string; role: string }[];
+  readonly justification: string;
+  readonly duration?: string;
+  readonly ticket?: string;
+  readonly breakGlass?: boolean;
+  readonly onBehalfOf?: string;
+  readonly onBehalfOfKind?: 'person' | 'service';
+}
+
+const forbidden = (detail: string) => new ProblemError(403, 'FORBIDDEN', 'Forbidden', detail);
+const notFound = () => new ProblemError(404, 'ACCESS_REQUEST.NOT_FOUND', 'Not Found', 'there is no such access request');
+
+/** Sees every request: admins, and auditors (read-only). */
+const seesAll = (p: Principal) => hasRole(p, 'admin', 'auditor');
+const ownsRequest = (p: Principal, view: AccessRequestView) => view.requester.id === p.id || view.requestedBy === p.id;
+
+@Injectable()
+export class AccessRequestUseCases {
+  constructor(
+    private readonly store: AccessRequestStore,
+    private readonly policy: PolicyClient,
+    private readonly queries: AccessRequestQueries,
+    private readonly projection: RequestProjection,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async submit(principal: Principal, input: SubmitInput): Promise<AccessRequestView> {
+    const onBehalf = input.onBehalfOf !== undefined && input.onBehalfOf !== principal.id;
+    if (onBehalf && !hasRole(principal, 'admin')) throw forbidden('only admins may request access on behalf of another identity');
+    if (!hasRole(principal, 'requester', 'admin')) throw forbidden('this operation needs the requester role');
+    const requester = onBehalf ? { id: input.onBehalfOf!, kind: input.onBehalfOfKind ?? 'person' } : { id: principal.id, kind: principal.kind };
+    const requestId = randomUUID();
+    const items = input.items.map((item, index) => ({ itemId: `i${index + 1}`, resourceId: item.resourceId, role: item.role }));
+    const evaluated = await this.policy.evaluate(
+      { requester, items, duration: input.duration, justification: input.justification, breakGlass: input.breakGlass ?? false },
+      principal.token,
+    );
+    const policyOf = new Map(evaluated.map((e) => [e.itemId, e]));
+    const duration = input.duration ?? shortest(evaluated.map((e) => e.duration), this.clock.now().toISOString());
+    const result = await this.store.execute(requestId, {
+      type: 'SubmitAccessRequest',
+      data: {
+        requestId,
+        requester,
+        items: items.map((item) => ({ ...item, policy: policyOf.get(item.itemId)!.policy })),
+        justification: input.justification,
+        duration,
+        ...(input.ticket ? { ticket: input.ticket } : {}),
+        breakGlass: input.breakGlass ?? false,
+      },
+      metadata: this.metadata(principal),
+    });
+    const view = toView(result.state);
+    if (!view) throw new Error('submission produced no request');
+    return view;
+  }
+
+  async get(principal: Principal, requestId: string): Promise<AccessRequestView & { history: HistoryEntry[] }> {
+    const found = await this.readable(principal, requestId);
+    return { ...found, history: await this.queries.history(requestId) };
+  }
+
+  async list(principal: Principal, filter: ListFilter): Promise<{ items: AccessRequestView[]; total: number; limit: number; offset: number }> {
+    if (!seesAll(principal)) {
+      if (filter.requester && filter.requester !== principal.id) throw forbidden("requesters may list only their own requests");
+      filter = { ...filter, requester: principal.id };
+    }
+    return { ...(await this.queries.list(filter)), limit: filter.limit, offset: filter.offset };
+  }
+
+  async act(principal: Principal, requestId: string, command: (metadata: CommandMetadata) => AccessRequestCommand): Promise<AccessRequestView> {
+    // The decider is the authority on who may change a request; this only keeps auditors read-only.
+    if (!hasRole(principal, 'requester', 'admin')) throw forbidden('this operation needs the requester or admin role');
+    const result = await this.store.execute(requestId, command(this.metadata(principal)));
+    const view = toView(result.state);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  private async readable(principal: Principal, requestId: string): Promise<AccessRequestView> {
+    let found = await this.queries.find(requestId);
+    if (!found) {
+      // Read-your-writes: a request just created may not have reached the read model yet.
+      const { revision } = await this.store.load(requestId);
+      if (revision === 'no_stream') throw notFound();
+      await this.projection.waitFor(requestId, revision);
+      found = await this.queries.find(requestId);
+      if (!found) throw new ProblemError(503, 'READ_MODEL_BEHIND', 'Service Unavailable', 'the request exists but is not readable yet; retry shortly');
+    }
+    if (!seesAll(principal) && !ownsRequest(principal, found.view)) throw forbidden('requesters may read only their own requests');
+    return found.view;
+  }
+
+  private metadata(principal: Principal): CommandMetadata {
+    return {
+      now: this.clock.now().toISOString(),
+      actor: { id: principal.id, roles: [...principal.roles] },
+      correlationId: currentCorrelationId(),
+    };
+  }
+}
+
+function shortest(durations: string[], from: string): string {
+  return durations.reduce((a, b) => (compareDurations(b, a, from) < 0 ? b : a));
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IsoDuration, ItemPolicySnapshot, Subject } from '@kairos/contracts';
+import { ProblemError } from '@kairos/http';
+import { currentCorrelationId } from '@kairos/observability';
+
+export interface EvaluationRequest {
+  readonly requester: Subject;
+  readonly items: readonly { itemId: string; resourceId: string; role: string }[];
+  readonly duration?: IsoDuration;
+  readonly justification: string;
+  readonly breakGlass: boolean;
+}
+
+export interface EvaluatedItem {
+  readonly itemId: string;
+  readonly duration: IsoDuration;
+  readonly policy: ItemPolicySnapshot;
+}
+
+export const POLICY_URL = Symbol('POLICY_URL');
+
+/**
+ * Policy is evaluated synchronously at submission, so a request that policy refuses gets a 4xx
+ * and nothing is appended. The caller's own token is forwarded: the policy service authenticates
+ * the same person the request service did.
+ */
+@Injectable()
+export class PolicyClient {
+  constructor(@Inject(POLICY_URL) private readonly baseUrl: string) {}
+
+  async evaluate(request: EvaluationRequest, bearerToken: string): Promise<EvaluatedItem[]> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}/v1/policy/evaluations`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${bearerToken}`,
+          'x-correlation-id': currentCorrelationId() ?? '',
+        },
+        body: JSON.stringify(request),
+        signal: AbortSignal.timeout(5_000),
+      });
+    } catch (error) {
+      throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service could not be reached: ${(error as Error).message}`);
+    }
+    const body = (await response.json().catch(() => ({}))) as { items?: EvaluatedItem[]; problems?: unknown; detail?: string };
+    if (response.ok && Array.isArray(body.items)) return body.items;
+    if (response.status === 422 || response.status === 400) {
+      throw new ProblemError(422, 'REQUEST_REFUSED_BY_POLICY', 'Unprocessable Content', body.detail ?? 'policy refuses this request', {
+        problems: body.problems ?? [],
+      });
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new ProblemError(response.status, response.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', 'Policy refused the caller', body.detail);
+    }
+    throw new ProblemError(502, 'POLICY_FAILED', 'Bad Gateway', `the approval policy service answered ${response.status}`);
+  }
+}

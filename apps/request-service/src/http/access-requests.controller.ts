@@ -1,0 +1,69 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentPrincipal, Roles, type Principal } from '@kairos/auth';
+import { AccessRequestUseCases } from '../access-requests/access-requests.use-cases';
+import { CancelDto, CreateAccessRequestDto, ExtendDto, ItemDto, ListQueryDto, RevokeDto } from './dtos';
+
+const uuid = new ParseUUIDPipe({ version: '4' });
+
+@ApiTags('access requests')
+@ApiBearerAuth()
+@Controller('v1/access-requests')
+export class AccessRequestsController {
+  constructor(private readonly useCases: AccessRequestUseCases) {}
+
+  @Post()
+  @Roles('requester', 'admin')
+  @ApiOperation({ summary: 'Ask for access to one or more resources, with a reason and a duration' })
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateAccessRequestDto, @Res({ passthrough: true }) res: Response) {
+    const view = await this.useCases.submit(principal, body);
+    res.status(201).setHeader('location', `/v1/access-requests/${view.requestId}`);
+    return view;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List access requests (requesters see their own; admins and auditors see all)' })
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto) {
+    return this.useCases.list(principal, { requester: query.requester, status: query.status, resource: query.resource, limit: query.limit ?? 50, offset: query.offset ?? 0 });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A request: its state, its items and its history' })
+  get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
+    return this.useCases.get(principal, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel items still waiting for approval or provisioning' })
+  cancel(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: CancelDto) {
+    return this.useCases.act(principal, id, (metadata) => ({ type: 'CancelAccessRequest', data: { itemIds: body.itemIds, reason: body.reason }, metadata }));
+  }
+
+  @Post(':id/extend')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Extend active access (policy decides whether it needs approval again)' })
+  extend(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ExtendDto) {
+    return this.useCases.act(principal, id, (metadata) => ({
+      type: 'ExtendAccess',
+      data: { itemId: body.itemId, extensionId: `ext-${metadata.now}`, ...(body.by ? { by: body.by } : {}), ...(body.extendTo ? { extendTo: body.extendTo } : {}) },
+      metadata,
+    }));
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End your own active access early; it cannot be used again' })
+  release(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ItemDto) {
+    return this.useCases.act(principal, id, (metadata) => ({ type: 'ReleaseAccess', data: { itemId: body.itemId }, metadata }));
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @Roles('admin')
+  @ApiOperation({ summary: 'Admins: revoke access now' })
+  revoke(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
+    return this.useCases.act(principal, id, (metadata) => ({ type: 'RevokeAccess', data: { itemId: body.itemId, reason: body.reason }, metadata }));
+  }
+}
