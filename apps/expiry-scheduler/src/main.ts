@@ -8,5 +8,8 @@ void runService({
   config,
   module: (c) => ExpirySchedulerModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: { title: 'Kairos expiry scheduler', description: 'Durable timers for access expiry, approval expiry, pending time to live and break-glass review.' },
+  docs: {
+    title: 'Kairos expiry scheduler',
+    description: 'Durable timers for access expiry, approval expiry, pending time to live and break-glass review.',
+  },
 });

@@ -1,0 +1,107 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { TOPICS } from '@kairos/contracts';
+import { contractSchemas, IdempotentConsumer, MessagePublisher, OutboxRelay } from '@kairos/messaging';
+import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { Counter, Histogram } from 'prom-client';
+import { CLOCK, type Clock } from '../shared/clock';
+import { applyRequestEvent } from './request-events.handler';
+import { TimerFiring } from './timer-firing';
+
+export const CONSUMER_GROUP = 'expiry-scheduler';
+export const FIRING_OPTIONS = Symbol('FIRING_OPTIONS');
+
+export interface FiringSettings {
+  readonly maxSleepMs: number;
+  readonly batchSize: number;
+}
+
+/** Starts the request-event consumer, the firing loop and the outbox relay; stops them in reverse. */
+@Injectable()
+export class ExpiryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly firing: TimerFiring;
+  private readonly publisher: MessagePublisher;
+  private readonly relay: OutboxRelay;
+  private readonly consumer: IdempotentConsumer;
+  private scheduledSince: Date[] = [];
+
+  constructor(
+    kafka: Kafka,
+    dataSource: DataSource,
+    @Inject(CLOCK) clock: Clock,
+    @Inject(FIRING_OPTIONS) settings: FiringSettings,
+    logger: JsonLogger,
+    metrics: ServiceMetrics,
+  ) {
+    const log = {
+      info: (msg: string, fields?: Record<string, unknown>) => logger.write('info', msg, fields),
+      warn: (msg: string, fields?: Record<string, unknown>) => logger.write('warn', msg, fields),
+      error: (msg: string, fields?: Record<string, unknown>) => logger.write('error', msg, fields),
+    };
+    const fired = new Counter({
+      name: 'kairos_timers_fired_total',
+      help: 'Timers fired by kind',
+      labelNames: ['kind'],
+      registers: [metrics.registry],
+    });
+    const lateness = new Histogram({
+      name: 'kairos_timer_firing_lateness_seconds',
+      help: 'Time from a timer being due to it being fired (written to the outbox)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
+      registers: [metrics.registry],
+    });
+    this.publisher = new MessagePublisher(kafka, contractSchemas);
+    this.relay = new OutboxRelay(dataSource, this.publisher, {
+      onError: (error) => log.error('outbox relay failed', { error: String(error) }),
+    });
+    this.firing = new TimerFiring(
+      dataSource,
+      this.relay,
+      clock,
+      {
+        ...settings,
+        onFired: (timer, firedAt) => {
+          const lateMs = firedAt.getTime() - new Date(timer.dueAt).getTime();
+          fired.inc({ kind: timer.kind });
+          lateness.observe(Math.max(0, lateMs) / 1000);
+          log.info('timer fired', { timerId: timer.timerId, kind: timer.kind, requestId: timer.requestId, dueAt: timer.dueAt, lateMs });
+        },
+      },
+      log,
+    );
+    this.consumer = new IdempotentConsumer({
+      kafka,
+      groupId: CONSUMER_GROUP,
+      topics: [TOPICS.accessRequestEvents],
+      dataSource,
+      publisher: this.publisher,
+      schemas: contractSchemas,
+      log,
+      handle: async (message, tx) => {
+        this.scheduledSince.push(...(await applyRequestEvent(message, tx, clock)));
+      },
+      onOutcome: (topic, outcome) => {
+        metrics.messagesHandled.inc({ topic, outcome });
+        // Called after the inbox transaction committed: the new timers are visible to the loop.
+        const scheduled = this.scheduledSince;
+        this.scheduledSince = [];
+        for (const dueAt of scheduled) this.firing.scheduled(dueAt);
+      },
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.relay.start();
+    // The first round fires every timer that came due while the service was down.
+    this.firing.start();
+    await this.consumer.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.consumer.stop();
+    await this.firing.stop();
+    await this.relay.stop();
+    await this.publisher.disconnect();
+  }
+}

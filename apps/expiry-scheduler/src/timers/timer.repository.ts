@@ -1,0 +1,113 @@
+import type { EntityManager } from 'typeorm';
+import type { TimerKind } from '@kairos/contracts';
+import type { TimerChange } from './plan';
+import type { ScheduledTimer, Timer, TimerStatus } from './timer';
+
+interface TimerRow {
+  timer_id: string;
+  request_id: string;
+  item_id: string;
+  grant_id: string | null;
+  kind: TimerKind;
+  due_at: Date;
+  status: TimerStatus;
+  fired_at: Date | null;
+  cancelled_at: Date | null;
+  cancelled_by: string | null;
+  correlation_id: string | null;
+}
+
+const toScheduled = (row: TimerRow): ScheduledTimer => ({
+  timerId: row.timer_id,
+  requestId: row.request_id,
+  itemId: row.item_id,
+  kind: row.kind,
+  dueAt: row.due_at.toISOString(),
+  ...(row.grant_id !== null ? { grantId: row.grant_id } : {}),
+});
+
+const toTimer = (row: TimerRow): Timer => {
+  const base = toScheduled(row);
+  switch (row.status) {
+    case 'pending':
+      return { ...base, status: 'pending' };
+    case 'fired':
+      return { ...base, status: 'fired', firedAt: (row.fired_at ?? row.due_at).toISOString() };
+    case 'cancelled':
+      return {
+        ...base,
+        status: 'cancelled',
+        cancelledAt: (row.cancelled_at ?? row.due_at).toISOString(),
+        cancelledBy: row.cancelled_by ?? 'unknown',
+      };
+    default:
+      return assertNever(row.status);
+  }
+};
+
+function assertNever(value: never): never {
+  throw new Error(`unknown timer status ${String(value)}`);
+}
+
+export interface DueTimer extends ScheduledTimer {
+  readonly correlationId?: string;
+}
+
+/** SQL over the `timers` table; every function runs in the caller's transaction. */
+export const timerRepository = {
+  async apply(tx: EntityManager, changes: readonly TimerChange[], at: Date, correlationId?: string): Promise<void> {
+    for (const change of changes) {
+      switch (change.type) {
+        case 'schedule': {
+          const t = change.timer;
+          // Scheduling again at the same instant changes nothing (a fired timer stays fired); a new
+          // instant moves the timer and makes it pending again, so the old due time is gone.
+          await tx.query(
+            `INSERT INTO timers (timer_id, request_id, item_id, grant_id, kind, due_at, status, scheduled_at, correlation_id)
+             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8)
+             ON CONFLICT (timer_id) DO UPDATE SET due_at = EXCLUDED.due_at, status = 'pending', scheduled_at = EXCLUDED.scheduled_at,
+               fired_at = NULL, cancelled_at = NULL, cancelled_by = NULL, correlation_id = EXCLUDED.correlation_id
+             WHERE timers.due_at IS DISTINCT FROM EXCLUDED.due_at`,
+            [t.timerId, t.requestId, t.itemId, t.grantId ?? null, t.kind, t.dueAt, at, correlationId ?? null],
+          );
+          break;
+        }
+        case 'cancel':
+          await tx.query(
+            `UPDATE timers SET status = 'cancelled', cancelled_at = $4, cancelled_by = $5
+             WHERE request_id = $1 AND item_id = $2 AND kind = ANY($3::text[]) AND status = 'pending'`,
+            [change.requestId, change.itemId, [...change.kinds], at, change.because],
+          );
+          break;
+        default:
+          assertNever(change);
+      }
+    }
+  },
+
+  /** Locks due timers; replicas skip each other's rows, so one firing is claimed once. */
+  async claimDue(tx: EntityManager, now: Date, limit: number): Promise<DueTimer[]> {
+    const rows: TimerRow[] = await tx.query(
+      `SELECT * FROM timers WHERE status = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      [now, limit],
+    );
+    return rows.map((row) => ({ ...toScheduled(row), ...(row.correlation_id ? { correlationId: row.correlation_id } : {}) }));
+  },
+
+  async markFired(tx: EntityManager, timerIds: readonly string[], firedAt: Date): Promise<void> {
+    await tx.query(`UPDATE timers SET status = 'fired', fired_at = $2 WHERE timer_id = ANY($1::text[])`, [[...timerIds], firedAt]);
+  },
+
+  async nextDueAt(tx: EntityManager): Promise<Date | undefined> {
+    const [row]: { next: Date | null }[] = await tx.query(`SELECT min(due_at) AS next FROM timers WHERE status = 'pending'`);
+    return row?.next ?? undefined;
+  },
+
+  async list(tx: EntityManager, filter: { requestId?: string; status: TimerStatus; limit: number }): Promise<Timer[]> {
+    const rows: TimerRow[] = await tx.query(
+      `SELECT * FROM timers WHERE status = $1 AND ($2::text IS NULL OR request_id = $2) ORDER BY due_at, timer_id LIMIT $3`,
+      [filter.status, filter.requestId ?? null, filter.limit],
+    );
+    return rows.map(toTimer);
+  },
+};
