@@ -105,7 +105,9 @@ export class EventStore {
     const softDeleted = meta?.truncateBefore !== undefined && meta.truncateBefore > current;
     if (expected.kind === 'stream_exists' && softDeleted) return Promise.resolve(refused({ kind: 'stream_deleted' }));
 
-    const retry = state && events.length > 0 ? this.idempotentRetry(state, expected, events) : 'new';
+    // no_stream on a soft-deleted stream recreates it; its old events are not a previous attempt.
+    const revives = softDeleted && expected.kind === 'no_stream';
+    const retry = state && events.length > 0 && !revives ? this.idempotentRetry(state, expected, events) : 'new';
     if (retry === 'conflict') return Promise.resolve(wrongVersion(current, expected));
     if (retry !== 'new') return this.tail.then(() => retry);
 
