@@ -56,7 +56,7 @@ export async function startPlatform(layout: PlatformLayout, onEvent: (msg: strin
     const targetDatabase = pg.url.replace(/\/postgres$/, '/kairos_target');
 
     const issuer: RunningIssuer = await startLocalIssuer(await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer')), { port: layout.ports.issuer });
-    started.push(issuer);
+    started.push({ stop: () => issuer.close() });
     writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
 
     onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');

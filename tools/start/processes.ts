@@ -22,6 +22,12 @@ export interface ProcessSpec {
 }
 
 const runner = join(__dirname, '..', 'run-ts.js');
+const children = new Set<ChildProcess>();
+
+// If the launcher itself dies, it takes its children with it rather than leaving them orphaned.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 /** Starts a TypeScript entry point as its own process, logs to a file, waits until it is ready. */
 export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => void): Promise<ManagedProcess> {
@@ -35,7 +41,11 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
       const child = spawn(process.execPath, [runner, spec.entry, ...(spec.args ?? [])], {
         env: { ...process.env, ...spec.env },
         stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: a Ctrl-C reaches only the launcher, which stops everything in order.
+        detached: true,
       });
+      children.add(child);
+      child.once('exit', () => children.delete(child));
       current = child;
       let ready = false;
       let buffered = '';
