@@ -4,7 +4,7 @@ import { startPlatform } from './platform';
 async function main(): Promise<void> {
   const layout = platformLayout();
   const log = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
-  const platform = await startPlatform(layout, log);
+  const platform = await startPlatform(layout, log, { demoData: process.env.KAIROS_DEMO_DATA !== 'false' });
   const u = platform.urls;
   process.stdout.write(
     [

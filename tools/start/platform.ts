@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { loadOrCreateIssuerKey, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
+import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
 import { startEmbeddedPostgres, type RunningPostgres } from '@kairos/testing';
 import { issuerUrl, type PlatformLayout } from '../layout';
+import { loadDemoData } from './demo-data';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
 
 export interface RunningPlatform {
@@ -39,7 +40,11 @@ export function serviceEntries(layout: PlatformLayout, urls: { database: string;
   ];
 }
 
-export async function startPlatform(layout: PlatformLayout, onEvent: (msg: string) => void = () => undefined): Promise<RunningPlatform> {
+export async function startPlatform(
+  layout: PlatformLayout,
+  onEvent: (msg: string) => void = () => undefined,
+  options: { demoData?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningPlatform> {
   const logDir = join(layout.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const started: { stop(): Promise<void> }[] = [];
@@ -55,7 +60,8 @@ export async function startPlatform(layout: PlatformLayout, onEvent: (msg: strin
     const database = pg.url.replace(/\/postgres$/, '/kairos');
     const targetDatabase = pg.url.replace(/\/postgres$/, '/kairos_target');
 
-    const issuer: RunningIssuer = await startLocalIssuer(await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer')), { port: layout.ports.issuer });
+    const issuerKey = await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer'));
+    const issuer: RunningIssuer = await startLocalIssuer(issuerKey, { port: layout.ports.issuer });
     started.push({ stop: () => issuer.close() });
     writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
 
@@ -76,7 +82,7 @@ export async function startPlatform(layout: PlatformLayout, onEvent: (msg: strin
     onEvent('starting the five services');
     const services = await Promise.all(
       serviceEntries(layout, urls).map((service) =>
-        startProcess({ name: service.name, entry: service.entry, env: service.env, ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true }, onEvent),
+        startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true }, onEvent),
       ),
     );
     for (const service of services) {
@@ -84,6 +90,11 @@ export async function startPlatform(layout: PlatformLayout, onEvent: (msg: strin
       processes.set(service.name, service);
     }
     const p = layout.ports;
+    if (options.demoData !== false) {
+      onEvent('loading demo data (people, groups, resources, target database roles)');
+      const adminToken = await signToken(issuerKey, { sub: 'admin', roles: ['admin'], issuer: issuer.issuer, audience: layout.audience, ttlSeconds: 300 });
+      await loadDemoData({ policyUrl: `http://127.0.0.1:${p.approvalPolicyService}`, adminToken, targetDatabaseUrl: targetDatabase });
+    }
     return {
       layout,
       processes,
