@@ -1,0 +1,256 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '@kairos/config';
+import { createServiceApp } from '@kairos/http';
+import { authEnv, createTestDatabase, eventually, startTestEventStore, startTestIssuer, type TestDatabase, type TestIssuer } from '@kairos/testing';
+import { AuditProjectorModule } from './audit-projector.module';
+import { config } from './config';
+import { AuditTables } from './projection/audit-schema';
+import { replayAndCompare, formatReplayReport } from './replay/replay';
+import { appendRaw, at, RequestScenario } from './testing/request-events';
+
+const NOW = new Date('2025-06-01T00:00:00.000Z');
+
+describe('the audit projector API', () => {
+  let db: TestDatabase;
+  let es: Awaited<ReturnType<typeof startTestEventStore>>;
+  let issuer: TestIssuer;
+  let app: INestApplication;
+  let client: EventStoreDBClient;
+  let auditor: string;
+
+  const alice = { id: 'u-alice', kind: 'person' as const };
+  const carol = { id: 'u-carol', kind: 'person' as const };
+  // alice: requested, approved by bob, granted 1h→5h, revoked at 5h.
+  const r1 = RequestScenario.create(alice, 'db-prod', 'read').requested(0).reviewed(0.5, 'u-bob', 'approve').approved(0.5).granted(1).revoked(5);
+  // carol: automatic, granted at 2h, still held.
+  const r2 = RequestScenario.create(carol, 'db-prod', 'read').requested(2).approved(2, 'automatic').granted(2, 8);
+  // alice: denied.
+  const r3 = RequestScenario.create(alice, 's3-logs', 'write').requested(3, '=HYPERLINK("http://evil")').reviewed(3.5, 'u-bob', 'deny').denied(3.5, 'u-bob');
+
+  const get = async (path: string, token?: string) => {
+    const req = request(app.getHttpServer()).get(path);
+    return token ? req.set('authorization', `Bearer ${token}`) : req;
+  };
+  const timelineLength = async (requestId: string) => {
+    const res = await get(`/v1/audit/requests/${requestId}/timeline`, auditor);
+    return res.status === 200 ? (res.body.events as unknown[]).length : 0;
+  };
+
+  beforeAll(async () => {
+    [db, es, issuer] = await Promise.all([createTestDatabase(), startTestEventStore(), startTestIssuer()]);
+    client = EventStoreDBClient.connectionString(es.connectionString);
+    const env = { PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: db.url, EVENTSTORE_URL: es.connectionString, ...authEnv(issuer) };
+    app = await createServiceApp(AuditProjectorModule.forRoot(loadConfig(config, env), { clock: { now: () => NOW } }), { title: 't', description: 't' });
+    await app.init();
+    auditor = await issuer.token('u-audrey', ['auditor']);
+    for (const scenario of [r1, r2, r3]) await scenario.appendTo(client);
+    await appendRaw(client, r3.stream, 'SomethingNobodyDeclared', { requestId: r3.requestId });
+    await appendRaw(client, r3.stream, 'AccessGranted', { requestId: r3.requestId, grantedAt: 'yesterday' });
+    await eventually(async () => (await timelineLength(r3.requestId)) === 5, 'the projection to catch up');
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await client?.dispose();
+    await es?.close();
+    await issuer?.close();
+    await db?.drop();
+  });
+
+  it('shows the full timeline of a request in stream order with revision, position, time and data', async () => {
+    const res = await get(`/v1/audit/requests/${r1.requestId}/timeline`, auditor);
+    expect(res.status).toBe(200);
+    expect(res.body.events.map((e: { type: string }) => e.type)).toEqual(r1.events.map((e) => e.type));
+    const first = res.body.events[0];
+    expect(first).toMatchObject({ revision: '0', status: 'recorded', type: 'AccessRequested', data: r1.events[0]!.data });
+    expect(BigInt(first.position.commit)).toBeGreaterThan(0n);
+    expect(new Date(first.recordedAt).getTime()).not.toBeNaN();
+  });
+
+  it('records an unknown or malformed event in the timeline instead of rejecting it', async () => {
+    const res = await get(`/v1/audit/requests/${r3.requestId}/timeline`, auditor);
+    const [unknown, malformed] = res.body.events.slice(3);
+    expect(unknown).toMatchObject({ type: 'SomethingNobodyDeclared', status: 'unknown' });
+    expect(malformed).toMatchObject({ type: 'AccessGranted', status: 'malformed' });
+    expect(malformed.problem).toMatch(/grantId|grantedAt/);
+    const active = await get('/v1/audit/grants/active', auditor);
+    expect(active.body.grants.map((g: { requestId: string }) => g.requestId)).not.toContain(r3.requestId);
+  });
+
+  it('answers 404 for a request it has never seen', async () => {
+    const res = await get('/v1/audit/requests/7d3c1f5e-0000-4000-8000-000000000000/timeline', auditor);
+    expect(res.status).toBe(404);
+    expect(res.body.code).toBe('AUDIT.REQUEST_NOT_FOUND');
+  });
+
+  it('lists the active grants only', async () => {
+    const res = await get('/v1/audit/grants/active', auditor);
+    expect(res.status).toBe(200);
+    expect(res.body.grants).toEqual([
+      expect.objectContaining({ requestId: r2.requestId, subject: carol, resourceId: 'db-prod', role: 'read', grantedAt: at(2), expiresAt: at(10), endedAt: null }),
+    ]);
+  });
+
+  it('answers who had access to a resource at an instant', async () => {
+    const holders = async (hours: number) =>
+      ((await get(`/v1/audit/access?resourceId=db-prod&at=${encodeURIComponent(at(hours))}`, auditor)).body.grants as { subject: { id: string } }[])
+        .map((g) => g.subject.id)
+        .sort();
+    expect(await holders(0.5)).toEqual([]);
+    expect(await holders(1)).toEqual(['u-alice']);
+    expect(await holders(3)).toEqual(['u-alice', 'u-carol']);
+    expect(await holders(5)).toEqual(['u-carol']);
+  });
+
+  it('lists everything an identity held between two instants', async () => {
+    const holdings = async (from: number, to: number) =>
+      (await get(`/v1/audit/identities/u-alice/holdings?from=${encodeURIComponent(at(from))}&to=${encodeURIComponent(at(to))}`, auditor)).body;
+    const body = await holdings(-24, 24);
+    expect(body.grants).toEqual([expect.objectContaining({ requestId: r1.requestId, grantedAt: at(1), endedAt: at(5), endReason: 'expired', revocationVerified: true })]);
+    expect((await holdings(6, 7)).grants).toEqual([]);
+    expect((await holdings(4.5, 4.6)).grants).toHaveLength(1);
+  });
+
+  it('summarises per resource and per identity', async () => {
+    const resources = (await get('/v1/audit/summaries/resources', auditor)).body.resources;
+    expect(resources).toEqual([
+      expect.objectContaining({ resourceId: 'db-prod', itemsRequested: 2, itemsDenied: 0, grants: 2, activeGrants: 1, distinctRequesters: 2 }),
+      expect.objectContaining({ resourceId: 's3-logs', itemsRequested: 1, itemsDenied: 1, grants: 0, activeGrants: 0 }),
+    ]);
+    const identities = (await get('/v1/audit/summaries/identities', auditor)).body.identities;
+    expect(identities).toEqual([
+      expect.objectContaining({ identityId: 'u-alice', requests: 2, grants: 1, activeGrants: 0, distinctResources: 2 }),
+      expect.objectContaining({ identityId: 'u-carol', requests: 1, grants: 1, activeGrants: 1, distinctResources: 1 }),
+    ]);
+  });
+
+  it('answers 501 for group summaries while no stream records the requester groups', async () => {
+    const res = await get('/v1/audit/summaries/groups', auditor);
+    expect(res.status).toBe(501);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+    expect(res.body.code).toBe('AUDIT.GROUPS_NOT_RECORDED');
+  });
+
+  it('exports evidence as JSON: who, what, why, approvals with approvers, grant and revocation with verified flags', async () => {
+    const res = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(-1))}&to=${encodeURIComponent(at(24))}&format=json`, auditor);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ generatedAt: NOW.toISOString(), controls: expect.arrayContaining(['ISO/IEC 27001:2022 A.5.18']) });
+    expect(res.body.records.map((r: { requestId: string }) => r.requestId)).toEqual([r1.requestId, r2.requestId, r3.requestId]);
+    expect(res.body.records[0]).toMatchObject({
+      requester: alice,
+      resourceId: 'db-prod',
+      role: 'read',
+      justification: 'investigate incident INC-42',
+      status: 'revoked',
+      approval: { via: 'reviews', approvedAt: at(0.5), reviews: [expect.objectContaining({ reviewerId: 'u-bob', decision: 'approve' })] },
+      grants: [expect.objectContaining({ grantedAt: at(1), grantVerified: true, revokedAt: at(5), revocationVerified: true, revocationReason: 'expired' })],
+    });
+    expect(res.body.records[2]).toMatchObject({ status: 'denied', approval: { deniedBy: 'u-bob' }, grants: [] });
+    const narrow = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(1.5))}&to=${encodeURIComponent(at(2.5))}`, auditor);
+    expect(narrow.body.records.map((r: { requestId: string }) => r.requestId)).toEqual([r2.requestId]);
+  });
+
+  it('exports evidence as CSV that a spreadsheet cannot execute', async () => {
+    const res = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(-1))}&to=${encodeURIComponent(at(24))}&format=csv`, auditor);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/csv/);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="kairos-evidence-2025-03-01-2025-03-02.csv"/);
+    const lines = res.text.trim().split('\r\n');
+    expect(lines[0]).toMatch(/^request_id,item_id,requester_id/);
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain(r1.requestId);
+    expect(lines[1]).toContain(`u-bob:approve:manager@${at(0.5)}`);
+    expect(lines[3]).toContain(`"'=HYPERLINK(""http://evil"")"`);
+  });
+
+  it('verifies every stream as intact when nothing was touched', async () => {
+    const res = await get('/v1/audit/verify', auditor);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, streams: 3, failed: [], checkedEvents: r1.events.length + r2.events.length + r3.events.length + 2 });
+  });
+
+  it('rebuilds every projection from the first event and finds it equal to the live one', async () => {
+    const report = await replayAndCompare({ client, db: app.get(DataSource), live: app.get(AuditTables) });
+    expect(formatReplayReport(report)).toContain('EQUAL');
+    expect(report.equal).toBe(true);
+    expect(report.events).toBe(r1.events.length + r2.events.length + r3.events.length + 2);
+    expect(report.tables.find((t) => t.table === 'audit_grants')).toMatchObject({ liveRows: 2, replayRows: 2, onlyInLive: 0, onlyInReplay: 0 });
+    const [{ n }] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = $1`, [report.scratchSchema]);
+    expect(n).toBe(0);
+  });
+
+  it('summarises per group once requests carry the requester groups', async () => {
+    const withGroups = RequestScenario.create({ id: 'u-dave', kind: 'person', groups: ['sre', 'oncall'] }, 'db-prod', 'read').requested(6).approved(6, 'automatic').granted(6);
+    await withGroups.appendTo(client);
+    await eventually(async () => (await get('/v1/audit/summaries/groups', auditor)).status === 200, 'group summaries');
+    const res = await get('/v1/audit/summaries/groups', auditor);
+    expect(res.body.groups).toEqual([
+      expect.objectContaining({ groupId: 'oncall', distinctRequesters: 1, grants: 1, activeGrants: 1 }),
+      expect.objectContaining({ groupId: 'sre', distinctRequesters: 1, grants: 1, activeGrants: 1 }),
+    ]);
+  });
+
+  describe('bad input', () => {
+    it('lists each bad field of a who-had-access query', async () => {
+      const res = await get('/v1/audit/access?at=yesterday', auditor);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['at', 'resourceId']);
+    });
+
+    it('refuses a holdings range that ends before it starts', async () => {
+      const res = await get(`/v1/audit/identities/u-alice/holdings?from=${encodeURIComponent(at(5))}&to=${encodeURIComponent(at(1))}`, auditor);
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ field: 'to', messages: ['to must be after from'] }]);
+    });
+
+    it('refuses an unknown export format and a request id that is not a uuid', async () => {
+      const format = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(1))}&format=xlsx`, auditor);
+      expect(format.status).toBe(400);
+      expect(format.body.errors[0].field).toBe('format');
+      const id = await get(`/v1/audit/requests/not-a-uuid/timeline`, auditor);
+      expect(id.status).toBe(400);
+    });
+  });
+
+  describe('attacks on authorization', () => {
+    it('rejects a caller with no token', async () => {
+      for (const path of ['/v1/audit/grants/active', `/v1/audit/requests/${r1.requestId}/timeline`, '/v1/audit/verify']) {
+        const res = await get(path);
+        expect(res.status).toBe(401);
+        expect(res.headers['content-type']).toMatch(/problem\+json/);
+      }
+    });
+
+    it('rejects a requester reading the timeline, even of their own request', async () => {
+      const res = await get(`/v1/audit/requests/${r1.requestId}/timeline`, await issuer.token('u-alice', ['requester']));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('FORBIDDEN');
+    });
+
+    it('rejects an approver exporting evidence', async () => {
+      const res = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(-1))}&to=${encodeURIComponent(at(24))}&format=csv`, await issuer.token('u-bob', ['approver']));
+      expect(res.status).toBe(403);
+      expect(res.text).not.toContain(r1.requestId);
+    });
+
+    it('rejects a service account without the auditor role asking who holds access', async () => {
+      const res = await get('/v1/audit/access?resourceId=db-prod&at=2025-03-01T12:00:00Z', await issuer.token('svc-ci', ['requester'], { kind: 'service' }));
+      expect(res.status).toBe(403);
+    });
+
+    it('rejects a requester running verify or reading summaries', async () => {
+      const token = await issuer.token('u-alice', ['requester', 'approver']);
+      expect((await get('/v1/audit/verify', token)).status).toBe(403);
+      expect((await get('/v1/audit/summaries/resources', token)).status).toBe(403);
+    });
+
+    it('lets an admin read the active grants', async () => {
+      expect((await get('/v1/audit/grants/active', await issuer.token('u-admin', ['admin']))).status).toBe(200);
+    });
+  });
+});

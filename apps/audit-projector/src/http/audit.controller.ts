@@ -1,0 +1,126 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Roles } from '@kairos/auth';
+import { ProblemError } from '@kairos/http';
+import { CLOCK, type Clock } from '../domain/clock';
+import { EVIDENCE_CONTROLS, evidenceToCsv, type EvidenceExport } from '../domain/evidence';
+import { AuditTables } from '../projection/audit-schema';
+import { AuditQueries, NoGroupDataError } from '../projection/audit-queries';
+import { verifyAllStreams, type VerificationReport } from '../verification/verify-streams';
+import { AccessAtQuery, EvidenceQuery, IdentityIdParams, RangeQuery, RequestIdParams, SummaryParams } from './audit.dto';
+
+const MAX_RANGE_DAYS = 400;
+
+function range(query: RangeQuery): { from: Date; to: Date } {
+  const from = new Date(query.from);
+  const to = new Date(query.to);
+  if (!(from < to)) {
+    throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', { errors: [{ field: 'to', messages: ['to must be after from'] }] });
+  }
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+    throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', { errors: [{ field: 'to', messages: [`the range may span at most ${MAX_RANGE_DAYS} days`] }] });
+  }
+  return { from, to };
+}
+
+/** Audit evidence reveals who holds what everywhere: auditors and admins only, never requesters or approvers. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Roles('auditor', 'admin')
+@Controller('v1/audit')
+export class AuditController {
+  private readonly queries: AuditQueries;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly tables: AuditTables,
+    private readonly client: EventStoreDBClient,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.queries = new AuditQueries(db, tables);
+  }
+
+  @Get('requests/:id/timeline')
+  @ApiOperation({ summary: 'Every event of a request, in stream order, as recorded (unknown and malformed ones included)' })
+  async timeline(@Param() params: RequestIdParams) {
+    const events = await this.queries.timeline(params.id);
+    if (events.length === 0) throw new ProblemError(404, 'AUDIT.REQUEST_NOT_FOUND', 'Not Found', `no recorded events for request ${params.id}`);
+    return { requestId: params.id, events };
+  }
+
+  @Get('grants/active')
+  @ApiOperation({ summary: 'Grants not yet revoked in the target system (an expired grant stays here until its revocation is recorded)' })
+  async activeGrants() {
+    return { grants: await this.queries.activeGrants() };
+  }
+
+  @Get('access')
+  @ApiOperation({ summary: 'Who held access to a resource at an instant' })
+  async accessAt(@Query() query: AccessAtQuery) {
+    const at = new Date(query.at);
+    return { resourceId: query.resourceId, at: at.toISOString(), grants: await this.queries.accessAt(query.resourceId, at) };
+  }
+
+  @Get('identities/:id/holdings')
+  @ApiOperation({ summary: 'Everything an identity held at any time in [from, to)' })
+  async holdings(@Param() params: IdentityIdParams, @Query() query: RangeQuery) {
+    const { from, to } = range(query);
+    return { identityId: params.id, from: from.toISOString(), to: to.toISOString(), grants: await this.queries.holdings(params.id, from, to) };
+  }
+
+  @Get('summaries/:kind')
+  @ApiOperation({ summary: 'Counts per resource, identity or requester group' })
+  async summaries(@Param() params: SummaryParams) {
+    switch (params.kind) {
+      case 'resources':
+        return { resources: await this.queries.resourceSummaries() };
+      case 'identities':
+        return { identities: await this.queries.identitySummaries() };
+      case 'groups':
+        try {
+          return { groups: await this.queries.groupSummaries() };
+        } catch (error) {
+          if (error instanceof NoGroupDataError) {
+            throw new ProblemError(
+              501,
+              'AUDIT.GROUPS_NOT_RECORDED',
+              'Not Implemented',
+              'group membership is not recorded on the request streams (AccessRequested carries no requester groups), so group summaries cannot be derived from the audit trail',
+            );
+          }
+          throw error;
+        }
+      default: {
+        const exhaustive: never = params.kind;
+        return exhaustive;
+      }
+    }
+  }
+
+  @Get('evidence')
+  @ApiOperation({ summary: 'Evidence export for requests submitted in [from, to): who, what, why, approvals, grant and revocation (SOC 2 CC6, ISO 27001 A.5.18)' })
+  @ApiProduces('application/json', 'text/csv')
+  async evidence(@Query() query: EvidenceQuery, @Res() res: Response): Promise<void> {
+    const { from, to } = range(query);
+    const records = await this.queries.evidence(from, to);
+    const name = `kairos-evidence-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}`;
+    if (query.format === 'csv') {
+      res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${name}.csv"`);
+      res.send(evidenceToCsv(records));
+      return;
+    }
+    const body: EvidenceExport = { from: from.toISOString(), to: to.toISOString(), generatedAt: this.clock.now().toISOString(), controls: EVIDENCE_CONTROLS, records };
+    res.status(200).setHeader('content-disposition', `attachment; filename="${name}.json"`);
+    res.json(body);
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Re-reads every request stream and checks it against the recorded hash chain; names each stream that fails' })
+  @ApiOkResponse({ description: 'The report; `ok` is false when any stream is altered, has a gap or was truncated' })
+  async verify(): Promise<VerificationReport> {
+    return verifyAllStreams(this.client, this.db, this.tables, this.clock);
+  }
+}

@@ -1,0 +1,54 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
+
+export class RequestIdParams {
+  @ApiProperty({ format: 'uuid', description: 'Request id (the stream is access-request-<id>)' })
+  @IsUUID()
+  id!: string;
+}
+
+export class IdentityIdParams {
+  @ApiProperty({ description: 'Identity id (person or service account)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  id!: string;
+}
+
+export class AccessAtQuery {
+  @ApiProperty({ description: 'Resource id' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  resourceId!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'The instant asked about' })
+  @IsISO8601({ strict: true })
+  at!: string;
+}
+
+export class RangeQuery {
+  @ApiProperty({ format: 'date-time', description: 'Start of the range (inclusive)' })
+  @IsISO8601({ strict: true })
+  from!: string;
+
+  @ApiProperty({ format: 'date-time', description: 'End of the range (exclusive)' })
+  @IsISO8601({ strict: true })
+  to!: string;
+}
+
+export class EvidenceQuery extends RangeQuery {
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
+export const SUMMARY_KINDS = ['resources', 'identities', 'groups'] as const;
+export type SummaryKind = (typeof SUMMARY_KINDS)[number];
+
+export class SummaryParams {
+  @ApiProperty({ enum: SUMMARY_KINDS })
+  @IsIn(SUMMARY_KINDS)
+  kind!: SummaryKind;
+}

@@ -1,0 +1,65 @@
+import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
+import type { CategoryEvent, Queryable } from '@kairos/event-store';
+import { classifyEvent } from '../domain/classify-event';
+import { chainLink, eventDigest, GENESIS } from '../domain/hash-chain';
+import type { AuditTables } from './audit-schema';
+import { applyEvent } from './apply-event';
+
+function rowsOf(result: unknown): Record<string, unknown>[] {
+  return Array.isArray(result) ? (result as Record<string, unknown>[]) : [];
+}
+
+/**
+ * Records one event: its timeline row with the next link of its stream's hash chain, then its effect
+ * on the read models. Never refuses an event: unknown and malformed ones are recorded as such.
+ * Returns false when the event was already recorded (a redelivery changes nothing).
+ */
+export async function projectEvent(tx: Queryable, t: AuditTables, event: CategoryEvent): Promise<boolean> {
+  const previous = rowsOf(
+    await tx.query(`SELECT chain_hash FROM ${t.events} WHERE stream = $1 AND revision < $2 ORDER BY revision DESC LIMIT 1`, [event.streamId, event.revision.toString()]),
+  )[0];
+  const previousHash = previous ? String(previous.chain_hash) : GENESIS;
+  const digest = eventDigest(event);
+  const classified = classifyEvent(event.type, event.data, event.metadata);
+  const inserted = rowsOf(
+    await tx.query(
+      `INSERT INTO ${t.events} (stream, revision, request_id, event_id, type, commit_position, prepare_position, recorded_at, data, metadata, status, problem, digest, previous_hash, chain_hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+       ON CONFLICT (stream, revision) DO NOTHING RETURNING revision`,
+      [
+        event.streamId,
+        event.revision.toString(),
+        event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length),
+        event.id,
+        event.type,
+        event.position.commit.toString(),
+        event.position.prepare.toString(),
+        event.created.toISOString(),
+        JSON.stringify(event.data ?? null),
+        event.metadata === undefined ? null : JSON.stringify(event.metadata),
+        classified.status,
+        classified.status === 'recorded' ? null : classified.problem,
+        digest,
+        previousHash,
+        chainLink(previousHash, digest),
+      ],
+    ),
+  );
+  if (inserted.length === 0) return false;
+  if (classified.status !== 'recorded') return true;
+  // A valid event the read models still cannot take (say, a date PostgreSQL refuses) stays in the
+  // timeline, marked malformed, rather than stopping the projection.
+  await tx.query('SAVEPOINT apply_event');
+  try {
+    await applyEvent(tx, t, classified.event);
+    await tx.query('RELEASE SAVEPOINT apply_event');
+  } catch (error) {
+    await tx.query('ROLLBACK TO SAVEPOINT apply_event');
+    await tx.query(`UPDATE ${t.events} SET status = 'malformed', problem = $3 WHERE stream = $1 AND revision = $2`, [
+      event.streamId,
+      event.revision.toString(),
+      `not applicable to the read models: ${error instanceof Error ? error.message : String(error)}`,
+    ]);
+  }
+  return true;
+}
