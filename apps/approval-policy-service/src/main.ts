@@ -8,5 +8,8 @@ void runService({
   config,
   module: (c) => ApprovalPolicyServiceModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: { title: 'Kairos approval policy service', description: 'Resources, tiers, policies and the directory; the approver inbox and reviews.' },
+  docs: {
+    title: 'Kairos approval policy service',
+    description: 'Resources, tiers, policies and the directory; the approver inbox and reviews.',
+  },
 });

@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+export class ResourceBodyDto {
+  @ApiProperty({ example: 'Orders database' })
+  @IsString()
+  @IsNotEmpty()
+  name!: string;
+
+  @ApiProperty({ enum: ['postgres', 'webhook', 'manual'] })
+  @IsIn(['postgres', 'webhook', 'manual'])
+  connector!: 'postgres' | 'webhook' | 'manual';
+
+  @ApiProperty({ description: 'where the connector grants access; never credentials', example: 'postgres://orders.internal/app' })
+  @IsString()
+  @IsNotEmpty()
+  target!: string;
+
+  @ApiProperty({ type: [String], description: 'identity ids; a resource without an owner is refused' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsString({ each: true })
+  @Matches(ID_PATTERN, { each: true })
+  owners!: string[];
+
+  @ApiProperty({ type: [String], example: ['read', 'write'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @IsString({ each: true })
+  @IsNotEmpty({ each: true })
+  allowedRoles!: string[];
+
+  @ApiProperty({ minimum: 0, maximum: 4 })
+  @IsInt()
+  @Min(0)
+  @Max(4)
+  tier!: 0 | 1 | 2 | 3 | 4;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsBoolean()
+  breakGlassAllowed?: boolean;
+
+  @ApiPropertyOptional({ type: Object, description: 'partial tier settings, the default for every group' })
+  @IsOptional()
+  @IsObject()
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: Object, description: 'partial tier settings keyed by group id; the most restrictive matching one applies' })
+  @IsOptional()
+  @IsObject()
+  groupOverrides?: Record<string, Record<string, unknown>>;
+}
+
+export class CreateResourceDto extends ResourceBodyDto {
+  @ApiProperty({ example: 'orders-db' })
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'id must be letters, digits and . _ : @ - (at most 128)' })
+  id!: string;
+}

@@ -1,0 +1,69 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+
+export class SubjectDto {
+  @ApiProperty({ example: 'alice' })
+  @IsString()
+  @IsNotEmpty()
+  id!: string;
+
+  @ApiProperty({ enum: ['person', 'service'] })
+  @IsIn(['person', 'service'])
+  kind!: 'person' | 'service';
+}
+
+export class EvaluationItemDto {
+  @ApiProperty({ example: 'item-1' })
+  @IsString()
+  @IsNotEmpty()
+  itemId!: string;
+
+  @ApiProperty({ example: 'orders-db' })
+  @IsString()
+  @IsNotEmpty()
+  resourceId!: string;
+
+  @ApiProperty({ example: 'read' })
+  @IsString()
+  @IsNotEmpty()
+  role!: string;
+}
+
+export class EvaluationRequestDto {
+  @ApiProperty({ type: SubjectDto })
+  @ValidateNested()
+  @Type(() => SubjectDto)
+  requester!: SubjectDto;
+
+  @ApiProperty({ type: [EvaluationItemDto] })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => EvaluationItemDto)
+  items!: EvaluationItemDto[];
+
+  @ApiPropertyOptional({ description: 'ISO 8601 duration; the tier default when absent', example: 'PT2H' })
+  @IsOptional()
+  @IsString()
+  duration?: string;
+
+  @ApiProperty({ example: 'INC-42: investigate slow checkout' })
+  @IsString()
+  @MaxLength(2000)
+  justification!: string;
+
+  @ApiProperty()
+  @IsBoolean()
+  breakGlass!: boolean;
+}
+
+export class EvaluatedItemDto {
+  @ApiProperty() itemId!: string;
+  @ApiProperty({ description: 'the access duration granted for this item' }) duration!: string;
+  @ApiProperty({ description: 'ItemPolicySnapshot of @kairos/contracts, recorded in AccessRequested', type: Object }) policy!: object;
+}
+
+export class EvaluationResponseDto {
+  @ApiProperty({ type: [EvaluatedItemDto] }) items!: EvaluatedItemDto[];
+}

@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, hasRole, Roles, type Principal } from '@kairos/auth';
+import { ProblemError } from '@kairos/http';
+import type { InboxItem } from './inbox';
+import { InboxQuery } from './inbox-query';
+import { ReviewAcceptedDto, SubmitReviewDto } from './reviews.dto';
+import { SubmitReview } from './submit-review';
+
+@ApiTags('reviews')
+@ApiBearerAuth()
+@Roles('approver', 'admin')
+@Controller('v1')
+export class ReviewsController {
+  constructor(
+    private readonly inbox: InboxQuery,
+    private readonly submitReview: SubmitReview,
+  ) {}
+
+  @Get('reviews')
+  @ApiOperation({ summary: "The items awaiting the caller's review, with the context to decide" })
+  @ApiQuery({ name: 'assignee', required: false, description: '`me` (default); an admin may name another identity' })
+  async list(@CurrentPrincipal() principal: Principal, @Query('assignee') assignee = 'me'): Promise<{ items: InboxItem[] }> {
+    const reviewerId = assignee === 'me' ? principal.id : assignee;
+    // Another person's inbox shows what they are asked to decide about others: admins only.
+    if (reviewerId !== principal.id && !hasRole(principal, 'admin')) {
+      throw new ProblemError(403, 'FORBIDDEN', 'Forbidden', "only an admin may read someone else's inbox");
+    }
+    return { items: await this.inbox.execute(reviewerId) };
+  }
+
+  @Post('access-requests/:id/reviews')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Approve or deny the current step of an item (or ratify a break-glass grant); sent to request-service as ReviewSubmitted',
+  })
+  @ApiAcceptedResponse({ type: ReviewAcceptedDto })
+  async review(
+    @Param('id') requestId: string,
+    @Body() body: SubmitReviewDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<ReviewAcceptedDto> {
+    return this.submitReview.execute({
+      requestId,
+      itemId: body.itemId,
+      reviewerId: principal.id,
+      decision: body.decision,
+      ...(body.comment !== undefined ? { comment: body.comment } : {}),
+      ...(body.shortenDurationTo !== undefined ? { shortenDurationTo: body.shortenDurationTo } : {}),
+    });
+  }
+}
