@@ -1,0 +1,232 @@
+import type { INestApplication } from '@nestjs/common';
+import { FORWARDS, START, type EventStoreDBClient, EventStoreDBClient as Client } from '@eventstore/db-client';
+import { Kafka, logLevel } from 'kafkajs';
+import request from 'supertest';
+import { loadConfig } from '@kairos/config';
+import { createServiceApp } from '@kairos/http';
+import { contractSchemas, headerValue, MessagePublisher } from '@kairos/messaging';
+import { authEnv, createTestDatabase, eventually, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
+import { ApprovalPolicyServiceModule } from '../../approval-policy-service/src/approval-policy-service.module';
+import { config as policyConfigSpec } from '../../approval-policy-service/src/config';
+import { config as requestConfigSpec } from '../src/config';
+import { RequestServiceModule } from '../src/request-service.module';
+
+describe('the request service', () => {
+  let db: TestDatabase;
+  let kafkaBroker: Awaited<ReturnType<typeof startTestKafka>>;
+  let eventstore: Awaited<ReturnType<typeof startTestEventStore>>;
+  let issuer: TestIssuer;
+  let policyApp: INestApplication;
+  let app: INestApplication;
+  let esdb: EventStoreDBClient;
+  let kafka: Kafka;
+  let publisher: MessagePublisher;
+  const t: Record<string, string> = {};
+
+  const api = () => request(app.getHttpServer());
+  const submit = (token: string, body: Record<string, unknown>) => api().post('/v1/access-requests').set('authorization', `Bearer ${token}`).send(body);
+  const streamEvents = async (id: string) => {
+    const events: { id: string; type: string; data: any }[] = [];
+    for await (const e of esdb.readStream(`access-request-${id}`, { fromRevision: START, direction: FORWARDS })) events.push({ id: e.event!.id, type: e.event!.type, data: e.event!.data });
+    return events;
+  };
+
+  beforeAll(async () => {
+    [db, kafkaBroker, eventstore, issuer] = await Promise.all([createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
+    const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0' };
+    policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, common)), { title: 'policy', description: 'policy' });
+    await policyApp.listen(0, '127.0.0.1');
+    const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
+    app = await createServiceApp(
+      RequestServiceModule.forRoot(loadConfig(requestConfigSpec, { ...common, EVENTSTORE_URL: eventstore.connectionString, APPROVAL_POLICY_URL: policyUrl })),
+      { title: 'requests', description: 'requests' },
+    );
+    await app.init();
+    esdb = Client.connectionString(eventstore.connectionString);
+    kafka = new Kafka({ clientId: 'test', brokers: kafkaBroker.brokers, logLevel: logLevel.NOTHING });
+    publisher = new MessagePublisher(kafka, contractSchemas);
+
+    t.admin = await issuer.token('admin', ['admin']);
+    t.alice = await issuer.token('alice', ['requester']);
+    t.mallory = await issuer.token('mallory', ['requester']);
+    t.auditor = await issuer.token('audrey', ['auditor']);
+    const policy = (method: 'post', path: string, body: unknown) => request(policyApp.getHttpServer())[method](path).set('authorization', `Bearer ${t.admin}`).send(body as object);
+    for (const identity of [
+      { id: 'maria', kind: 'person', displayName: 'Maria' },
+      { id: 'alice', kind: 'person', displayName: 'Alice', managerId: 'maria' },
+      { id: 'mallory', kind: 'person', displayName: 'Mallory', managerId: 'maria' },
+      { id: 'bob', kind: 'person', displayName: 'Bob' },
+    ]) expect((await policy('post', '/v1/identities', identity)).status).toBe(201);
+    expect((await policy('post', '/v1/resources', { id: 'orders-db', name: 'Orders', connector: 'postgres', target: 'orders_readonly', owners: ['bob'], allowedRoles: ['readonly'], tier: 0 })).status).toBe(201);
+    expect((await policy('post', '/v1/resources', { id: 'billing', name: 'Billing', connector: 'manual', target: 'billing', owners: ['bob'], allowedRoles: ['viewer'], tier: 1 })).status).toBe(201);
+  }, 120_000);
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await esdb?.dispose();
+    await app?.close();
+    await policyApp?.close();
+    await Promise.all([kafkaBroker?.close(), eventstore?.close(), issuer?.close()]);
+    await db?.drop();
+  }, 60_000);
+
+  it('appends an automatically approved request to its own stream, with the policy in force recorded', async () => {
+    const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'INC-1: payments down', duration: 'PT2H' });
+    expect(res.status).toBe(201);
+    expect(res.headers.location).toBe(`/v1/access-requests/${res.body.requestId}`);
+    const events = await streamEvents(res.body.requestId);
+    expect(events.map((e) => e.type)).toEqual(['AccessRequested', 'ItemApproved', 'GrantRequested']);
+    expect(events[0]!.data.items[0].policy).toMatchObject({ tier: 0, mode: 'automatic', target: { connector: 'postgres', target: 'orders_readonly' } });
+  });
+
+  it('relays every stream event to access-request.events as a CloudEvent keyed by request id', async () => {
+    const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'relay check', duration: 'PT1H' });
+    const id = res.body.requestId as string;
+    const stream = await streamEvents(id);
+    const seen = new Map<string, { key: string; headers: Record<string, string | undefined> }>();
+    const consumer = kafka.consumer({ groupId: `relay-check-${id}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'access-request.events', fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const ceId = headerValue(message.headers, 'ce_id')!;
+        const headers: Record<string, string | undefined> = {};
+        for (const name of ['ce_id', 'ce_type', 'ce_source', 'ce_subject', 'ce_time', 'ce_specversion', 'x-correlation-id']) headers[name] = headerValue(message.headers, name);
+        seen.set(ceId, { key: message.key!.toString(), headers });
+      },
+    });
+    await eventually(async () => stream.every((e) => seen.has(e.id)), 'every stream event on Kafka');
+    await consumer.disconnect();
+    for (const event of stream) {
+      const relayed = seen.get(event.id)!;
+      expect(relayed.key).toBe(id);
+      expect(relayed.headers).toMatchObject({ ce_id: event.id, ce_type: event.type, ce_subject: id, ce_specversion: '1.0' });
+      expect(relayed.headers.ce_time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    }
+  });
+
+  it('records a redelivered provisioning result exactly once', async () => {
+    const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'redelivery', duration: 'PT1H' });
+    const id = res.body.requestId as string;
+    const grantId = (await streamEvents(id)).find((e) => e.type === 'GrantRequested')!.data.grantId as string;
+    const at = new Date().toISOString();
+    const succeeded = { topic: 'provisioning.results', key: id, id: `grant-ok-${id}`, type: 'GrantSucceeded', subject: id, time: at, source: 'urn:kairos:provisioning-connector', data: { requestId: id, itemId: 'i1', grantId, attempt: 1, at, verified: true } };
+    await publisher.publish([succeeded]);
+    await publisher.publish([succeeded]);
+    await eventually(async () => (await streamEvents(id)).some((e) => e.type === 'AccessGranted'), 'AccessGranted');
+    // A second, distinct message for the same grant is a late duplicate for the decider: nothing new.
+    await publisher.publish([{ ...succeeded, id: `grant-ok-again-${id}` }]);
+    await eventually(async () => {
+      const detail = await api().get(`/v1/access-requests/${id}`).set('authorization', `Bearer ${t.alice}`);
+      return detail.body.items?.[0]?.status === 'active';
+    }, 'the read model shows the grant');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await streamEvents(id)).filter((e) => e.type === 'AccessGranted')).toHaveLength(1);
+  });
+
+  it('answers the list and detail from the read model, with the history', async () => {
+    const res = await submit(t.alice!, { items: [{ resourceId: 'billing', role: 'viewer' }], justification: 'month end', duration: 'PT1H' });
+    expect(res.status).toBe(201);
+    expect(res.body.items[0].status).toBe('awaiting_approval');
+    const detail = await api().get(`/v1/access-requests/${res.body.requestId}`).set('authorization', `Bearer ${t.alice}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.history.map((e: { type: string }) => e.type)).toEqual(['AccessRequested']);
+    await eventually(async () => {
+      const list = await api().get('/v1/access-requests?status=pending_approval&resource=billing').set('authorization', `Bearer ${t.alice}`);
+      return list.body.items?.some((r: { requestId: string }) => r.requestId === res.body.requestId);
+    }, 'the request in the filtered list');
+  });
+
+  it('cancels a pending request on the requester’s word', async () => {
+    const res = await submit(t.alice!, { items: [{ resourceId: 'billing', role: 'viewer' }], justification: 'changed my mind', duration: 'PT1H' });
+    const cancelled = await api().post(`/v1/access-requests/${res.body.requestId}/cancel`).set('authorization', `Bearer ${t.alice}`).send({ reason: 'no longer needed' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.items[0].status).toBe('cancelled');
+    expect((await streamEvents(res.body.requestId)).map((e) => e.type)).toContain('ItemCancelled');
+  });
+
+  describe('bad input', () => {
+    it('lists each bad field in a 400 problem and appends nothing', async () => {
+      const res = await submit(t.alice!, { items: [{ resourceId: 'orders db; drop', role: '' }], justification: 42, duration: 'two hours', extra: true });
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      const fields = res.body.errors.map((e: { field: string }) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['items.0.resourceId', 'items.0.role', 'justification', 'duration', 'extra']));
+    });
+
+    it('refuses an unknown resource with a 4xx and appends nothing', async () => {
+      const before = (await api().get('/v1/access-requests?limit=200').set('authorization', `Bearer ${t.admin}`)).body.total;
+      const res = await submit(t.alice!, { items: [{ resourceId: 'no-such-thing', role: 'readonly' }], justification: 'x', duration: 'PT1H' });
+      expect(res.status).toBe(422);
+      expect(JSON.stringify(res.body.problems)).toMatch(/UNKNOWN_RESOURCE/);
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await api().get('/v1/access-requests?limit=200').set('authorization', `Bearer ${t.admin}`)).body.total).toBe(before);
+    });
+
+    it('refuses a duration over the maximum and an empty justification', async () => {
+      expect((await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'x', duration: 'P30D' })).status).toBe(422);
+      expect((await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: '', duration: 'PT1H' })).status).toBe(422);
+    });
+  });
+
+  describe('attacks on authorization', () => {
+    let alicesRequest: string;
+    beforeAll(async () => {
+      alicesRequest = (await submit(t.alice!, { items: [{ resourceId: 'billing', role: 'viewer' }], justification: 'mine', duration: 'PT1H' })).body.requestId;
+    });
+
+    it('rejects a requester reading someone else’s request', async () => {
+      const res = await api().get(`/v1/access-requests/${alicesRequest}`).set('authorization', `Bearer ${t.mallory}`);
+      expect(res.status).toBe(403);
+    });
+
+    it('rejects a requester listing someone else’s requests', async () => {
+      expect((await api().get('/v1/access-requests?requester=alice').set('authorization', `Bearer ${t.mallory}`)).status).toBe(403);
+    });
+
+    it('shows a requester only their own requests in the list', async () => {
+      const list = await api().get('/v1/access-requests').set('authorization', `Bearer ${t.mallory}`);
+      expect(list.status).toBe(200);
+      expect(list.body.items.every((r: { requester: { id: string } }) => r.requester.id === 'mallory')).toBe(true);
+    });
+
+    it('rejects a requester cancelling someone else’s request', async () => {
+      const res = await api().post(`/v1/access-requests/${alicesRequest}/cancel`).set('authorization', `Bearer ${t.mallory}`).send({});
+      expect(res.status).toBe(403);
+      expect((await streamEvents(alicesRequest)).map((e) => e.type)).not.toContain('ItemCancelled');
+    });
+
+    it('rejects a requester asking on behalf of another identity', async () => {
+      const res = await submit(t.mallory!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'for alice', duration: 'PT1H', onBehalfOf: 'alice' });
+      expect(res.status).toBe(403);
+    });
+
+    it('lets an admin ask on behalf of another identity', async () => {
+      const res = await submit(t.admin!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'for alice', duration: 'PT1H', onBehalfOf: 'alice' });
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ requester: { id: 'alice' }, requestedBy: 'admin', onBehalf: true });
+    });
+
+    it('rejects a requester revoking access', async () => {
+      const res = await api().post(`/v1/access-requests/${alicesRequest}/revoke`).set('authorization', `Bearer ${t.alice}`).send({ itemId: 'i1' });
+      expect(res.status).toBe(403);
+    });
+
+    it('rejects an auditor changing a request', async () => {
+      expect((await submit(t.auditor!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'x', duration: 'PT1H' })).status).toBe(403);
+      expect((await api().post(`/v1/access-requests/${alicesRequest}/cancel`).set('authorization', `Bearer ${t.auditor}`).send({})).status).toBe(403);
+    });
+
+    it('lets an auditor read any request', async () => {
+      expect((await api().get(`/v1/access-requests/${alicesRequest}`).set('authorization', `Bearer ${t.auditor}`)).status).toBe(200);
+    });
+
+    it('rejects a call without a token', async () => {
+      expect((await api().get('/v1/access-requests')).status).toBe(401);
+    });
+
+    it('rejects a malformed request id instead of querying with it', async () => {
+      expect((await api().get(`/v1/access-requests/${encodeURIComponent("1' OR '1'='1")}`).set('authorization', `Bearer ${t.admin}`)).status).toBe(400);
+    });
+  });
+});
