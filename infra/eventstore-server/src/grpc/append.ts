@@ -44,7 +44,11 @@ export function appendHandler(store: EventStore, maxAppendSize: number): handleC
       }
     });
     call.on('end', () => {
-      if (finished) return;
+      // A reset stream also ends the request side; only a real half-close may commit the append.
+      setImmediate(() => commit());
+    });
+    const commit = (): void => {
+      if (finished || call.cancelled) return;
       if (!target) return finish(invalidArgument('append options are required'));
       const { stream, expected } = target;
       store.append(stream, expected, events).then(
@@ -57,6 +61,9 @@ export function appendHandler(store: EventStore, maxAppendSize: number): handleC
         },
         (error: unknown) => finish(error),
       );
+    };
+    call.on('cancelled', () => {
+      finished = true;
     });
     call.on('error', () => {
       finished = true;
