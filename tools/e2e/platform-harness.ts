@@ -14,6 +14,8 @@ export interface Harness {
   token(sub: string, roles: Role[], kind?: 'person' | 'service'): Promise<string>;
   call(service: Service, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   targetRoleMembers(targetRole: string): Promise<string[]>;
+  /** kill -9 one process of the platform; its supervisor restarts it. Resolves once it answers again. */
+  crash(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,17 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
         await client.end();
       }
     },
+    crash: async (name) => {
+      const managed = platform.processes.get(name);
+      const child = managed?.child();
+      if (!child?.pid) throw new Error(`no running process named ${name}`);
+      const pid = child.pid;
+      process.kill(pid, 'SIGKILL');
+      await poll(`${name} restarted`, async () => {
+        const next = managed!.child();
+        return next?.pid !== undefined && next.pid !== pid && next.exitCode === null && (await answers(platform, name));
+      }, 120_000);
+    },
     stop: async () => {
       await platform.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -76,4 +89,23 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined |
     if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+async function answers(platform: RunningPlatform, name: string): Promise<boolean> {
+  if (name in platform.urls && platform.urls[name]!.startsWith('http')) {
+    try {
+      return (await fetch(`${platform.urls[name]}/health/live`, { signal: AbortSignal.timeout(1_000) })).ok;
+    } catch {
+      return false;
+    }
+  }
+  const port = Number((platform.urls[name] ?? '').match(/:(\d+)/)?.[1]);
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

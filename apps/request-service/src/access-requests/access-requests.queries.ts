@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { AccessRequestView } from '@kairos/access-request-domain';
 
 export interface HistoryEntry {
+  readonly eventId: string;
   readonly revision: number;
   readonly type: string;
   readonly recordedAt: string;
@@ -31,11 +32,11 @@ export class AccessRequestQueries {
   }
 
   async history(requestId: string): Promise<HistoryEntry[]> {
-    const rows: { revision: string; type: string; recorded_at: Date; data: unknown }[] = await this.dataSource.query(
-      'SELECT revision, type, recorded_at, data FROM access_request_history WHERE request_id = $1 ORDER BY revision',
+    const rows: { event_id: string; revision: string; type: string; recorded_at: Date; data: unknown }[] = await this.dataSource.query(
+      'SELECT event_id, revision, type, recorded_at, data FROM access_request_history WHERE request_id = $1 ORDER BY revision',
       [requestId],
     );
-    return rows.map((r) => ({ revision: Number(r.revision), type: r.type, recordedAt: r.recorded_at.toISOString(), data: r.data }));
+    return rows.map((r) => ({ eventId: r.event_id, revision: Number(r.revision), type: r.type, recordedAt: r.recorded_at.toISOString(), data: r.data }));
   }
 
   async list(filter: ListFilter): Promise<{ items: AccessRequestView[]; total: number }> {
