@@ -50,7 +50,8 @@ export class IdempotentConsumer {
   readonly deadLetterTopic: string;
 
   constructor(private readonly options: IdempotentConsumerOptions) {
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: true });
+    // A short fetch wait keeps shutdown quick; long-polling still answers as soon as data arrives.
+    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000, allowAutoTopicCreation: true });
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? 100;
     this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
