@@ -1,0 +1,39 @@
+import { csvCell, evidenceToCsv, EVIDENCE_CSV_COLUMNS, type EvidenceRecord } from './evidence';
+
+const record: EvidenceRecord = {
+  requestId: 'r1',
+  itemId: 'i1',
+  requester: { id: 'u-alice', kind: 'person' },
+  requestedBy: 'u-alice',
+  onBehalf: false,
+  resourceId: 'db',
+  role: 'read',
+  justification: 'fix, "urgent"\nnow',
+  ticket: null,
+  breakGlass: false,
+  requestedAt: '2025-03-01T09:00:00.000Z',
+  policy: { tier: 2, mode: 'manager' },
+  status: 'granted',
+  approval: { via: 'reviews', approvedAt: null, approvalExpiresAt: null, deniedBy: null, denialReason: null, breakGlassRatifiedBy: null, reviews: [] },
+  grants: [],
+};
+
+describe('the evidence CSV', () => {
+  it('quotes commas, quotes and line breaks', () => {
+    expect(csvCell('fix, "urgent"\nnow')).toBe('"fix, ""urgent""\nnow"');
+  });
+
+  it('defuses cells a spreadsheet would run as a formula', () => {
+    expect(csvCell('=1+1')).toBe("'=1+1");
+    expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvCell('+cmd')).toBe("'+cmd");
+    expect(csvCell(-1)).toBe('-1');
+  });
+
+  it('writes one line per item when nothing was granted, with every column', () => {
+    const lines = evidenceToCsv([record]).split('\r\n');
+    expect(lines[0]!.split(',')).toEqual([...EVIDENCE_CSV_COLUMNS]);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+  });
+});
