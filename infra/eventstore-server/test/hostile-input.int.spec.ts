@@ -63,7 +63,7 @@ describe('hostile or malformed requests', () => {
 
   const id = (name: string): StreamIdentifier => new StreamIdentifier().setStreamName(Buffer.from(name));
   const options = (stream: string): AppendReq => new AppendReq().setOptions(new AppendReq.Options().setStreamIdentifier(id(stream)).setAny(new Empty()));
-  const proposed = (type: string | null, eventId = randomUUID()): AppendReq => {
+  const proposed = (type: string | null, eventId: string = randomUUID()): AppendReq => {
     const m = new AppendReq.ProposedMessage().setId(new UUID().setString(eventId)).setData(Buffer.from('{}'));
     if (type !== null) m.getMetadataMap().set('type', type);
     m.getMetadataMap().set('content-type', 'application/json');
