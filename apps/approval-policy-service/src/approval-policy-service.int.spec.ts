@@ -222,6 +222,23 @@ describe('approval-policy-service', () => {
     data: { requestId, itemId: 'item-1', step, stepName, approvedBy, passedAt: T0.toISOString() },
   });
 
+  it('is ready and documents its API', async () => {
+    expect((await http().get('/health/ready')).status).toBe(200);
+    const docs = await http().get('/docs-json');
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/policy/evaluations',
+        '/v1/resources',
+        '/v1/tiers/{tier}',
+        '/v1/identities',
+        '/v1/groups',
+        '/v1/directory/import',
+        '/v1/reviews',
+        '/v1/access-requests/{id}/reviews',
+      ]),
+    );
+  });
+
   describe('the catalogue (admin)', () => {
     it('creates, reads, replaces and deletes a resource, bumping the policy version each time', async () => {
       const admin = await as('root', ['admin']);
