@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommitLog } from './commit-log';
 import { METADATA_TYPE, STREAM_DELETED_TYPE, metastreamOf, isMetastream, type EventRecord, type NewEvent } from './event-record';
 import { exactRevision, expectationHolds, type ExpectedRevision } from './expected-revision';
-import { encodeRecord } from './record-codec';
+import { decodeRecord, encodeRecord } from './record-codec';
 import { parseStreamMetadata, type StreamMetadata } from './stream-metadata';
 
 interface StreamState {
@@ -255,11 +255,13 @@ export class EventStore {
     const records: EventRecord[] = [];
     let pendingPosition = this.nextPosition;
     for (let i = 0; i < drafts.length; i++) {
-      const record = { ...drafts[i], position: pendingPosition };
-      const frame = encodeRecord(record, i === drafts.length - 1);
+      const frame = encodeRecord({ ...drafts[i], position: pendingPosition }, i === drafts.length - 1);
+      // The kept record points into its own frame, so it does not pin the gRPC request it came in.
+      const decoded = decodeRecord(frame, 0, pendingPosition);
+      if (!decoded.ok) throw new Error(`record failed to round-trip: ${decoded.reason}`);
       pendingPosition += frame.length;
       frames.push(frame);
-      records.push(record);
+      records.push({ ...decoded.record, revision: drafts[i].revision });
     }
     this.nextPosition = pendingPosition;
     for (const record of records) this.index(record);
