@@ -81,6 +81,12 @@ describe('the audit projector API', () => {
     expect(active.body.grants.map((g: { requestId: string }) => g.requestId)).not.toContain(r3.requestId);
   });
 
+  it('is ready once the projection caught up with the store', async () => {
+    const res = await get('/health/ready');
+    expect(res.status).toBe(200);
+    expect(res.body.checks.projection).toEqual(expect.objectContaining({ ok: true }));
+  });
+
   it('answers 404 for a request it has never seen', async () => {
     const res = await get('/v1/audit/requests/7d3c1f5e-0000-4000-8000-000000000000/timeline', auditor);
     expect(res.status).toBe(404);
