@@ -192,7 +192,11 @@ describe('the audit projector API', () => {
   it('summarises per group once requests carry the requester groups', async () => {
     const withGroups = RequestScenario.create({ id: 'u-dave', kind: 'person', groups: ['sre', 'oncall'] }, 'db-prod', 'read').requested(6).approved(6, 'automatic').granted(6);
     await withGroups.appendTo(client);
-    await eventually(async () => (await get('/v1/audit/summaries/groups', auditor)).status === 200, 'group summaries');
+    // The events land one by one: wait until the grant, not just the request, has been projected.
+    await eventually(async () => {
+      const summary = await get('/v1/audit/summaries/groups', auditor);
+      return summary.status === 200 && summary.body.groups?.every((g: { grants: number }) => g.grants === 1);
+    }, 'group summaries with the grant');
     const res = await get('/v1/audit/summaries/groups', auditor);
     expect(res.body.groups).toEqual([
       expect.objectContaining({ groupId: 'oncall', distinctRequesters: 1, grants: 1, activeGrants: 1 }),
