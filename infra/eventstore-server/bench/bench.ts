@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventStoreDBClient, jsonEvent, START, streamNameFilter } from '@eventstore/db-client';
+import { EventStoreDBClient, jsonEvent, streamNameFilter } from '@eventstore/db-client';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const WRITERS = 10;
@@ -43,7 +43,9 @@ async function appendRate(client: EventStoreDBClient, eventsPerAppend: number): 
     Array.from({ length: WRITERS }, async (_, w) => {
       const stream = `bench${eventsPerAppend}-${w}`;
       while (Date.now() < stopAt) {
-        const batch = Array.from({ length: eventsPerAppend }, (_, i) => jsonEvent({ type: 'BenchEvent', data: { writer: w, i, payload: 'x'.repeat(200) } }));
+        const batch = Array.from({ length: eventsPerAppend }, (_, i) =>
+          jsonEvent({ type: 'BenchEvent', data: { writer: w, i, payload: 'x'.repeat(200) } }),
+        );
         await client.appendToStream(stream, batch);
         written += eventsPerAppend;
       }

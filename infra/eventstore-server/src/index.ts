@@ -50,12 +50,18 @@ export async function startEventStoreServer(options: EventStoreServerOptions = {
   server.addService(StreamsService, streamsService(store, { maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE, users }));
 
   const credentials = options.tls
-    ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }], false)
+    ? ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }],
+        false,
+      )
     : ServerCredentials.createInsecure();
   let port: number;
   try {
     port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port ?? 0}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound))),
+      server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${options.port ?? 0}`, credentials, (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
     );
   } catch (error) {
     await store.close();

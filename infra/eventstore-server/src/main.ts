@@ -53,11 +53,14 @@ async function main(): Promise<void> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    console.error(`${(error as Error).message}\nusage: eventstore [--port 2113] [--host 127.0.0.1] (--data <dir> | --memory) [--tls-cert f --tls-key f] [--user name:password]`);
+    console.error(
+      `${(error as Error).message}\nusage: eventstore [--port 2113] [--host 127.0.0.1] (--data <dir> | --memory) [--tls-cert f --tls-key f] [--user name:password]`,
+    );
     process.exit(2);
   }
   const server = await startEventStoreServer({ port: 2113, ...options });
-  if (server.recoveredTruncatedBytes > 0) console.error(`eventstore: cut ${server.recoveredTruncatedBytes} bytes of an unacknowledged tail`);
+  if (server.recoveredTruncatedBytes > 0)
+    console.error(`eventstore: cut ${server.recoveredTruncatedBytes} bytes of an unacknowledged tail`);
   console.log(`eventstore ready ${server.connectionString}`);
   let stopping = false;
   const stop = (): void => {

@@ -110,7 +110,9 @@ describe.each(APPEND_PATHS)('appending through %s', (_path, via) => {
       const stream = uniqueStream();
       const [a, b] = events(2);
       await t.client.appendToStream(stream, [a, b], { expectedRevision: 'no_stream', ...via });
-      const error = await t.client.appendToStream(stream, [a, jsonEvent({ type: 'Other', data: {} })], { expectedRevision: 'no_stream', ...via }).catch((e: unknown) => e);
+      const error = await t.client
+        .appendToStream(stream, [a, jsonEvent({ type: 'Other', data: {} })], { expectedRevision: 'no_stream', ...via })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WrongExpectedVersionError);
     });
   });

@@ -24,7 +24,10 @@ export async function freePort(): Promise<number> {
 
 /** Runs the CLI as its own process, as an operator would, and waits for its ready line. */
 export function startChildServer(args: readonly string[]): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['tools/run-ts.js', 'infra/eventstore-server/src/main.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['tools/run-ts.js', 'infra/eventstore-server/src/main.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer): void => {

@@ -32,13 +32,24 @@ describe('hostile or malformed requests', () => {
 
   function rawUnary(path: string, body: Buffer): Promise<ServiceError | null> {
     return new Promise((resolve) => {
-      raw.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, (error) => resolve(error));
+      raw.makeUnaryRequest(
+        path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        body,
+        (error) => resolve(error),
+      );
     });
   }
 
   function rawClientStream(path: string, bodies: Buffer[]): Promise<ServiceError | null> {
     return new Promise((resolve) => {
-      const call = raw.makeClientStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b, (error) => resolve(error));
+      const call = raw.makeClientStreamRequest(
+        path,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        (error) => resolve(error),
+      );
       for (const body of bodies) call.write(body);
       call.end();
     });
@@ -62,7 +73,8 @@ describe('hostile or malformed requests', () => {
   }
 
   const id = (name: string): StreamIdentifier => new StreamIdentifier().setStreamName(Buffer.from(name));
-  const options = (stream: string): AppendReq => new AppendReq().setOptions(new AppendReq.Options().setStreamIdentifier(id(stream)).setAny(new Empty()));
+  const options = (stream: string): AppendReq =>
+    new AppendReq().setOptions(new AppendReq.Options().setStreamIdentifier(id(stream)).setAny(new Empty()));
   const proposed = (type: string | null, eventId: string = randomUUID()): AppendReq => {
     const m = new AppendReq.ProposedMessage().setId(new UUID().setString(eventId)).setData(Buffer.from('{}'));
     if (type !== null) m.getMetadataMap().set('type', type);
@@ -96,7 +108,11 @@ describe('hostile or malformed requests', () => {
   it('survives an HTTP/2 client that resets its streams half-way', async () => {
     const session = connectHttp2(`http://${address}`);
     session.on('error', () => undefined);
-    const req = session.request({ ':method': 'POST', ':path': '/event_store.client.streams.Streams/Append', 'content-type': 'application/grpc' });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/event_store.client.streams.Streams/Append',
+      'content-type': 'application/grpc',
+    });
     req.on('error', () => undefined);
     req.write(Buffer.from([0, 0, 0, 0, 200, 1, 2, 3]));
     req.close();
@@ -120,7 +136,11 @@ describe('hostile or malformed requests', () => {
       new ReadReq.Options()
         .setAll(new ReadReq.Options.AllOptions().setStart(new Empty()))
         .setSubscription(new ReadReq.Options.SubscriptionOptions())
-        .setFilter(new ReadReq.Options.FilterOptions().setStreamIdentifier(new ReadReq.Options.FilterOptions.Expression().setRegex('(')).setCount(new Empty()))
+        .setFilter(
+          new ReadReq.Options.FilterOptions()
+            .setStreamIdentifier(new ReadReq.Options.FilterOptions.Expression().setRegex('('))
+            .setCount(new Empty()),
+        )
         .setUuidOption(new ReadReq.Options.UUIDOption().setString(new Empty())),
     );
     expect((await readError(request)).code).toBe(status.INVALID_ARGUMENT);
@@ -164,7 +184,9 @@ describe('hostile or malformed requests', () => {
   it('answers reads of absurd counts and revisions without trouble', async () => {
     const stream = uniqueStream();
     await t.client.appendToStream(stream, events(2));
-    const read = await collect(t.client.readStream(stream, { fromRevision: 18446744073709551615n, direction: 'backwards', maxCount: Number.MAX_SAFE_INTEGER }));
+    const read = await collect(
+      t.client.readStream(stream, { fromRevision: 18446744073709551615n, direction: 'backwards', maxCount: Number.MAX_SAFE_INTEGER }),
+    );
     expect(read).toHaveLength(2);
   });
 });

@@ -24,7 +24,10 @@ describe('deleting and stream metadata', () => {
     it('checks the expected revision', async () => {
       const stream = uniqueStream();
       await t.client.appendToStream(stream, events(2));
-      await expect(t.client.deleteStream(stream, { expectedRevision: 0n })).rejects.toMatchObject({ expectedVersion: 0n, actualVersion: 1n });
+      await expect(t.client.deleteStream(stream, { expectedRevision: 0n })).rejects.toMatchObject({
+        expectedVersion: 0n,
+        actualVersion: 1n,
+      });
       await expect(t.client.deleteStream(stream, { expectedRevision: 1n })).resolves.toBeDefined();
     });
 
@@ -41,7 +44,9 @@ describe('deleting and stream metadata', () => {
       await expect(collect(t.client.readStream(stream))).rejects.toBeInstanceOf(StreamDeletedError);
       await expect(t.client.appendToStream(stream, events(1))).rejects.toBeInstanceOf(StreamDeletedError);
       await expect(t.client.tombstoneStream(stream)).rejects.toBeInstanceOf(StreamDeletedError);
-      const tombstone = (await collect(t.client.readAll({ direction: 'backwards', fromPosition: 'end' }))).find((e) => e.event?.streamId === stream);
+      const tombstone = (await collect(t.client.readAll({ direction: 'backwards', fromPosition: 'end' }))).find(
+        (e) => e.event?.streamId === stream,
+      );
       expect(tombstone?.event).toMatchObject({ type: '$streamDeleted', revision: 9223372036854775807n, position: result.position });
     });
 

@@ -24,7 +24,13 @@ describe('reading', () => {
     });
 
     it('backwards from the end', async () => {
-      expect(revisions(await collect(t.client.readStream(stream, { direction: 'backwards', fromRevision: 'end' })))).toEqual([4n, 3n, 2n, 1n, 0n]);
+      expect(revisions(await collect(t.client.readStream(stream, { direction: 'backwards', fromRevision: 'end' })))).toEqual([
+        4n,
+        3n,
+        2n,
+        1n,
+        0n,
+      ]);
     });
 
     it('backwards from a revision, inclusive', async () => {
@@ -108,7 +114,11 @@ describe('reading', () => {
 
   it('can read a large stream with flow control', async () => {
     const big = uniqueStream('big');
-    for (let i = 0; i < 10; i++) await t.client.appendToStream(big, Array.from({ length: 500 }, (_, j) => jsonEvent({ type: 'Bulk', data: { i, j } })));
+    for (let i = 0; i < 10; i++)
+      await t.client.appendToStream(
+        big,
+        Array.from({ length: 500 }, (_, j) => jsonEvent({ type: 'Bulk', data: { i, j } })),
+      );
     let n = 0;
     for await (const e of t.client.readStream(big)) {
       expect(e.event?.revision).toBe(BigInt(n++));

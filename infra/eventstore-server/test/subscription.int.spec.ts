@@ -1,10 +1,25 @@
-import { eventTypeFilter, jsonEvent, START, END, streamNameFilter, StreamDeletedError, type Position, type ResolvedEvent } from '@eventstore/db-client';
+import {
+  eventTypeFilter,
+  jsonEvent,
+  START,
+  END,
+  streamNameFilter,
+  StreamDeletedError,
+  type Position,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
 import { events, startTestServer, uniqueStream, type TestServer } from './harness';
 
-type Subscription = AsyncIterable<ResolvedEvent> & { on(event: string, listener: (...args: never[]) => void): unknown; unsubscribe(): Promise<void> };
+type Subscription = AsyncIterable<ResolvedEvent> & {
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  unsubscribe(): Promise<void>;
+};
 
 /** Reads a subscription until `until` says stop, recording where caughtUp arrived among the events. */
-async function consume(subscription: Subscription, until: (seen: ResolvedEvent[]) => boolean): Promise<{ seen: ResolvedEvent[]; caughtUpAt: number[] }> {
+async function consume(
+  subscription: Subscription,
+  until: (seen: ResolvedEvent[]) => boolean,
+): Promise<{ seen: ResolvedEvent[]; caughtUpAt: number[] }> {
   const seen: ResolvedEvent[] = [];
   const caughtUpAt: number[] = [];
   subscription.on('caughtUp', () => caughtUpAt.push(seen.length));
@@ -104,13 +119,22 @@ describe('catch-up subscriptions', () => {
       await t.client.appendToStream(`${category}-1`, events(2, 'Wanted'));
       await t.client.appendToStream(uniqueStream('elsewhere'), events(2, 'Wanted'));
       await t.client.appendToStream(`${category}-2`, events(1, 'Other'));
-      const byStream = await consume(t.client.subscribeToAll({ fromPosition: START, filter: streamNameFilter({ prefixes: [`${category}-`] }) }), (s) => s.length === 3);
+      const byStream = await consume(
+        t.client.subscribeToAll({ fromPosition: START, filter: streamNameFilter({ prefixes: [`${category}-`] }) }),
+        (s) => s.length === 3,
+      );
       expect(byStream.seen.map((e) => e.event?.streamId)).toEqual([`${category}-1`, `${category}-1`, `${category}-2`]);
       const typeName = uniqueStream('Type');
       await t.client.appendToStream(uniqueStream(), [jsonEvent({ type: typeName, data: {} })]);
-      const byType = await consume(t.client.subscribeToAll({ fromPosition: START, filter: eventTypeFilter({ prefixes: [typeName] }) }), (s) => s.length === 1);
+      const byType = await consume(
+        t.client.subscribeToAll({ fromPosition: START, filter: eventTypeFilter({ prefixes: [typeName] }) }),
+        (s) => s.length === 1,
+      );
       expect(byType.seen[0].event?.type).toBe(typeName);
-      const byRegex = await consume(t.client.subscribeToAll({ fromPosition: START, filter: streamNameFilter({ regex: `^${category}-2$` }) }), (s) => s.length === 1);
+      const byRegex = await consume(
+        t.client.subscribeToAll({ fromPosition: START, filter: streamNameFilter({ regex: `^${category}-2$` }) }),
+        (s) => s.length === 1,
+      );
       expect(byRegex.seen[0].event?.streamId).toBe(`${category}-2`);
     });
 

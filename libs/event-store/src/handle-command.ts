@@ -50,7 +50,12 @@ export async function handleCommand<C, S, E extends DomainEvent>(options: {
     const toAppend: EventToAppend[] = events.map((e, i) => ({ ...e, id: options.eventId?.(e, i) }));
     const result = await append(client, stream, toAppend, revision);
     if (result.ok) {
-      return { events, state: events.reduce((s, e) => decider.evolve(s, e), state), nextRevision: result.nextRevision, position: result.position };
+      return {
+        events,
+        state: events.reduce((s, e) => decider.evolve(s, e), state),
+        nextRevision: result.nextRevision,
+        position: result.position,
+      };
     }
   }
   throw new ConcurrencyRetriesExhaustedError(stream, maxRetries + 1);

@@ -32,7 +32,9 @@ export class PgCheckpointStore {
   }
 
   async load(subscriptionId: string): Promise<LogPosition | null> {
-    const rows = rowsOf(await this.db.query(`SELECT commit_position, prepare_position FROM ${this.table} WHERE subscription_id = $1`, [subscriptionId]));
+    const rows = rowsOf(
+      await this.db.query(`SELECT commit_position, prepare_position FROM ${this.table} WHERE subscription_id = $1`, [subscriptionId]),
+    );
     const row = rows[0];
     if (!row) return null;
     return { commit: BigInt(String(row.commit_position)), prepare: BigInt(String(row.prepare_position)) };

@@ -10,10 +10,14 @@ export interface EventStoreProcess {
 
 /** The local EventStoreDB server as a separate process, started exactly as `npm run eventstore` does. */
 export function startEventStoreProcess(): Promise<EventStoreProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['tools/run-ts.js', 'infra/eventstore-server/src/main.ts', '--memory', '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['tools/run-ts.js', 'infra/eventstore-server/src/main.ts', '--memory', '--port', '0'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {

@@ -98,7 +98,15 @@ describe('append', () => {
 describe('loadAggregate', () => {
   it('folds the stream and reports its revision', async () => {
     const stream = streamFor('counter');
-    await append(client, stream, [{ type: 'Incremented', data: { by: 2 } }, { type: 'Incremented', data: { by: 3 } }], 'no_stream');
+    await append(
+      client,
+      stream,
+      [
+        { type: 'Incremented', data: { by: 2 } },
+        { type: 'Incremented', data: { by: 3 } },
+      ],
+      'no_stream',
+    );
     const loaded = await loadAggregate(client, stream, counter.evolve, counter.initialState());
     expect(loaded).toEqual({
       state: { value: 5, capped: false },
@@ -136,7 +144,11 @@ describe('handleCommand', () => {
 
   it('retries concurrent commands against the new state, so none is lost', async () => {
     const stream = streamFor('counter');
-    await Promise.all(Array.from({ length: 10 }, () => handleCommand({ client, stream, decider: counter, command: { type: 'Increment', by: 1 }, maxRetries: 20 })));
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        handleCommand({ client, stream, decider: counter, command: { type: 'Increment', by: 1 }, maxRetries: 20 }),
+      ),
+    );
     const loaded = await loadAggregate(client, stream, counter.evolve, counter.initialState());
     expect(loaded.state.value).toBe(10);
     expect(loaded.revision).toBe(9n);
@@ -166,7 +178,9 @@ describe('handleCommand', () => {
         };
       },
     });
-    await expect(handleCommand({ client: contended, stream, decider: counter, command: { type: 'Increment', by: 1 }, maxRetries: 2 })).rejects.toMatchObject({
+    await expect(
+      handleCommand({ client: contended, stream, decider: counter, command: { type: 'Increment', by: 1 }, maxRetries: 2 }),
+    ).rejects.toMatchObject({
       code: 'EVENT_STORE.CONCURRENCY_RETRIES_EXHAUSTED',
       attempts: 3,
     });
@@ -265,7 +279,13 @@ describe('subscribeToCategory with a PostgreSQL checkpoint', () => {
 
   it('stops when aborted, even while waiting for events', async () => {
     const controller = new AbortController();
-    const running = subscribeToCategory({ client, category: `idle${Date.now().toString(36)}`, handler: () => undefined, signal: controller.signal, onCaughtUp: () => controller.abort() });
+    const running = subscribeToCategory({
+      client,
+      category: `idle${Date.now().toString(36)}`,
+      handler: () => undefined,
+      signal: controller.signal,
+      onCaughtUp: () => controller.abort(),
+    });
     await expect(running).resolves.toBeUndefined();
   });
 

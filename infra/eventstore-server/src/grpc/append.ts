@@ -77,7 +77,9 @@ function appendResponse(stream: string, expected: ExpectedRevision, outcome: Wri
     if (outcome.revision >= 0) success.setCurrentRevision(String(outcome.revision));
     else success.setNoStream(new Empty());
     if (outcome.position !== null) {
-      success.setPosition(new AppendResp.Position().setCommitPosition(String(outcome.position)).setPreparePosition(String(outcome.position)));
+      success.setPosition(
+        new AppendResp.Position().setCommitPosition(String(outcome.position)).setPreparePosition(String(outcome.position)),
+      );
     } else success.setNoPosition(new Empty());
     return new AppendResp().setSuccess(success);
   }

@@ -1,7 +1,14 @@
 import type { handleBidiStreamingCall } from '@grpc/grpc-js';
 import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
-import { BadRequest, MaximumAppendSizeExceeded, StreamDeleted, Timeout, Unknown, WrongExpectedVersion } from '@eventstore/db-client/generated/shared_pb';
+import {
+  BadRequest,
+  MaximumAppendSizeExceeded,
+  StreamDeleted,
+  Timeout,
+  Unknown,
+  WrongExpectedVersion,
+} from '@eventstore/db-client/generated/shared_pb';
 import { BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
 import type { EventStore, WriteOutcome } from '../storage/event-store';
@@ -77,7 +84,11 @@ export function batchAppendHandler(store: EventStore, maxAppendSize: number): ha
           }
           batch.size += appendSize(event);
           if (batch.size > maxAppendSize) {
-            batch.failure = errorStatus(CODE.invalidArgument, 'MaximumAppendSizeExceeded', new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize));
+            batch.failure = errorStatus(
+              CODE.invalidArgument,
+              'MaximumAppendSizeExceeded',
+              new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize),
+            );
             batch.events.length = 0;
           } else batch.events.push(event);
         }
@@ -91,7 +102,8 @@ export function batchAppendHandler(store: EventStore, maxAppendSize: number): ha
           .append(done.stream, done.expected, done.events)
           .then(
             (outcome) => reply(response(correlation, done.stream, outcome, done.expected)),
-            (error: unknown) => reply(response(correlation, done.stream, errorStatus(CODE.unknown, 'Unknown', new Unknown(), String(error)))),
+            (error: unknown) =>
+              reply(response(correlation, done.stream, errorStatus(CODE.unknown, 'Unknown', new Unknown(), String(error)))),
           )
           .finally(() => {
             inFlight--;
@@ -124,7 +136,9 @@ function response(correlation: string, stream: string, result: WriteOutcome | St
     return resp.setSuccess(success);
   }
   if (result.refusal.kind === 'stream_deleted') {
-    return resp.setError(errorStatus(CODE.streamDeleted, 'StreamDeleted', new StreamDeleted().setStreamIdentifier(streamIdentifier(stream))));
+    return resp.setError(
+      errorStatus(CODE.streamDeleted, 'StreamDeleted', new StreamDeleted().setStreamIdentifier(streamIdentifier(stream))),
+    );
   }
   const wrong = new WrongExpectedVersion();
   if (result.refusal.current >= 0) wrong.setCurrentStreamRevision(String(result.refusal.current));

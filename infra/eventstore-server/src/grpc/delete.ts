@@ -40,7 +40,10 @@ export function tombstoneHandler(store: EventStore): handleUnaryCall<TombstoneRe
 
 type DeleteOptions = DeleteReq.Options | TombstoneReq.Options;
 
-async function run(options: DeleteOptions | undefined, action: (stream: string, expected: ExpectedRevision) => Promise<WriteOutcome>): Promise<number | null> {
+async function run(
+  options: DeleteOptions | undefined,
+  action: (stream: string, expected: ExpectedRevision) => Promise<WriteOutcome>,
+): Promise<number | null> {
   if (!options) throw invalidArgument('options are required');
   const stream = streamName(options.getStreamIdentifier());
   const expected = expectedRevision(options, options.hasRevision() ? options.getRevision() : undefined);

@@ -3,11 +3,31 @@ import type { AllStart, StreamStart } from '../storage/event-store';
 import { invalidArgument } from './protocol-error';
 import { parseU64, streamName } from './wire';
 
-export type EventFilter = { readonly on: 'stream' | 'type'; readonly matches: (value: string) => boolean; readonly checkpointInterval: number };
+export type EventFilter = {
+  readonly on: 'stream' | 'type';
+  readonly matches: (value: string) => boolean;
+  readonly checkpointInterval: number;
+};
 
 export type ReadRequest =
-  | { readonly source: 'stream'; readonly stream: string; readonly from: StreamStart; readonly backwards: boolean; readonly count: number; readonly resolveLinks: boolean; readonly subscribe: boolean }
-  | { readonly source: 'all'; readonly from: AllStart; readonly backwards: boolean; readonly count: number; readonly resolveLinks: boolean; readonly subscribe: boolean; readonly filter: EventFilter | null };
+  | {
+      readonly source: 'stream';
+      readonly stream: string;
+      readonly from: StreamStart;
+      readonly backwards: boolean;
+      readonly count: number;
+      readonly resolveLinks: boolean;
+      readonly subscribe: boolean;
+    }
+  | {
+      readonly source: 'all';
+      readonly from: AllStart;
+      readonly backwards: boolean;
+      readonly count: number;
+      readonly resolveLinks: boolean;
+      readonly subscribe: boolean;
+      readonly filter: EventFilter | null;
+    };
 
 const CHECKPOINT_WINDOW_FOR_COUNT = 32;
 

@@ -41,7 +41,10 @@ function guardClientStream<Q, R>(handler: handleClientStreamingCall<Q, R>, users
   };
 }
 
-function guardStream<C extends { metadata: Metadata; emit(event: 'error', error: unknown): boolean }>(handler: (call: C) => void, users: Users | null): (call: C) => void {
+function guardStream<C extends { metadata: Metadata; emit(event: 'error', error: unknown): boolean }>(
+  handler: (call: C) => void,
+  users: Users | null,
+): (call: C) => void {
   return (call) => {
     try {
       authenticate(call.metadata, users);

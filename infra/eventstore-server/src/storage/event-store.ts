@@ -27,9 +27,7 @@ export type StreamStart = { readonly kind: 'start' } | { readonly kind: 'end' } 
 export type AllStart = { readonly kind: 'start' } | { readonly kind: 'end' } | { readonly kind: 'position'; readonly position: bigint };
 
 export type StreamRead =
-  | { readonly kind: 'not_found' }
-  | { readonly kind: 'deleted' }
-  | { readonly kind: 'events'; readonly records: Iterable<EventRecord> };
+  { readonly kind: 'not_found' } | { readonly kind: 'deleted' } | { readonly kind: 'events'; readonly records: Iterable<EventRecord> };
 
 export class StoreUnavailableError extends Error {}
 
@@ -63,7 +61,9 @@ export class EventStore {
   async seedIfEmpty(): Promise<void> {
     if (this.all.length > 0) return;
     const data = Buffer.from(JSON.stringify({ createdBy: 'kairos-eventstore-server' }), 'utf8');
-    await this.write([this.newRecord('$kairos-node', 0, { id: randomUUID(), type: '$NodeInitialised', isJson: true, data, metadata: Buffer.alloc(0) })]);
+    await this.write([
+      this.newRecord('$kairos-node', 0, { id: randomUUID(), type: '$NodeInitialised', isJson: true, data, metadata: Buffer.alloc(0) }),
+    ]);
   }
 
   get lastPosition(): number {
@@ -141,7 +141,11 @@ export class EventStore {
     if (!expectationHolds(expected, { current, softDeleted, metastreamExists }) || (current === -1 && !metastreamExists)) {
       return Promise.resolve(wrongVersion(current, expected));
     }
-    return this.write([this.metadataRecord(stream, DELETED_METADATA)]).then(([record]) => ({ ok: true, revision: current, position: record.position }));
+    return this.write([this.metadataRecord(stream, DELETED_METADATA)]).then(([record]) => ({
+      ok: true,
+      revision: current,
+      position: record.position,
+    }));
   }
 
   /** Hard delete: the stream can never be read, subscribed to or written again. */
@@ -155,7 +159,13 @@ export class EventStore {
     const metastreamExists = this.streamLength(metastreamOf(stream)) > 0;
     if (!expectationHolds(expected, { current, softDeleted, metastreamExists })) return Promise.resolve(wrongVersion(current, expected));
     const record: EventRecord = {
-      ...this.newRecord(stream, Number.MAX_SAFE_INTEGER, { id: randomUUID(), type: STREAM_DELETED_TYPE, isJson: true, data: Buffer.alloc(0), metadata: Buffer.alloc(0) }),
+      ...this.newRecord(stream, Number.MAX_SAFE_INTEGER, {
+        id: randomUUID(),
+        type: STREAM_DELETED_TYPE,
+        isJson: true,
+        data: Buffer.alloc(0),
+        metadata: Buffer.alloc(0),
+      }),
       tombstone: true,
     };
     return this.write([record]).then(([written]) => ({ ok: true, revision: current, position: written.position }));
@@ -188,7 +198,11 @@ export class EventStore {
   }
 
   /** Stream view for subscriptions: the visible revisions and whether a tombstone is visible. */
-  streamView(stream: string): { readonly visible: number; readonly records: readonly EventRecord[]; readonly tombstone: EventRecord | null } {
+  streamView(stream: string): {
+    readonly visible: number;
+    readonly records: readonly EventRecord[];
+    readonly tombstone: EventRecord | null;
+  } {
     const state = this.streams.get(stream);
     if (!state) return { visible: 0, records: [], tombstone: null };
     return { visible: state.visible, records: state.records, tombstone: state.tombstoneVisible ? state.tombstone : null };
@@ -242,7 +256,13 @@ export class EventStore {
 
   private metadataRecord(stream: string, data: Buffer): EventRecord {
     const name = metastreamOf(stream);
-    return this.newRecord(name, this.streamLength(name), { id: randomUUID(), type: METADATA_TYPE, isJson: true, data, metadata: Buffer.alloc(0) });
+    return this.newRecord(name, this.streamLength(name), {
+      id: randomUUID(),
+      type: METADATA_TYPE,
+      isJson: true,
+      data,
+      metadata: Buffer.alloc(0),
+    });
   }
 
   private newRecord(stream: string, revision: number, event: NewEvent): EventRecord {
