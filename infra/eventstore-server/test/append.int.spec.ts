@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   binaryEvent,
+  DeadlineExceededError,
   jsonEvent,
   MaxAppendSizeExceededError,
   StreamDeletedError,
@@ -133,6 +134,20 @@ describe.each(APPEND_PATHS)('appending through %s', (_path, via) => {
     await appendOrError(stream, 'any');
     await t.client.tombstoneStream(stream);
     expect(await appendOrError(stream, 'any')).toBeInstanceOf(StreamDeletedError);
+  });
+});
+
+describe('a batch append past its deadline', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ memory: true });
+  });
+  afterAll(() => t.stop());
+
+  it('fails with DeadlineExceeded and writes nothing', async () => {
+    const stream = uniqueStream();
+    await expect(t.client.appendToStream(stream, events(30_000), { deadline: 1 })).rejects.toBeInstanceOf(DeadlineExceededError);
+    await expect(collect(t.client.readStream(stream))).rejects.toMatchObject({ type: 'stream-not-found' });
   });
 });
 
