@@ -8,5 +8,8 @@ void runService({
   config,
   module: (c) => ProvisioningConnectorModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: { title: 'Kairos provisioning connector', description: 'Grants and revokes access in target systems and verifies it; manual fulfilment tickets.' },
+  docs: {
+    title: 'Kairos provisioning connector',
+    description: 'Grants and revokes access in target systems and verifies it; manual fulfilment tickets.',
+  },
 });

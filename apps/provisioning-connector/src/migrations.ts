@@ -1,1 +1,61 @@
-export const migrations: Function[] = [];
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { messagingMigrations } from '@kairos/messaging';
+
+export class CreateProvisioningTables1733000000000 implements MigrationInterface {
+  name = 'CreateProvisioningTables1733000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    // One row per effect, keyed as the architecture asks: a redelivered GrantRequested finds its row.
+    await q.query(`CREATE TABLE provisioning_jobs (
+      id uuid PRIMARY KEY,
+      seq bigserial NOT NULL UNIQUE,
+      request_id text NOT NULL,
+      item_id text NOT NULL,
+      action text NOT NULL CHECK (action IN ('grant', 'revoke')),
+      grant_id text NOT NULL,
+      connector text NOT NULL CHECK (connector IN ('postgres', 'webhook', 'manual')),
+      target text NOT NULL,
+      subject_id text NOT NULL,
+      subject_kind text NOT NULL,
+      status text NOT NULL CHECK (status IN ('pending', 'running', 'awaiting_person', 'succeeded', 'failed')),
+      attempts int NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz NOT NULL,
+      lease_until timestamptz,
+      last_error text,
+      last_answer text,
+      correlation_id text,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      UNIQUE (request_id, item_id, action, grant_id)
+    )`);
+    await q.query(`CREATE INDEX provisioning_jobs_due ON provisioning_jobs (status, next_attempt_at)`);
+    await q.query(`CREATE INDEX provisioning_jobs_holder ON provisioning_jobs (connector, target, subject_id, seq)`);
+    // Active grants per (connector, target, subject): the target loses the role with the last one.
+    await q.query(`CREATE TABLE provisioning_active_grants (
+      connector text NOT NULL,
+      target text NOT NULL,
+      subject_id text NOT NULL,
+      grant_id text NOT NULL,
+      request_id text NOT NULL,
+      granted_at timestamptz NOT NULL,
+      PRIMARY KEY (connector, target, subject_id, grant_id)
+    )`);
+    await q.query(`CREATE TABLE provisioning_tickets (
+      id uuid PRIMARY KEY,
+      job_id uuid NOT NULL UNIQUE REFERENCES provisioning_jobs (id),
+      status text NOT NULL CHECK (status IN ('open', 'completed', 'failed')),
+      comment text,
+      resolved_by text,
+      opened_at timestamptz NOT NULL,
+      resolved_at timestamptz
+    )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE provisioning_tickets');
+    await q.query('DROP TABLE provisioning_active_grants');
+    await q.query('DROP TABLE provisioning_jobs');
+  }
+}
+
+export const migrations: Function[] = [...messagingMigrations, CreateProvisioningTables1733000000000];

@@ -1,0 +1,88 @@
+import type { GrantTarget, Subject } from '@kairos/contracts';
+
+export type JobAction = 'grant' | 'revoke';
+export type ConnectorName = GrantTarget['connector'];
+export type TargetState = 'present' | 'absent';
+
+/** pending → running → (succeeded | pending again | failed); manual jobs wait for a person. */
+export type JobStatus = 'pending' | 'running' | 'awaiting_person' | 'succeeded' | 'failed';
+
+export interface Job {
+  readonly id: string;
+  readonly requestId: string;
+  readonly itemId: string;
+  readonly grantId: string;
+  readonly action: JobAction;
+  readonly connector: ConnectorName;
+  readonly target: string;
+  readonly subject: Subject;
+  readonly status: JobStatus;
+  readonly attempts: number;
+  readonly correlationId?: string;
+}
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+}
+
+/** Exponential backoff: backoff, 2×, 4×… capped. `attempt` is the attempt that just failed (from 1). */
+export function retryDelayMs(attempt: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));
+}
+
+export type CallResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export type Verification = { readonly ok: true; readonly state: TargetState } | { readonly ok: false; readonly reason: string };
+
+export type AttemptOutcome =
+  | { readonly kind: 'succeeded'; readonly verified: true; readonly note?: string }
+  | { readonly kind: 'failed'; readonly reason: string; readonly verified: boolean };
+
+export const expectedState = (action: JobAction): TargetState => {
+  switch (action) {
+    case 'grant':
+      return 'present';
+    case 'revoke':
+      return 'absent';
+    default: {
+      const exhaustive: never = action;
+      return exhaustive;
+    }
+  }
+};
+
+/**
+ * "Approval does not guarantee provisioning": what the target says after the call decides, not
+ * the call's own answer. A call that errored but left the target in the wanted state (a timeout
+ * after the change) succeeded; a call that answered fine but left it otherwise failed.
+ */
+export function judgeAttempt(action: JobAction, call: CallResult, verification: Verification): AttemptOutcome {
+  const wanted = expectedState(action);
+  if (verification.ok && verification.state === wanted) {
+    return call.ok ? { kind: 'succeeded', verified: true } : { kind: 'succeeded', verified: true, note: call.reason };
+  }
+  if (verification.ok) {
+    const said = call.ok ? 'the call succeeded' : call.reason;
+    return { kind: 'failed', verified: true, reason: `${said}; verification found the access ${verification.state}, expected ${wanted}` };
+  }
+  const said = call.ok ? 'the call succeeded' : call.reason;
+  return { kind: 'failed', verified: false, reason: `${said}; verification failed: ${verification.reason}` };
+}
+
+export type NextJobState =
+  { readonly status: 'succeeded' } | { readonly status: 'pending'; readonly nextAttemptAt: Date } | { readonly status: 'failed' };
+
+export function afterAttempt(attempt: number, outcome: AttemptOutcome, policy: RetryPolicy, now: Date): NextJobState {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { status: 'succeeded' };
+    case 'failed':
+      if (attempt >= policy.maxAttempts) return { status: 'failed' };
+      return { status: 'pending', nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempt, policy)) };
+    default: {
+      const exhaustive: never = outcome;
+      return exhaustive;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import type { Clock } from '../domain/clock';
+import {
+  afterAttempt,
+  judgeAttempt,
+  type AttemptOutcome,
+  type CallResult,
+  type Job,
+  type RetryPolicy,
+  type Verification,
+} from '../domain/job';
+import type { Connector, GrantSpec } from '../connectors/connector';
+import type { ConnectorRegistry } from '../connectors/registry';
+import { safeMessage } from '../connectors/postgres.connector';
+import type { JobsRepository } from './jobs.repository';
+
+export interface WorkerLog {
+  log(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface WorkerOptions {
+  readonly retry: RetryPolicy;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+}
+
+/**
+ * Runs jobs after the consumer's transaction committed: target systems are never called while a
+ * database transaction is open. Each job is leased; a worker that dies leaves the lease to run out
+ * and the job is taken up again on restart (or by another replica).
+ */
+export class JobWorker {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly jobs: JobsRepository,
+    private readonly connectors: ConnectorRegistry,
+    private readonly clock: Clock,
+    private readonly options: WorkerOptions,
+    private readonly log: WorkerLog,
+    private readonly onResult: () => void,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let worked = false;
+      try {
+        const job = await this.jobs.claimNext(this.clock.now(), this.options.leaseMs);
+        if (job) {
+          worked = true;
+          await this.execute(job);
+          this.onResult();
+        }
+      } catch (error) {
+        this.log.error('provisioning worker step failed', { reason: safeMessage(error) });
+      }
+      if (worked || !this.running) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.options.pollMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const fields = {
+      jobId: job.id,
+      requestId: job.requestId,
+      grantId: job.grantId,
+      action: job.action,
+      connector: job.connector,
+      attempt: job.attempts,
+    };
+    if (job.action === 'revoke') {
+      const others = await this.jobs.otherHolders(job);
+      if (others > 0) {
+        // The identity keeps the role through another active grant: this grant's record ends, the
+        // target is left alone, and the revocation is reported as done for this grant.
+        const outcome: AttemptOutcome = { kind: 'succeeded', verified: true, note: `role kept for ${others} other active grant(s)` };
+        await this.jobs.finishAttempt(
+          job,
+          outcome,
+          { status: 'succeeded' },
+          `not revoked in target: ${others} other active grant(s)`,
+          this.clock.now(),
+        );
+        this.log.log('grant record ended; target role kept for other active grants', { ...fields, others });
+        return;
+      }
+    }
+    if (job.connector === 'manual') {
+      const ticketId = await this.jobs.openTicket(job, this.clock.now());
+      this.log.log('fulfilment ticket opened', { ...fields, ticketId });
+      return;
+    }
+    const connector = this.connectors.get(job.connector);
+    if (!connector) throw new Error(`no ${job.connector} connector is registered`);
+    const { outcome, answer } = await attempt(connector, job);
+    const next = afterAttempt(job.attempts, outcome, this.options.retry, this.clock.now());
+    const recorded = await this.jobs.finishAttempt(job, outcome, next, answer, this.clock.now());
+    if (!recorded) this.log.warn('job was taken over by another worker; outcome dropped', fields);
+    else if (outcome.kind === 'failed')
+      this.log.warn('provisioning attempt failed', { ...fields, reason: outcome.reason, next: next.status });
+    else this.log.log('provisioning attempt succeeded', fields);
+  }
+}
+
+async function attempt(connector: Connector, job: Job): Promise<{ outcome: AttemptOutcome; answer?: string }> {
+  const spec: GrantSpec = { requestId: job.requestId, itemId: job.itemId, grantId: job.grantId, subject: job.subject, target: job.target };
+  let call: CallResult;
+  let answer: string | undefined;
+  try {
+    const said = job.action === 'grant' ? await connector.grant(spec) : await connector.revoke(spec);
+    answer = typeof said === 'string' ? said : undefined;
+    call = { ok: true };
+  } catch (error) {
+    call = { ok: false, reason: safeMessage(error) };
+  }
+  let verification: Verification;
+  try {
+    verification = { ok: true, state: await connector.verify(spec) };
+  } catch (error) {
+    verification = { ok: false, reason: safeMessage(error) };
+  }
+  return { outcome: judgeAttempt(job.action, call, verification), answer };
+}

@@ -1,0 +1,124 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Client } from 'pg';
+import type { GrantRequested, GrantTarget, RevocationRequested } from '@kairos/contracts';
+import { TOPICS } from '@kairos/contracts';
+import { headerValue, type MessagePublisher, type OutgoingMessage } from '@kairos/messaging';
+
+export const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
+
+export function grantRequested(args: {
+  requestId?: string;
+  itemId?: string;
+  grantId?: string;
+  subjectId: string;
+  target: GrantTarget;
+}): GrantRequested['data'] {
+  return {
+    requestId: args.requestId ?? randomUUID(),
+    itemId: args.itemId ?? 'item-1',
+    grantId: args.grantId ?? randomUUID(),
+    subject: { id: args.subjectId, kind: 'person' },
+    resourceId: 'orders-db',
+    role: 'reader',
+    target: args.target,
+    duration: 'PT1H',
+    breakGlass: false,
+    requestedAt: '2026-01-05T10:00:00.000Z',
+  };
+}
+
+export function revocationRequested(grant: GrantRequested['data']): RevocationRequested['data'] {
+  return {
+    requestId: grant.requestId,
+    itemId: grant.itemId,
+    grantId: grant.grantId,
+    reason: 'expired',
+    subject: grant.subject,
+    resourceId: grant.resourceId,
+    role: grant.role,
+    target: grant.target,
+    requestedAt: '2026-01-05T11:00:00.000Z',
+  };
+}
+
+export function event(
+  type: 'GrantRequested' | 'RevocationRequested',
+  data: GrantRequested['data'] | RevocationRequested['data'],
+  id = randomUUID(),
+): OutgoingMessage {
+  return {
+    topic: TOPICS.accessRequestEvents,
+    key: data.requestId,
+    id,
+    type,
+    subject: data.requestId,
+    time: new Date().toISOString(),
+    source: 'urn:kairos:request-service',
+    data,
+  };
+}
+
+export async function publishEvents(publisher: MessagePublisher, messages: OutgoingMessage[]): Promise<void> {
+  await publisher.publish(messages);
+}
+
+export interface Result {
+  readonly type: string;
+  readonly id: string;
+  readonly data: {
+    requestId: string;
+    grantId: string;
+    attempt: number;
+    ticketId?: string;
+    verified?: boolean;
+    final?: boolean;
+    reason?: string;
+  };
+}
+
+/** Everything on provisioning.results, as it arrives. */
+export async function collectResults(kafka: Kafka): Promise<{ results: Result[]; stop: () => Promise<void> }> {
+  const consumer: Consumer = kafka.consumer({ groupId: unique('results-reader') });
+  const results: Result[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.provisioningResults, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      results.push({
+        type: headerValue(message.headers, 'ce_type') ?? '',
+        id: headerValue(message.headers, 'ce_id') ?? '',
+        data: JSON.parse(message.value!.toString()),
+      });
+    },
+  });
+  return { results, stop: () => consumer.disconnect() };
+}
+
+export const kafkaClient = (brokers: string[]) => new Kafka({ clientId: unique('test'), brokers, logLevel: logLevel.NOTHING });
+
+/** Is `member` (the identity role) a member of `role` in the target cluster? */
+export async function isMember(url: string, role: string, memberPrefix: string): Promise<boolean> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query(
+      `SELECT 1 FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member
+        WHERE r.rolname = $1 AND u.rolname LIKE $2`,
+      [role, `${memberPrefix}%`],
+    );
+    return (result.rowCount ?? 0) > 0;
+  } finally {
+    await client.end();
+  }
+}
+
+export async function sql(url: string, text: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
