@@ -220,7 +220,7 @@ describe('provisioning-connector, in process', () => {
       const subjectId = unique('frank');
       const grantId = randomUUID();
       const requestId = randomUUID();
-        await app.get(DataSource).query(
+      await app.get(DataSource).query(
         `INSERT INTO provisioning_jobs (id, request_id, item_id, action, grant_id, connector, target, subject_id, subject_kind, status, attempts, next_attempt_at, lease_until, created_at, updated_at)
          VALUES ($1, $2, 'item-1', 'grant', $3, 'postgres', $4, $5, 'person', 'running', 1, now(), now() - interval '1 second', now(), now())`,
         [randomUUID(), requestId, grantId, readonlyRole, subjectId],

@@ -1,0 +1,111 @@
+import { afterAttempt, judgeAttempt, retryDelayMs, type RetryPolicy } from './job';
+import { identityRoleName, targetRoleName, UnsafeNameError } from './names';
+import { resultMessage } from './results';
+import { sign, verifySignature } from './signature';
+
+const policy: RetryPolicy = { maxAttempts: 3, backoffMs: 100, maxBackoffMs: 250 };
+const now = new Date('2026-01-05T10:00:00.000Z');
+
+describe('retries', () => {
+  it('doubles the delay per attempt up to the cap', () => {
+    expect([1, 2, 3, 4].map((a) => retryDelayMs(a, policy))).toEqual([100, 200, 250, 250]);
+  });
+
+  it('schedules the next attempt after a failure before the last', () => {
+    expect(afterAttempt(1, { kind: 'failed', reason: 'x', verified: false }, policy, now)).toEqual({
+      status: 'pending',
+      nextAttemptAt: new Date(now.getTime() + 100),
+    });
+  });
+
+  it('fails for good after the last attempt', () => {
+    expect(afterAttempt(3, { kind: 'failed', reason: 'x', verified: false }, policy, now)).toEqual({ status: 'failed' });
+  });
+});
+
+describe('judging an attempt by verification', () => {
+  it('takes a call that errored but left the access in place as a success', () => {
+    expect(judgeAttempt('grant', { ok: false, reason: 'timeout' }, { ok: true, state: 'present' })).toMatchObject({
+      kind: 'succeeded',
+      verified: true,
+    });
+  });
+
+  it('never takes a successful call for a success when the target says otherwise', () => {
+    expect(judgeAttempt('revoke', { ok: true }, { ok: true, state: 'present' })).toMatchObject({ kind: 'failed', verified: true });
+  });
+
+  it('reports an unverifiable attempt as an unverified failure', () => {
+    expect(judgeAttempt('grant', { ok: true }, { ok: false, reason: 'down' })).toMatchObject({ kind: 'failed', verified: false });
+  });
+});
+
+describe('names reaching SQL', () => {
+  it('rejects a target role smuggling SQL (SQL-injection attack)', () => {
+    expect(() => targetRoleName('app_readonly"; DROP ROLE admin; --')).toThrow(UnsafeNameError);
+    expect(() => targetRoleName('App_ReadOnly')).toThrow(UnsafeNameError);
+  });
+
+  it('rejects built-in pg_ roles and the identity roles themselves', () => {
+    expect(() => targetRoleName('pg_execute_server_program')).toThrow(UnsafeNameError);
+    expect(() => targetRoleName('kairos_someone_0123456789')).toThrow(UnsafeNameError);
+  });
+
+  it('folds any subject id to a plain identifier and keeps similar ids apart', () => {
+    const a = identityRoleName('Alice.Smith@example.com');
+    const b = identityRoleName('alice-smith@example.com');
+    expect(a).toMatch(/^kairos_[a-z0-9_]+$/);
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toEqual(b);
+    expect(identityRoleName('x'.repeat(200)).length).toBeLessThanOrEqual(63);
+  });
+
+  it('rejects a subject id carrying control characters', () => {
+    expect(() => identityRoleName('bob\u0000')).toThrow(UnsafeNameError);
+  });
+});
+
+describe('webhook signatures', () => {
+  const body = '{"action":"grant"}';
+  const ts = 1_767_600_000;
+
+  it('accepts its own signature within the window', () => {
+    expect(verifySignature('k', { signature: sign('k', ts, body), timestamp: String(ts) }, body, ts + 10)).toBe(true);
+  });
+
+  it('rejects a replayed delivery once the window has passed', () => {
+    expect(verifySignature('k', { signature: sign('k', ts, body), timestamp: String(ts) }, body, ts + 301)).toBe(false);
+  });
+
+  it('rejects a replay with a fresh timestamp header', () => {
+    expect(verifySignature('k', { signature: sign('k', ts, body), timestamp: String(ts + 600) }, body, ts + 600)).toBe(false);
+  });
+
+  it('rejects a tampered body', () => {
+    expect(verifySignature('k', { signature: sign('k', ts, body), timestamp: String(ts) }, '{"action":"revoke"}', ts)).toBe(false);
+  });
+});
+
+describe('result messages', () => {
+  const job = {
+    id: 'j1',
+    requestId: 'r1',
+    itemId: 'i1',
+    grantId: 'g1',
+    action: 'revoke' as const,
+    connector: 'postgres' as const,
+    target: 't',
+    subject: { id: 's', kind: 'person' as const },
+    status: 'running' as const,
+    attempts: 2,
+  };
+
+  it('names the message after the action, with a stable id per attempt', () => {
+    const { id, message } = resultMessage(job, 2, { kind: 'failed', reason: 'no', final: true, verified: true }, now);
+    expect(id).toBe('provisioning:j1:failed:2');
+    expect(message).toEqual({
+      type: 'RevokeFailed',
+      data: { requestId: 'r1', itemId: 'i1', grantId: 'g1', attempt: 2, at: now.toISOString(), reason: 'no', final: true, verified: true },
+    });
+  });
+});
