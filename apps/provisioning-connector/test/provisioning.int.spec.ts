@@ -379,6 +379,16 @@ describe('provisioning-connector, in process', () => {
       expect(res.body.checks).toMatchObject({ 'connector:postgres': { ok: true }, 'connector:webhook': { ok: true } });
     });
 
+    it('shows every connector health to admins', async () => {
+      const res = await request(app.getHttpServer()).get('/v1/connectors').set('authorization', `Bearer ${await token('admin-1', ['admin'])}`);
+      expect(res.status).toBe(200);
+      expect(res.body.connectors.map((c: { name: string; healthy: boolean }) => [c.name, c.healthy])).toEqual([
+        ['postgres', true],
+        ['webhook', true],
+        ['manual', true],
+      ]);
+    });
+
     it('never writes the target database password to a log line', async () => {
       expect(logLines.length).toBeGreaterThan(10);
       expect(logLines.some((l) => l.includes('provisioning attempt failed'))).toBe(true);
