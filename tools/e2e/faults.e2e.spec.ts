@@ -59,7 +59,7 @@ describe('the platform under kill -9', () => {
 
     const expected = new Set(views.flatMap((v) => (v.history as { eventId: string }[]).map((e) => e.eventId)));
     const onKafka = new Set<string>();
-    const kafka = new Kafka({ clientId: 'fault-check', brokers: [h.platform.urls.kafka!], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'fault-check', brokers: [h.urls.kafka!], logLevel: logLevel.NOTHING });
     const consumer = kafka.consumer({ groupId: 'fault-check' });
     await consumer.connect();
     await consumer.subscribe({ topic: 'access-request.events', fromBeginning: true });

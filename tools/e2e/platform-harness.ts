@@ -1,40 +1,76 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, type Role } from '@kairos/auth';
 import { issuerUrl, platformLayout, type PlatformLayout } from '../layout';
-import { startPlatform, type RunningPlatform } from '../start/platform';
+import { platformUrls } from '../start/platform';
 
 export type Service = 'request-service' | 'approval-policy-service' | 'provisioning-connector' | 'expiry-scheduler' | 'audit-projector';
 
 export interface Harness {
-  readonly platform: RunningPlatform;
   readonly layout: PlatformLayout;
+  readonly urls: Record<string, string>;
   token(sub: string, roles: Role[], kind?: 'person' | 'service'): Promise<string>;
   call(service: Service, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   targetRoleMembers(targetRole: string): Promise<string[]>;
+  /** The pid of each platform process, as the launcher records it. */
+  pids(): Record<string, number>;
   /** kill -9 one process of the platform; its supervisor restarts it. Resolves once it answers again. */
   crash(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** The whole platform as `npm start` runs it (separate processes), on free ports and a scratch data folder. */
+const root = join(__dirname, '..', '..');
+
+/**
+ * The whole platform exactly as `npm start` runs it (the launcher and every service and server in
+ * processes of their own), on free ports and a scratch data folder.
+ */
 export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-e2e-'));
+  // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
+  chmodSync(dataDir, 0o755);
   const base = 20_000 + Math.floor(Math.random() * 400) * 100;
   const layout = platformLayout({ KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base) });
-  const platform = await startPlatform(layout, () => undefined, { demoData: true, env });
+  const urls = platformUrls(layout);
+  const launcher = spawn(process.execPath, [join(root, 'tools', 'run-ts.js'), join(root, 'tools', 'start', 'main.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env, KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base), KAIROS_DEMO_DATA: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(join(dataDir, 'launcher.log'));
+  launcher.stdout!.pipe(log);
+  launcher.stderr!.pipe(log);
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the platform did not start within 240 s:\n${out}`)), 240_000);
+    launcher.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('Kairos is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    launcher.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the launcher exited with ${code} before the platform was up:\n${out}\n${readLogs(dataDir)}`));
+    });
+  });
   const key = await loadOrCreateIssuerKey(join(dataDir, 'issuer'));
+  const pids = () => JSON.parse(readFileSync(join(dataDir, 'processes.json'), 'utf8')) as Record<string, number>;
   return {
-    platform,
     layout,
+    urls,
     token: (sub, roles, kind = 'person') => signToken(key, { sub, roles, kind, issuer: issuerUrl(layout), audience: layout.audience, ttlSeconds: 3600 }),
     call: async (service, token, method, path, body) => {
-      const res = await fetch(`${platform.urls[service]}${path}`, {
+      const res = await fetch(`${urls[service]}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
       });
       const text = await res.text();
       let parsed: unknown = text;
@@ -46,7 +82,7 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
       return { status: res.status, body: parsed, headers: res.headers };
     },
     targetRoleMembers: async (targetRole) => {
-      const client = new Client({ connectionString: platform.urls['target-postgres'] });
+      const client = new Client({ connectionString: urls['target-postgres'] });
       await client.connect();
       try {
         const rows = await client.query(
@@ -58,22 +94,61 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
         await client.end();
       }
     },
+    pids,
     crash: async (name) => {
-      const managed = platform.processes.get(name);
-      const child = managed?.child();
-      if (!child?.pid) throw new Error(`no running process named ${name}`);
-      const pid = child.pid;
+      const pid = pids()[name];
+      if (!pid) throw new Error(`no running process named ${name}`);
       process.kill(pid, 'SIGKILL');
       await poll(`${name} restarted`, async () => {
-        const next = managed!.child();
-        return next?.pid !== undefined && next.pid !== pid && next.exitCode === null && (await answers(platform, name));
+        const next = pids()[name];
+        return next !== undefined && next !== pid && (await answers(urls, name));
       }, 120_000);
     },
     stop: async () => {
-      await platform.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      await stopLauncher(launcher);
+      if (process.env.KAIROS_E2E_KEEP) process.stdout.write(`kept the platform's data and logs in ${dataDir}\n`);
+      else rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function stopLauncher(launcher: ChildProcess): Promise<void> {
+  if (launcher.exitCode !== null || launcher.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => launcher.kill('SIGKILL'), 45_000);
+    launcher.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    launcher.kill('SIGINT');
+  });
+}
+
+function readLogs(dataDir: string): string {
+  try {
+    return readFileSync(join(dataDir, 'launcher.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+async function answers(urls: Record<string, string>, name: string): Promise<boolean> {
+  const url = urls[name] ?? '';
+  if (url.startsWith('http')) {
+    try {
+      return (await fetch(`${url}/health/live`, { signal: AbortSignal.timeout(1_000) })).ok;
+    } catch {
+      return false;
+    }
+  }
+  const port = Number(/:(\d+)/.exec(url)?.[1]);
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 export async function poll<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
@@ -89,23 +164,4 @@ export async function poll<T>(what: string, check: () => Promise<T | undefined |
     if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-async function answers(platform: RunningPlatform, name: string): Promise<boolean> {
-  if (name in platform.urls && platform.urls[name]!.startsWith('http')) {
-    try {
-      return (await fetch(`${platform.urls[name]}/health/live`, { signal: AbortSignal.timeout(1_000) })).ok;
-    } catch {
-      return false;
-    }
-  }
-  const port = Number((platform.urls[name] ?? '').match(/:(\d+)/)?.[1]);
-  const { connect } = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -17,6 +17,9 @@ describe('the whole platform', () => {
   const untilItem = (who: string, id: string, status: string, itemId = 'i1', timeoutMs = 60_000) =>
     poll(`item ${itemId} of ${id} ${status}`, async () => (await itemStatus(who, id, itemId)) === status, timeoutMs);
   const review = (who: string, id: string, body: Record<string, unknown>) => h.call('approval-policy-service', tokens[who]!, 'POST', `/v1/access-requests/${id}/reviews`, body);
+  // An approver acts on what their inbox shows; the policy service learns of a request from Kafka.
+  const inInbox = (who: string, id: string) =>
+    until(`${id} in ${who}'s inbox`, async () => JSON.stringify((await h.call('approval-policy-service', tokens[who]!, 'GET', '/v1/reviews?assignee=me')).body).includes(id));
   const until = (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => poll(what, async () => (await check()) || undefined, timeoutMs);
   const membersOf = async (role: string, who: string) => (await h.targetRoleMembers(role)).filter((m) => m.startsWith(`kairos_${who}_`));
   const timelineTypes = async (id: string) => {
@@ -105,10 +108,7 @@ describe('the whole platform', () => {
     expect(res.status).toBe(201);
     const id = res.body.requestId as string;
     expect(res.body.items.map((i: { status: string }) => i.status)).toEqual(['awaiting_approval', 'awaiting_approval']);
-    await until('maria sees both items in her inbox', async () => {
-      const inbox = await h.call('approval-policy-service', tokens.maria!, 'GET', '/v1/reviews?assignee=me');
-      return JSON.stringify(inbox.body).includes(id);
-    });
+    await inInbox('maria', id);
     for (const itemId of ['i1', 'i2']) expect((await review('maria', id, { itemId, decision: 'approve', comment: 'ok for quarter end' })).status).toBe(202);
     await untilItem('dave', id, 'active', 'i1');
     expect(await membersOf('orders_readonly', 'dave')).toHaveLength(1);
@@ -126,6 +126,7 @@ describe('the whole platform', () => {
     const first = await ask();
     const firstId = first.body.requestId as string;
     expect(first.body.items[0].status).toBe('awaiting_approval');
+    await inInbox('maria', firstId);
     expect((await review('maria', firstId, { itemId: 'i1', decision: 'approve' })).status).toBe(202);
     const approvedAt = Date.now();
     await untilItem('alice', firstId, 'active');
@@ -144,11 +145,9 @@ describe('the whole platform', () => {
     const res = await request('alice', { items: [{ resourceId: 'orders-db-admin', role: 'admin' }], justification: 'hotfix on orders', duration: 'PT2H' });
     expect(res.status).toBe(201);
     const id = res.body.requestId as string;
+    await inInbox('maria', id);
     expect((await review('maria', id, { itemId: 'i1', decision: 'approve', shortenDurationTo: 'PT30M' })).status).toBe(202);
-    await until('the owner step is open for bob', async () => {
-      const inbox = await h.call('approval-policy-service', tokens.bob!, 'GET', '/v1/reviews?assignee=me');
-      return JSON.stringify(inbox.body).includes(id);
-    });
+    await inInbox('bob', id);
     expect((await review('bob', id, { itemId: 'i1', decision: 'approve' })).status).toBe(202);
     await untilItem('alice', id, 'active');
     const item = (await read('alice', id)).items[0];

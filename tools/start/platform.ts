@@ -49,6 +49,12 @@ export async function startPlatform(
   mkdirSync(logDir, { recursive: true });
   const started: { stop(): Promise<void> }[] = [];
   const processes = new Map<string, ManagedProcess>();
+  // Which process has which pid, kept current across restarts: for operators, and for the fault tests.
+  const pids: Record<string, number> = {};
+  const recordPid = (name: string) => (pid: number) => {
+    pids[name] = pid;
+    writeFileSync(join(layout.dataDir, 'processes.json'), JSON.stringify(pids, null, 2));
+  };
   const stop = async () => {
     for (const item of started.reverse()) await item.stop().catch(() => undefined);
   };
@@ -67,8 +73,8 @@ export async function startPlatform(
 
     onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');
     const [eventstore, kafka] = await Promise.all([
-      startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true }, onEvent),
-      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka')], readyLine: /ready/i, logDir, restart: true }, onEvent),
+      startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('eventstore') }, onEvent),
+      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
     ]);
     started.push(eventstore, kafka);
     processes.set('eventstore', eventstore).set('kafka', kafka);
@@ -82,7 +88,7 @@ export async function startPlatform(
     onEvent('starting the five services');
     const services = await Promise.all(
       serviceEntries(layout, urls).map((service) =>
-        startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true }, onEvent),
+        startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
       ),
     );
     for (const service of services) {
@@ -98,24 +104,31 @@ export async function startPlatform(
     return {
       layout,
       processes,
-      urls: {
-        'request-service': `http://127.0.0.1:${p.requestService}`,
-        'approval-policy-service': `http://127.0.0.1:${p.approvalPolicyService}`,
-        'provisioning-connector': `http://127.0.0.1:${p.provisioningConnector}`,
-        'expiry-scheduler': `http://127.0.0.1:${p.expiryScheduler}`,
-        'audit-projector': `http://127.0.0.1:${p.auditProjector}`,
-        issuer: issuer.issuer,
-        eventstore: urls.eventstore,
-        kafka: urls.kafka,
-        postgres: database,
-        'target-postgres': targetDatabase,
-      },
+      urls: platformUrls(layout),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Where everything answers, as `npm start` lays it out. */
+export function platformUrls(layout: PlatformLayout): Record<string, string> {
+  const p = layout.ports;
+  const postgres = (db: string) => `postgres://postgres:postgres@127.0.0.1:${p.postgres}/${db}`;
+  return {
+    'request-service': `http://127.0.0.1:${p.requestService}`,
+    'approval-policy-service': `http://127.0.0.1:${p.approvalPolicyService}`,
+    'provisioning-connector': `http://127.0.0.1:${p.provisioningConnector}`,
+    'expiry-scheduler': `http://127.0.0.1:${p.expiryScheduler}`,
+    'audit-projector': `http://127.0.0.1:${p.auditProjector}`,
+    issuer: issuerUrl(layout),
+    eventstore: `esdb://127.0.0.1:${p.eventstore}?tls=false`,
+    kafka: `127.0.0.1:${p.kafka}`,
+    postgres: postgres('kairos'),
+    'target-postgres': postgres('kairos_target'),
+  };
 }
 
 async function ensureDatabases(adminUrl: string, names: string[]): Promise<void> {

@@ -19,6 +19,7 @@ export interface ProcessSpec {
   readonly logDir: string;
   /** Restart after an unexpected exit (a supervisor, as Kubernetes would be in production). */
   readonly restart?: boolean;
+  readonly onSpawn?: (pid: number) => void;
 }
 
 const runner = join(__dirname, '..', 'run-ts.js');
@@ -45,6 +46,7 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
         detached: true,
       });
       children.add(child);
+      if (child.pid) spec.onSpawn?.(child.pid);
       child.once('exit', () => children.delete(child));
       current = child;
       let ready = false;

@@ -1,0 +1,38 @@
+import { writeFileSync } from 'node:fs';
+import { benchEventStore } from '../../infra/eventstore-server/bench/bench';
+import { benchKafka } from '../../infra/kafka-broker/bench/bench';
+import { benchPlatform } from './platform-bench';
+
+/** npm run bench [-- eventstore|kafka|platform ...]: prints a table and writes bench-results.json. */
+async function main(): Promise<void> {
+  const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
+  const all = wanted.size === 0;
+  const suites: [string, () => Promise<Record<string, number>>][] = [
+    ['eventstore', benchEventStore],
+    ['kafka', benchKafka],
+    ['platform', () => benchPlatform()],
+  ];
+  const results: Record<string, Record<string, number>> = {};
+  for (const [name, run] of suites) {
+    if (!all && !wanted.has(name)) continue;
+    process.stdout.write(`running ${name} benchmark...\n`);
+    results[name] = await run();
+    print(name, results[name]!);
+  }
+  writeFileSync('bench-results.json', JSON.stringify({ measuredAt: new Date().toISOString(), cpus: require('node:os').cpus().length, results }, null, 2));
+  process.stdout.write('\nwritten to bench-results.json\n');
+}
+
+function print(name: string, figures: Record<string, number>): void {
+  const width = Math.max(...Object.keys(figures).map((k) => k.length));
+  process.stdout.write(`\n${name}\n${'-'.repeat(width + 14)}\n`);
+  for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(width)}  ${String(value).padStart(12)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: Error) => {
+    process.stderr.write(`bench failed: ${error.stack}\n`);
+    process.exit(1);
+  },
+);
