@@ -26,6 +26,8 @@ export class EventStoreModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.dispose();
+    // dispose() waits for every open call to finish; a call the server is slow to end must not
+    // stall a SIGTERM (the orchestrator would SIGKILL us anyway).
+    await Promise.race([this.client.dispose(), new Promise((r) => setTimeout(r, 3_000).unref())]);
   }
 }

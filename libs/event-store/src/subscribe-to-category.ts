@@ -54,7 +54,8 @@ export async function subscribeToCategory(options: {
       if (signal?.aborted) return;
     }
   } finally {
-    await subscription.unsubscribe().catch(() => undefined);
+    // Never let a server that is slow to acknowledge the cancel hold a shutdown hostage.
+    await Promise.race([subscription.unsubscribe().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
     subscription.destroy();
   }
 }
