@@ -16,7 +16,6 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(apps)('sets every variable %s requires', (app) => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { config } = require(join(root, 'apps', app, 'src', 'config.ts')) as { config: ConfigSpec };
     const environment = compose.services[app]!.environment ?? {};
     const required = Object.entries(config).filter(([, spec]) => spec.default === undefined).map(([name]) => name);

@@ -1,5 +1,8 @@
 import { writeFileSync } from 'node:fs';
+// The servers' own benchmarks live beside them, outside their public entry points.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { benchEventStore } from '../../infra/eventstore-server/bench/bench';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { benchKafka } from '../../infra/kafka-broker/bench/bench';
 import { benchPlatform } from './platform-bench';
 

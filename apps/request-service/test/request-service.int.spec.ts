@@ -6,7 +6,11 @@ import { loadConfig } from '@kairos/config';
 import { createServiceApp } from '@kairos/http';
 import { contractSchemas, headerValue, MessagePublisher } from '@kairos/messaging';
 import { authEnv, createTestDatabase, eventually, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
+// The real neighbouring service runs in-process here (policy is evaluated synchronously at submission);
+// only this test reaches across apps, never production code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { ApprovalPolicyServiceModule } from '../../approval-policy-service/src/approval-policy-service.module';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { config as policyConfigSpec } from '../../approval-policy-service/src/config';
 import { config as requestConfigSpec } from '../src/config';
 import { RequestServiceModule } from '../src/request-service.module';
