@@ -488,6 +488,15 @@ describe('approval-policy-service', () => {
       expect(res.body.items[0].policy.steps[0]).toMatchObject({ mode: 'manager', approvers: ['alice'] });
     });
 
+    it('answers who the requester is, with their directory groups, next to the items', async () => {
+      const alice = await evaluate('alice', 'db-tier-1');
+      expect(alice.status).toBe(200);
+      expect(alice.body.requester).toEqual({ id: 'alice', kind: 'person', groups: ['engineering'] });
+      // Membership recorded on the group's side counts too.
+      expect((await evaluate('sec1', 'db-tier-1')).body.requester).toEqual({ id: 'sec1', kind: 'person', groups: ['security'] });
+      expect((await evaluate('bob', 'db-tier-1')).body.requester).toEqual({ id: 'bob', kind: 'person', groups: [] });
+    });
+
     it('answers 422 problem+json listing every problem', async () => {
       const res = await evaluate('alice', 'db-tier-1', {
         justification: ' ',

@@ -190,17 +190,22 @@ describe('the audit projector API', () => {
   });
 
   it('summarises per group once requests carry the requester groups', async () => {
-    const withGroups = RequestScenario.create({ id: 'u-dave', kind: 'person', groups: ['sre', 'oncall'] }, 'db-prod', 'read').requested(6).approved(6, 'automatic').granted(6);
+    const dave = { id: 'u-dave', kind: 'person' as const };
+    const withGroups = RequestScenario.create(dave, 'db-prod', 'read', ['sre', 'oncall']).requested(6).approved(6, 'automatic').granted(6);
+    // An earlier producer sent the groups on the requester, outside the contract: still counted.
+    const withLegacyGroups = RequestScenario.create({ id: 'u-erin', kind: 'person', groups: ['sre'] }, 'db-prod', 'read').requested(7).approved(7, 'automatic').granted(7);
     await withGroups.appendTo(client);
-    // The events land one by one: wait until the grant, not just the request, has been projected.
+    await withLegacyGroups.appendTo(client);
+    // The events land one by one: wait until the grants, not just the requests, have been projected.
     await eventually(async () => {
       const summary = await get('/v1/audit/summaries/groups', auditor);
-      return summary.status === 200 && summary.body.groups?.every((g: { grants: number }) => g.grants === 1);
-    }, 'group summaries with the grant');
+      const grants = new Map((summary.body.groups ?? []).map((g: { groupId: string; grants: number }) => [g.groupId, g.grants]));
+      return summary.status === 200 && grants.get('oncall') === 1 && grants.get('sre') === 2;
+    }, 'group summaries with the grants');
     const res = await get('/v1/audit/summaries/groups', auditor);
     expect(res.body.groups).toEqual([
       expect.objectContaining({ groupId: 'oncall', distinctRequesters: 1, grants: 1, activeGrants: 1 }),
-      expect.objectContaining({ groupId: 'sre', distinctRequesters: 1, grants: 1, activeGrants: 1 }),
+      expect.objectContaining({ groupId: 'sre', distinctRequesters: 2, grants: 2, activeGrants: 2 }),
     ]);
   });
 

@@ -57,7 +57,7 @@ describe('the request service', () => {
     const policy = (method: 'post', path: string, body: unknown) => request(policyApp.getHttpServer())[method](path).set('authorization', `Bearer ${t.admin}`).send(body as object);
     for (const identity of [
       { id: 'maria', kind: 'person', displayName: 'Maria' },
-      { id: 'alice', kind: 'person', displayName: 'Alice', managerId: 'maria' },
+      { id: 'alice', kind: 'person', displayName: 'Alice', managerId: 'maria', groups: ['payments', 'oncall'] },
       { id: 'mallory', kind: 'person', displayName: 'Mallory', managerId: 'maria' },
       { id: 'bob', kind: 'person', displayName: 'Bob' },
     ]) expect((await policy('post', '/v1/identities', identity)).status).toBe(201);
@@ -74,13 +74,14 @@ describe('the request service', () => {
     await db?.drop();
   }, 60_000);
 
-  it('appends an automatically approved request to its own stream, with the policy in force recorded', async () => {
+  it('appends an automatically approved request to its own stream, with the policy and requester groups in force recorded', async () => {
     const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'INC-1: payments down', duration: 'PT2H' });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/v1/access-requests/${res.body.requestId}`);
     const events = await streamEvents(res.body.requestId);
     expect(events.map((e) => e.type)).toEqual(['AccessRequested', 'ItemApproved', 'GrantRequested']);
     expect(events[0]!.data.items[0].policy).toMatchObject({ tier: 0, mode: 'automatic', target: { connector: 'postgres', target: 'orders_readonly' } });
+    expect(events[0]!.data.requesterGroups).toEqual(['oncall', 'payments']);
   });
 
   it('relays every stream event to access-request.events as a CloudEvent keyed by request id', async () => {

@@ -30,6 +30,7 @@ export const accessRequestEventCatalogue = {
     schema: obj({
       requestId: str(),
       requester: subject,
+      'requesterGroups?': arrayOf(str(), "The requester's directory groups at submission (a snapshot, never rewritten)"),
       requestedBy: str('The submitting identity: the requester, or an admin on their behalf'),
       onBehalf: bool(),
       justification: text(),

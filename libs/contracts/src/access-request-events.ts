@@ -53,6 +53,11 @@ export type AccessRequested = Event<
   {
     requestId: string;
     requester: Subject;
+    /**
+     * The requester's directory groups at submission. A snapshot, like the policy: later directory
+     * changes never rewrite it. Absent on requests recorded before groups were.
+     */
+    requesterGroups?: readonly string[];
     /** Who submitted it: the requester, or an admin acting on their behalf. */
     requestedBy: string;
     onBehalf: boolean;

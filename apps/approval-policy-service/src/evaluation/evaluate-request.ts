@@ -1,9 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { evaluate, type Evaluation, type EvaluationInput } from '@kairos/approval-policy-domain';
+import { DirectoryIndex, evaluate, type Directory, type Evaluation, type EvaluationInput } from '@kairos/approval-policy-domain';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
+
+/** The requester as the directory knows them at evaluation, recorded with the request as a snapshot. */
+export interface EvaluatedRequester {
+  readonly id: string;
+  readonly kind: 'person' | 'service';
+  readonly groups: readonly string[];
+}
+
+export type RequestEvaluation =
+  | (Extract<Evaluation, { ok: true }> & { readonly requester: EvaluatedRequester })
+  | Extract<Evaluation, { ok: false }>;
+
+/** Sorted, so the recorded snapshot does not depend on the order the directory listed them in. */
+function requesterIn(directory: Directory, id: string): EvaluatedRequester | undefined {
+  const index = new DirectoryIndex(directory);
+  const identity = index.identity(id);
+  return identity && { id: identity.id, kind: identity.kind, groups: [...index.groupsOf(id)].sort() };
+}
 
 /** Evaluates a submission against today's catalogue, directory and the requester's prior approvals. */
 @Injectable()
@@ -15,7 +33,7 @@ export class EvaluateRequest {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async execute(input: Omit<EvaluationInput, 'now'>): Promise<Evaluation> {
+  async execute(input: Omit<EvaluationInput, 'now'>): Promise<RequestEvaluation> {
     const now = this.clock.now();
     // One transaction so the policy version matches the catalogue it was read with.
     const context = await this.directory.transaction(async (tx) => ({
@@ -25,6 +43,11 @@ export class EvaluateRequest {
       directory: await this.directory.directory(tx),
     }));
     const priorApprovals = await this.views.priorApprovals(input.requester, now);
-    return evaluate({ ...input, now: now.toISOString() }, { ...context, priorApprovals });
+    const evaluation = evaluate({ ...input, now: now.toISOString() }, { ...context, priorApprovals });
+    if (!evaluation.ok) return evaluation;
+    const requester = requesterIn(context.directory, input.requester);
+    // evaluate() refuses a requester the directory does not know, so this cannot happen.
+    if (!requester) throw new Error(`requester ${input.requester} vanished from the directory snapshot`);
+    return { ...evaluation, requester };
   }
 }

@@ -35,6 +35,7 @@ export class EvaluationController {
         problems: result.problems,
       });
     }
-    return { items: result.items.map((item) => ({ ...item })) };
+    const { id, kind, groups } = result.requester;
+    return { requester: { id, kind, groups: [...groups] }, items: result.items.map((item) => ({ ...item })) };
   }
 }

@@ -64,6 +64,14 @@ export class EvaluatedItemDto {
   @ApiProperty({ description: 'ItemPolicySnapshot of @kairos/contracts, recorded in AccessRequested', type: Object }) policy!: object;
 }
 
+export class EvaluatedRequesterDto {
+  @ApiProperty({ example: 'alice' }) id!: string;
+  @ApiProperty({ enum: ['person', 'service'] }) kind!: 'person' | 'service';
+  @ApiProperty({ type: [String], description: "the requester's directory groups now, recorded with the request as a snapshot" })
+  groups!: string[];
+}
+
 export class EvaluationResponseDto {
+  @ApiProperty({ type: EvaluatedRequesterDto }) requester!: EvaluatedRequesterDto;
   @ApiProperty({ type: [EvaluatedItemDto] }) items!: EvaluatedItemDto[];
 }

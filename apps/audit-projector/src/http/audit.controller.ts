@@ -88,7 +88,7 @@ export class AuditController {
               501,
               'AUDIT.GROUPS_NOT_RECORDED',
               'Not Implemented',
-              'group membership is not recorded on the request streams (AccessRequested carries no requester groups), so group summaries cannot be derived from the audit trail',
+              'no recorded request carries the requester groups (AccessRequested records requesterGroups only since request-service sends them), so group summaries cannot be derived from the audit trail yet',
             );
           }
           throw error;

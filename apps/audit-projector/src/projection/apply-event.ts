@@ -1,11 +1,16 @@
-import type { AccessRequestEvent } from '@kairos/contracts';
+import type { AccessRequested, AccessRequestEvent } from '@kairos/contracts';
 import type { Queryable } from '@kairos/event-store';
 import type { AuditTables } from './audit-schema';
 
-/** Groups are not part of the contract; a tolerant reader keeps them when a producer sends them. */
-function requesterGroups(requester: unknown): string[] | null {
-  const groups = (requester as { groups?: unknown }).groups;
-  return Array.isArray(groups) && groups.every((g) => typeof g === 'string') ? (groups as string[]) : null;
+const stringList = (value: unknown): string[] | null =>
+  Array.isArray(value) && value.every((g) => typeof g === 'string') ? (value as string[]) : null;
+
+/**
+ * The requester's groups at submission: `requesterGroups` of the contract, or else `requester.groups`
+ * that earlier producers sent outside it (a tolerant reader keeps them). Null when neither is there.
+ */
+function requesterGroups(data: AccessRequested['data']): string[] | null {
+  return stringList(data.requesterGroups) ?? stringList((data.requester as { groups?: unknown }).groups);
 }
 
 /** Changes the read models for one valid event. Runs inside the projector's transaction. */
@@ -13,7 +18,7 @@ export async function applyEvent(tx: Queryable, t: AuditTables, event: AccessReq
   switch (event.type) {
     case 'AccessRequested': {
       const d = event.data;
-      const groups = requesterGroups(d.requester);
+      const groups = requesterGroups(d);
       await tx.query(
         `INSERT INTO ${t.requests} (request_id, requester_id, requester_kind, requester_groups, requested_by, on_behalf, justification, ticket, break_glass, duration, requested_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (request_id) DO NOTHING`,

@@ -34,15 +34,17 @@ export class RequestScenario {
 
   constructor(
     readonly requestId: string,
+    /** `groups` on the requester is how producers sent groups before the contract had `requesterGroups`. */
     private readonly requester: Subject & { groups?: string[] },
     private readonly resourceId: string,
     private readonly role: string,
+    private readonly requesterGroups?: string[],
   ) {
     this.grantId = `grant-${requestId.slice(0, 8)}`;
   }
 
-  static create(requester: Subject & { groups?: string[] }, resourceId: string, role: string): RequestScenario {
-    return new RequestScenario(randomUUID(), requester, resourceId, role);
+  static create(requester: Subject & { groups?: string[] }, resourceId: string, role: string, requesterGroups?: string[]): RequestScenario {
+    return new RequestScenario(randomUUID(), requester, resourceId, role, requesterGroups);
   }
 
   get stream(): string {
@@ -63,6 +65,7 @@ export class RequestScenario {
       data: {
         requestId,
         requester: this.requester,
+        ...(this.requesterGroups ? { requesterGroups: this.requesterGroups } : {}),
         requestedBy: this.requester.id,
         onBehalf: false,
         justification,

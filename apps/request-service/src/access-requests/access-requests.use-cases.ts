@@ -44,7 +44,7 @@ export class AccessRequestUseCases {
     const requester = onBehalf ? { id: input.onBehalfOf!, kind: input.onBehalfOfKind ?? 'person' } : { id: principal.id, kind: principal.kind };
     const requestId = randomUUID();
     const items = input.items.map((item, index) => ({ itemId: `i${index + 1}`, resourceId: item.resourceId, role: item.role }));
-    const evaluated = await this.policy.evaluate(
+    const { items: evaluated, requesterGroups } = await this.policy.evaluate(
       { requester, items, duration: input.duration, justification: input.justification, breakGlass: input.breakGlass ?? false },
       principal.token,
     );
@@ -55,6 +55,7 @@ export class AccessRequestUseCases {
       data: {
         requestId,
         requester,
+        ...(requesterGroups ? { requesterGroups } : {}),
         items: items.map((item) => ({ ...item, policy: policyOf.get(item.itemId)!.policy })),
         justification: input.justification,
         duration,

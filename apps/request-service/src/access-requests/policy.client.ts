@@ -17,6 +17,18 @@ export interface EvaluatedItem {
   readonly policy: ItemPolicySnapshot;
 }
 
+export interface PolicyEvaluation {
+  readonly items: EvaluatedItem[];
+  /** The requester's directory groups at evaluation; absent when the policy service does not say. */
+  readonly requesterGroups?: readonly string[];
+}
+
+/** Tolerant: an answer without `requester.groups` (an older policy service) is still a good answer. */
+function requesterGroupsIn(requester: unknown): string[] | undefined {
+  const groups = (requester as { groups?: unknown } | undefined)?.groups;
+  return Array.isArray(groups) && groups.every((group) => typeof group === 'string') ? groups : undefined;
+}
+
 export const POLICY_URL = Symbol('POLICY_URL');
 
 /**
@@ -28,7 +40,7 @@ export const POLICY_URL = Symbol('POLICY_URL');
 export class PolicyClient {
   constructor(@Inject(POLICY_URL) private readonly baseUrl: string) {}
 
-  async evaluate(request: EvaluationRequest, bearerToken: string): Promise<EvaluatedItem[]> {
+  async evaluate(request: EvaluationRequest, bearerToken: string): Promise<PolicyEvaluation> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}/v1/policy/evaluations`, {
@@ -44,8 +56,11 @@ export class PolicyClient {
     } catch (error) {
       throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service could not be reached: ${(error as Error).message}`);
     }
-    const body = (await response.json().catch(() => ({}))) as { items?: EvaluatedItem[]; problems?: unknown; detail?: string };
-    if (response.ok && Array.isArray(body.items)) return body.items;
+    const body = (await response.json().catch(() => ({}))) as { items?: EvaluatedItem[]; requester?: unknown; problems?: unknown; detail?: string };
+    if (response.ok && Array.isArray(body.items)) {
+      const requesterGroups = requesterGroupsIn(body.requester);
+      return { items: body.items, ...(requesterGroups ? { requesterGroups } : {}) };
+    }
     if (response.status === 422 || response.status === 400) {
       throw new ProblemError(422, 'REQUEST_REFUSED_BY_POLICY', 'Unprocessable Content', body.detail ?? 'policy refuses this request', {
         problems: body.problems ?? [],

@@ -42,6 +42,8 @@ export type SubmitAccessRequest = Command<
   {
     requestId: string;
     requester: Subject;
+    /** The requester's directory groups as the policy service saw them; recorded as a snapshot. */
+    requesterGroups?: readonly string[];
     items: readonly SubmittedItem[];
     justification: string;
     duration: IsoDuration;

@@ -123,6 +123,7 @@ const submit = ({ data, metadata }: SubmitAccessRequest, state: AccessRequestSta
       data: {
         requestId: data.requestId,
         requester: data.requester,
+        ...(data.requesterGroups !== undefined ? { requesterGroups: data.requesterGroups } : {}),
         requestedBy: actor.id,
         onBehalf: actor.id !== data.requester.id,
         justification: data.justification,

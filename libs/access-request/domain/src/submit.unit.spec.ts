@@ -46,6 +46,20 @@ describe('submitting an access request', () => {
     });
   });
 
+  describe('when the requester groups are given', () => {
+    it('records them with the request, as they were at submission', () => {
+      const { events } = given()
+        .when(submit({ requesterGroups: ['engineering', 'oncall'] }))
+        .thenEmits('AccessRequested');
+      expect(events[0]?.data).toMatchObject({ requester: ALICE, requesterGroups: ['engineering', 'oncall'] });
+    });
+
+    it('records none when they are not given', () => {
+      const { events } = given().when(submit()).thenEmits('AccessRequested');
+      expect(events[0]?.data).not.toHaveProperty('requesterGroups');
+    });
+  });
+
   describe('when the item is approved automatically', () => {
     it('approves it and asks for the grant in the same decision', () => {
       const { events } = given()
