@@ -16,7 +16,9 @@ export class ProblemFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<Request>();
     const response = host.switchToHttp().getResponse<Response>();
     const problem = this.toProblem(error);
-    if (problem.status >= 500) this.logger.error(error instanceof Error ? error : String(error), { path: request.path });
+    // Only an unexpected failure deserves a stack trace; a deliberate 501/502/503 is a known state.
+    if (problem.status === 500) this.logger.error(error instanceof Error ? error : String(error), { path: request.path });
+    else if (problem.status > 500) this.logger.warn(problem.detail ?? problem.title, { path: request.path, code: problem.code });
     if (problem.status === 401) response.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${problem.detail ?? ''}"`);
     response
       .status(problem.status)
