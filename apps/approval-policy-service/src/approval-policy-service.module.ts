@@ -15,7 +15,7 @@ import { IdentitiesController } from './directory/identities.controller';
 import { EvaluateRequest } from './evaluation/evaluate-request';
 import { EvaluationController } from './evaluation/evaluation.controller';
 import { migrations } from './migrations';
-import { MessagingRuntime } from './read-model/request-events.consumer';
+import { RequestEventsConsumer } from './read-model/request-events.consumer';
 import { RequestViewsRepository } from './read-model/request-views.repository';
 import { InboxQuery } from './reviews/inbox-query';
 import { ReviewsController } from './reviews/reviews.controller';
@@ -58,7 +58,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         CatalogueRepository,
         DirectoryRepository,
         RequestViewsRepository,
-        MessagingRuntime,
+        RequestEventsConsumer,
         EvaluateRequest,
         InboxQuery,
         SubmitReview,

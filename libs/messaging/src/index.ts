@@ -5,3 +5,4 @@ export * from './publisher';
 export * from './outbox';
 export * from './consumer';
 export * from './migrations';
+export * from './messaging-runtime';

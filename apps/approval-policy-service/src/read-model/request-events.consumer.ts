@@ -2,15 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { Kafka } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
 import { TOPICS, type AccessRequestEvent } from '@kairos/contracts';
-import {
-  contractSchemas,
-  IdempotentConsumer,
-  MessagePublisher,
-  OutboxRelay,
-  PoisonMessageError,
-  type ReceivedMessage,
-} from '@kairos/messaging';
-import { JsonLogger } from '@kairos/observability';
+import { MessagingRuntime, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
+import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { evolve } from './request-view';
 import { RequestViewsRepository } from './request-views.repository';
 
@@ -21,43 +14,38 @@ export const CONSUMER_GROUP = 'approval-policy-service';
  * (for reuse) from the public request stream, and runs the outbox relay that sends reviews out.
  */
 @Injectable()
-export class MessagingRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly publisher: MessagePublisher;
-  readonly relay: OutboxRelay;
-  private readonly consumer: IdempotentConsumer;
+export class RequestEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly runtime: MessagingRuntime;
 
   constructor(
     @Inject(Kafka) kafka: Kafka,
     @Inject(DataSource) dataSource: DataSource,
     private readonly views: RequestViewsRepository,
     private readonly logger: JsonLogger,
+    metrics: ServiceMetrics,
   ) {
-    this.publisher = new MessagePublisher(kafka, contractSchemas);
-    this.relay = new OutboxRelay(dataSource, this.publisher, {
-      onError: (error) =>
-        this.logger.warn('outbox relay failed; retrying', { error: error instanceof Error ? error.message : String(error) }),
-    });
-    this.consumer = new IdempotentConsumer({
+    this.runtime = new MessagingRuntime({
       kafka,
+      dataSource,
       groupId: CONSUMER_GROUP,
       topics: [TOPICS.accessRequestEvents],
-      dataSource,
-      publisher: this.publisher,
-      schemas: contractSchemas,
       handle: (message, tx) => this.apply(message, tx),
       log: { warn: (msg, fields) => this.logger.warn(msg, fields), error: (msg, fields) => this.logger.error(msg, fields) },
+      metrics,
     });
+  }
+
+  /** Reviews are queued in the outbox by their own transaction; this sends them now. */
+  notifyOutbox(): void {
+    this.runtime.notifyOutbox();
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.relay.start();
-    await this.consumer.start();
+    await this.runtime.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
-    await this.relay.stop();
-    await this.publisher.disconnect();
+    await this.runtime.stop();
   }
 
   /** The schema was checked by the consumer before this runs. */

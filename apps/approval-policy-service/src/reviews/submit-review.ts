@@ -5,7 +5,7 @@ import { TOPICS, type ReviewSubmitted } from '@kairos/contracts';
 import { ProblemError } from '@kairos/http';
 import { enqueueOutbox } from '@kairos/messaging';
 import { currentCorrelationId } from '@kairos/observability';
-import { MessagingRuntime } from '../read-model/request-events.consumer';
+import { RequestEventsConsumer } from '../read-model/request-events.consumer';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
 import { refusalStatus } from './refusals';
@@ -31,7 +31,7 @@ export interface SubmitReviewCommand {
 export class SubmitReview {
   constructor(
     private readonly views: RequestViewsRepository,
-    private readonly messaging: MessagingRuntime,
+    private readonly requestEvents: RequestEventsConsumer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -94,7 +94,7 @@ export class SubmitReview {
       ]);
       return { reviewId, submittedAt: now };
     });
-    this.messaging.relay.notify();
+    this.requestEvents.notifyOutbox();
     return result;
   }
 }

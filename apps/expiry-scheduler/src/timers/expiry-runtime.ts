@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
-import { contractSchemas, IdempotentConsumer, MessagePublisher, OutboxRelay } from '@kairos/messaging';
+import { MessagingRuntime } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { Counter, Histogram } from 'prom-client';
 import { CLOCK, type Clock } from '../shared/clock';
@@ -21,9 +21,7 @@ export interface FiringSettings {
 @Injectable()
 export class ExpiryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   readonly firing: TimerFiring;
-  private readonly publisher: MessagePublisher;
-  private readonly relay: OutboxRelay;
-  private readonly consumer: IdempotentConsumer;
+  private readonly messaging: MessagingRuntime;
   private scheduledSince: Date[] = [];
 
   constructor(
@@ -51,13 +49,26 @@ export class ExpiryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
       registers: [metrics.registry],
     });
-    this.publisher = new MessagePublisher(kafka, contractSchemas);
-    this.relay = new OutboxRelay(dataSource, this.publisher, {
-      onError: (error) => log.error('outbox relay failed', { error: String(error) }),
+    this.messaging = new MessagingRuntime({
+      kafka,
+      dataSource,
+      groupId: CONSUMER_GROUP,
+      topics: [TOPICS.accessRequestEvents],
+      log,
+      metrics,
+      handle: async (message, tx) => {
+        this.scheduledSince.push(...(await applyRequestEvent(message, tx, clock)));
+      },
+      onOutcome: () => {
+        // Called after the inbox transaction committed: the new timers are visible to the loop.
+        const scheduled = this.scheduledSince;
+        this.scheduledSince = [];
+        for (const dueAt of scheduled) this.firing.scheduled(dueAt);
+      },
     });
     this.firing = new TimerFiring(
       dataSource,
-      this.relay,
+      { notify: () => this.messaging.notifyOutbox() },
       clock,
       {
         ...settings,
@@ -70,38 +81,16 @@ export class ExpiryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       },
       log,
     );
-    this.consumer = new IdempotentConsumer({
-      kafka,
-      groupId: CONSUMER_GROUP,
-      topics: [TOPICS.accessRequestEvents],
-      dataSource,
-      publisher: this.publisher,
-      schemas: contractSchemas,
-      log,
-      handle: async (message, tx) => {
-        this.scheduledSince.push(...(await applyRequestEvent(message, tx, clock)));
-      },
-      onOutcome: (topic, outcome) => {
-        metrics.messagesHandled.inc({ topic, outcome });
-        // Called after the inbox transaction committed: the new timers are visible to the loop.
-        const scheduled = this.scheduledSince;
-        this.scheduledSince = [];
-        for (const dueAt of scheduled) this.firing.scheduled(dueAt);
-      },
-    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.relay.start();
     // The first round fires every timer that came due while the service was down.
     this.firing.start();
-    await this.consumer.start();
+    await this.messaging.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.consumer.stop();
     await this.firing.stop();
-    await this.relay.stop();
-    await this.publisher.disconnect();
+    await this.messaging.stop();
   }
 }

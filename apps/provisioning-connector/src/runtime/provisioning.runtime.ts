@@ -3,8 +3,8 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
 import { ReadinessRegistry } from '@kairos/http';
-import { contractSchemas, IdempotentConsumer, MessagePublisher, OutboxRelay } from '@kairos/messaging';
-import { JsonLogger } from '@kairos/observability';
+import { MessagingRuntime } from '@kairos/messaging';
+import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { CLOCK } from '../tokens';
 import type { Clock } from '../domain/clock';
 import { CONNECTORS, type ConnectorRegistry } from '../connectors/registry';
@@ -19,10 +19,8 @@ export const CONSUMER_GROUP = 'provisioning-connector';
 /** Wires the consumer (records jobs), the worker (runs them) and the outbox relay (publishes results). */
 @Injectable()
 export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly publisher: MessagePublisher;
-  private readonly relay: OutboxRelay;
+  private readonly messaging: MessagingRuntime;
   private readonly worker: JobWorker;
-  private readonly consumer: IdempotentConsumer;
 
   constructor(
     @Inject(Kafka) kafka: Kafka,
@@ -33,25 +31,24 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     @Inject(WORKER_OPTIONS) options: WorkerOptions,
     private readonly readiness: ReadinessRegistry,
     private readonly logger: JsonLogger,
+    metrics: ServiceMetrics,
   ) {
+    // Connection strings may carry credentials: every string field is scrubbed before it is logged.
+    const scrub = (fields?: Record<string, unknown>) =>
+      fields && Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, typeof v === 'string' ? safeMessage(v) : v]));
     const log = {
-      log: (msg: string, fields?: Record<string, unknown>) => logger.write('info', msg, fields),
-      warn: (msg: string, fields?: Record<string, unknown>) => logger.write('warn', msg, fields),
-      error: (msg: string, fields?: Record<string, unknown>) => logger.write('error', msg, fields),
+      log: (msg: string, fields?: Record<string, unknown>) => logger.write('info', msg, scrub(fields)),
+      warn: (msg: string, fields?: Record<string, unknown>) => logger.write('warn', msg, scrub(fields)),
+      error: (msg: string, fields?: Record<string, unknown>) => logger.write('error', msg, scrub(fields)),
     };
-    this.publisher = new MessagePublisher(kafka, contractSchemas);
-    this.relay = new OutboxRelay(dataSource, this.publisher, {
-      onError: (e) => log.error('outbox relay failed', { reason: safeMessage(e) }),
-    });
-    this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.relay.notify());
-    this.consumer = new IdempotentConsumer({
+    this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.messaging.notifyOutbox());
+    this.messaging = new MessagingRuntime({
       kafka,
+      dataSource,
       groupId: CONSUMER_GROUP,
       topics: [TOPICS.accessRequestEvents],
-      dataSource,
-      publisher: this.publisher,
-      schemas: contractSchemas,
       log,
+      metrics,
       handle: async (message, tx) => {
         const job = jobFor(message);
         if (job) await this.jobs.record(tx, job, this.clock.now());
@@ -70,22 +67,19 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
         if (!health.healthy) throw new Error(health.reason);
       });
     }
-    this.relay.start();
     this.worker.start();
-    await this.consumer.start();
+    await this.messaging.start();
   }
 
   /** Wakes the worker and the relay (after a ticket is resolved, say). */
   notify(): void {
     this.worker.notify();
-    this.relay.notify();
+    this.messaging.notifyOutbox();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
     await this.worker.stop();
-    await this.relay.stop();
-    await this.publisher.disconnect();
+    await this.messaging.stop();
     for (const connector of this.connectors.values()) await connector.close();
   }
 }

@@ -3,7 +3,7 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS, type InternalMessage } from '@kairos/contracts';
 import { commandFromMessage, isAccessRequestError } from '@kairos/access-request-domain';
-import { contractSchemas, IdempotentConsumer, MessagePublisher, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
+import { MessagingRuntime, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { AccessRequestStore } from '../access-requests/access-request.store';
 import { CLOCK, type Clock } from '../shared/clock';
@@ -18,8 +18,7 @@ const SYSTEM_ACTOR = { id: 'system:request-service', roles: ['system'] } as cons
  */
 @Injectable()
 export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly consumer: IdempotentConsumer;
-  private readonly publisher: MessagePublisher;
+  private readonly messaging: MessagingRuntime;
 
   constructor(
     @Inject(Kafka) kafka: Kafka,
@@ -29,27 +28,25 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
     private readonly logger: JsonLogger,
     metrics: ServiceMetrics,
   ) {
-    this.publisher = new MessagePublisher(kafka, contractSchemas);
-    this.consumer = new IdempotentConsumer({
+    this.messaging = new MessagingRuntime({
       kafka,
+      dataSource,
       groupId: RECORDER_GROUP,
       topics: [TOPICS.approvalDecisions, TOPICS.provisioningResults, TOPICS.expiryEvents],
-      dataSource,
-      publisher: this.publisher,
-      schemas: contractSchemas,
       handle: (message) => this.record(message),
       log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) },
-      onOutcome: (topic, outcome) => metrics.messagesHandled.inc({ topic, outcome }),
+      metrics,
+      // Its facts go to EventStoreDB, and the stream relay publishes them: no outbox here.
+      outbox: false,
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.consumer.start();
+    await this.messaging.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.consumer.stop();
-    await this.publisher.disconnect();
+    await this.messaging.stop();
   }
 
   private async record(received: ReceivedMessage): Promise<void> {

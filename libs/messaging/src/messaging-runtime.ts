@@ -1,0 +1,73 @@
+import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import type { ServiceMetrics } from '@kairos/observability';
+import { IdempotentConsumer, type ConsumerLog, type MessageHandler } from './consumer';
+import { OutboxRelay } from './outbox';
+import { MessagePublisher } from './publisher';
+import { contractSchemas, type SchemaCheck } from './schemas';
+
+export interface MessagingRuntimeOptions {
+  readonly kafka: Kafka;
+  readonly dataSource: DataSource;
+  /** The consumer group: the service's name. Its dead-letter topic is `<groupId>.dlq`. */
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handle: MessageHandler;
+  readonly log: ConsumerLog;
+  readonly metrics?: ServiceMetrics;
+  /** Runs after each message's transaction committed (or was found a duplicate, or dead-lettered). */
+  readonly onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead_lettered') => void;
+  /** Services that publish from their own transactions relay an outbox; false when they do not. */
+  readonly outbox?: boolean;
+  readonly schemas?: SchemaCheck;
+}
+
+/**
+ * A service's whole Kafka side, wired once: an idempotent consumer with its inbox and dead-letter
+ * topic, the schema-checked publisher, and the outbox relay — started and stopped in the right order.
+ */
+export class MessagingRuntime {
+  readonly publisher: MessagePublisher;
+  readonly consumer: IdempotentConsumer;
+  private readonly relay?: OutboxRelay;
+
+  constructor(options: MessagingRuntimeOptions) {
+    const schemas = options.schemas ?? contractSchemas;
+    this.publisher = new MessagePublisher(options.kafka, schemas);
+    if (options.outbox !== false) {
+      this.relay = new OutboxRelay(options.dataSource, this.publisher, {
+        onError: (error) => options.log.warn('outbox relay failed; retrying', { error: error instanceof Error ? error.message : String(error) }),
+      });
+    }
+    this.consumer = new IdempotentConsumer({
+      kafka: options.kafka,
+      groupId: options.groupId,
+      topics: options.topics,
+      dataSource: options.dataSource,
+      publisher: this.publisher,
+      schemas,
+      handle: options.handle,
+      log: options.log,
+      onOutcome: (topic, outcome) => {
+        options.metrics?.messagesHandled.inc({ topic, outcome });
+        options.onOutcome?.(topic, outcome);
+      },
+    });
+  }
+
+  /** Asks the outbox relay to publish now (after a commit that queued messages). */
+  notifyOutbox(): void {
+    this.relay?.notify();
+  }
+
+  async start(): Promise<void> {
+    this.relay?.start();
+    await this.consumer.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.stop();
+    await this.relay?.stop();
+    await this.publisher.disconnect();
+  }
+}
