@@ -43,6 +43,22 @@ async function watchEvents(h: Harness): Promise<{ watch: Watch; stop: () => Prom
   return { watch, stop: () => consumer.disconnect() };
 }
 
+/** Many requesters, as in real use: grants to one identity on one target are applied one at a time. */
+async function benchRequesters(h: Harness, count: number): Promise<string[]> {
+  const admin = await h.token('admin', ['admin']);
+  const tokens: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const id = `bench-${i}`;
+    const res = await h.call('approval-policy-service', admin, 'POST', '/v1/identities', { id, kind: 'person', displayName: `Bench ${i}`, managerId: 'maria', groups: ['engineering'] });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`creating ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    tokens.push(await h.token(id, ['requester']));
+  }
+  return tokens;
+}
+
+let turn = 0;
+const next = (tokens: string[]) => tokens[turn++ % tokens.length]!;
+
 async function submit(h: Harness, token: string, duration: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const res = await h.call('request-service', token, 'POST', '/v1/access-requests', {
@@ -102,13 +118,13 @@ export async function benchPlatform(options: { requests?: number; activeGrants?:
   const h = await startHarness({ LOG_LEVEL: 'warn' });
   const { watch, stop } = await watchEvents(h);
   try {
-    const token = await h.token('alice', ['requester']);
+    const tokens = await benchRequesters(h, 50);
     const results: Record<string, number> = {};
 
     // Throughput: as many automatically approved requests as the platform takes, 25 in flight.
     const started = Date.now();
     const ids: string[] = [];
-    await pool(Array.from({ length: requests }), 25, async () => void ids.push(await submit(h, token, 'PT1H')));
+    await pool(Array.from({ length: requests }), 25, async () => void ids.push(await submit(h, next(tokens), 'PT1H')));
     await until('all throughput requests active', () => ids.every((id) => watch.granted.has(id)), 600_000);
     const last = Math.max(...ids.map((id) => watch.granted.get(id)!));
     results['requests carried to active per second'] = Math.round((requests / (last - started)) * 1000);
@@ -120,7 +136,7 @@ export async function benchPlatform(options: { requests?: number; activeGrants?:
       const at = started + (last - started) + 1_000 + i * 20;
       await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
       const sentAt = Date.now();
-      sent.push(submit(h, token, 'PT1H').then(async (id) => {
+      sent.push(submit(h, next(tokens), 'PT1H').then(async (id) => {
         await until('granted', () => watch.granted.has(id), 120_000);
         latencies.push(watch.granted.get(id)! - sentAt);
       }));
@@ -132,11 +148,11 @@ export async function benchPlatform(options: { requests?: number; activeGrants?:
     // Revocation lateness with many grants active.
     const background = Math.max(0, activeGrants - ids.length - 500);
     const backgroundStart = Date.now();
-    await pool(Array.from({ length: background }), 25, async () => void (await submit(h, token, 'PT2H')));
+    await pool(Array.from({ length: background }), 25, async () => void (await submit(h, next(tokens), 'PT2H')));
     results['background grants submitted per second'] = Math.round((background / (Date.now() - backgroundStart)) * 1000);
     const short: string[] = [];
     for (let i = 0; i < 200; i++) {
-      short.push(await submit(h, token, 'PT10S'));
+      short.push(await submit(h, next(tokens), 'PT10S'));
       await new Promise((r) => setTimeout(r, 50));
     }
     await until('short grants revoked', () => short.every((id) => watch.revokedLateness.has(id)), 300_000);

@@ -74,7 +74,7 @@ export async function startPlatform(
     onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');
     const [eventstore, kafka] = await Promise.all([
       startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('eventstore') }, onEvent),
-      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
+      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka'), '--partitions', '6'], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
     ]);
     started.push(eventstore, kafka);
     processes.set('eventstore', eventstore).set('kafka', kafka);

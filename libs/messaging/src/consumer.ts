@@ -33,6 +33,8 @@ export interface IdempotentConsumerOptions {
   readonly deadLetterTopic?: string;
   readonly log?: ConsumerLog;
   readonly onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead_lettered') => void;
+  /** Partitions handled at once; order is kept within a partition (one request's messages share one). */
+  readonly partitionsConsumedConcurrently?: number;
 }
 
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
@@ -60,7 +62,11 @@ export class IdempotentConsumer {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
-    await this.consumer.run({ autoCommit: true, eachMessage: (payload) => this.onMessage(payload) });
+    await this.consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachMessage: (payload) => this.onMessage(payload),
+    });
   }
 
   async stop(): Promise<void> {
