@@ -13,94 +13,251 @@ function requesterGroups(data: AccessRequested['data']): string[] | null {
   return stringList(data.requesterGroups) ?? stringList((data.requester as { groups?: unknown }).groups);
 }
 
-/** Changes the read models for one valid event. Runs inside the projector's transaction. */
-export async function applyEvent(tx: Queryable, t: AuditTables, event: AccessRequestEvent): Promise<void> {
+export type ReadModel = 'requests' | 'items' | 'reviews' | 'grants';
+export type ColumnType = 'text' | 'boolean' | 'integer' | 'timestamptz' | 'jsonb';
+
+export interface ReadModelSpec {
+  /** Primary key columns, in order. */
+  readonly key: readonly string[];
+  /** Every column with its type and whether it accepts null (must match `AuditTables.ddl()`). */
+  readonly columns: Readonly<Record<string, { readonly type: ColumnType; readonly nullable: boolean }>>;
+}
+
+const col = (type: ColumnType, nullable = false) => ({ type, nullable });
+
+/** The read-model tables as the projection code sees them: used to validate and write changes in bulk. */
+export const READ_MODELS: Readonly<Record<ReadModel, ReadModelSpec>> = {
+  requests: {
+    key: ['request_id'],
+    columns: {
+      request_id: col('text'),
+      requester_id: col('text'),
+      requester_kind: col('text'),
+      requester_groups: col('jsonb', true),
+      requested_by: col('text'),
+      on_behalf: col('boolean'),
+      justification: col('text'),
+      ticket: col('text', true),
+      break_glass: col('boolean'),
+      duration: col('text'),
+      requested_at: col('timestamptz'),
+    },
+  },
+  items: {
+    key: ['request_id', 'item_id'],
+    columns: {
+      request_id: col('text'),
+      item_id: col('text'),
+      resource_id: col('text'),
+      role: col('text'),
+      tier: col('integer', true),
+      policy_mode: col('text', true),
+      status: col('text'),
+      approved_via: col('text', true),
+      approved_at: col('timestamptz', true),
+      approval_expires_at: col('timestamptz', true),
+      denied_by: col('text', true),
+      denial_reason: col('text', true),
+      break_glass_ratify_by: col('timestamptz', true),
+      break_glass_ratified_by: col('text', true),
+      closed_at: col('timestamptz', true),
+    },
+  },
+  reviews: {
+    key: ['request_id', 'review_id'],
+    columns: {
+      request_id: col('text'),
+      review_id: col('text'),
+      item_id: col('text'),
+      reviewer_id: col('text'),
+      decision: col('text'),
+      subject: col('text'),
+      step: col('integer'),
+      step_name: col('text'),
+      comment: col('text', true),
+      recorded_at: col('timestamptz'),
+    },
+  },
+  grants: {
+    key: ['grant_id'],
+    columns: {
+      grant_id: col('text'),
+      request_id: col('text'),
+      item_id: col('text'),
+      subject_id: col('text'),
+      subject_kind: col('text'),
+      resource_id: col('text'),
+      role: col('text'),
+      break_glass: col('boolean'),
+      grant_verified: col('boolean'),
+      granted_at: col('timestamptz'),
+      expires_at: col('timestamptz'),
+      expired_at: col('timestamptz', true),
+      revocation_requested_at: col('timestamptz', true),
+      revocation_reason: col('text', true),
+      revoked_at: col('timestamptz', true),
+      revocation_verified: col('boolean', true),
+    },
+  },
+};
+
+/**
+ * One change to a read model. `insert` is `INSERT ... ON CONFLICT (key) DO NOTHING` (columns left out
+ * are null); `update` is `UPDATE ... SET set WHERE key [AND when]`, changing nothing when no row matches.
+ */
+export type ReadModelChange =
+  | { readonly kind: 'insert'; readonly table: ReadModel; readonly row: Readonly<Record<string, unknown>> }
+  | {
+      readonly kind: 'update';
+      readonly table: 'items' | 'grants';
+      readonly key: Readonly<Record<string, unknown>>;
+      readonly set: Readonly<Record<string, unknown>>;
+      readonly when?: Readonly<Record<string, unknown>>;
+    };
+
+type ItemKey = { requestId: string; itemId: string };
+const setItem = (k: ItemKey, set: Record<string, unknown>, when?: Record<string, unknown>): ReadModelChange => ({
+  kind: 'update',
+  table: 'items',
+  key: { request_id: k.requestId, item_id: k.itemId },
+  set,
+  ...(when ? { when } : {}),
+});
+const setGrant = (grantId: string, set: Record<string, unknown>): ReadModelChange => ({
+  kind: 'update',
+  table: 'grants',
+  key: { grant_id: grantId },
+  set,
+});
+
+/**
+ * What one valid event changes in the read models, in order. The live projection runs these as SQL
+ * (`applyEvent`); a replay applies them in memory and writes the result in bulk. One definition, so
+ * the two cannot drift apart.
+ */
+export function readModelChanges(event: AccessRequestEvent): ReadModelChange[] {
   switch (event.type) {
     case 'AccessRequested': {
       const d = event.data;
       const groups = requesterGroups(d);
-      await tx.query(
-        `INSERT INTO ${t.requests} (request_id, requester_id, requester_kind, requester_groups, requested_by, on_behalf, justification, ticket, break_glass, duration, requested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (request_id) DO NOTHING`,
-        [d.requestId, d.requester.id, d.requester.kind, groups ? JSON.stringify(groups) : null, d.requestedBy, d.onBehalf, d.justification, d.ticket ?? null, d.breakGlass, d.duration, d.requestedAt],
-      );
-      for (const item of d.items) {
-        await tx.query(
-          `INSERT INTO ${t.items} (request_id, item_id, resource_id, role, tier, policy_mode, status) VALUES ($1, $2, $3, $4, $5, $6, 'pending')
-           ON CONFLICT (request_id, item_id) DO NOTHING`,
-          [d.requestId, item.itemId, item.resourceId, item.role, item.policy.tier, item.policy.mode],
-        );
-      }
-      return;
+      return [
+        {
+          kind: 'insert',
+          table: 'requests',
+          row: {
+            request_id: d.requestId,
+            requester_id: d.requester.id,
+            requester_kind: d.requester.kind,
+            requester_groups: groups ? JSON.stringify(groups) : null,
+            requested_by: d.requestedBy,
+            on_behalf: d.onBehalf,
+            justification: d.justification,
+            ticket: d.ticket ?? null,
+            break_glass: d.breakGlass,
+            duration: d.duration,
+            requested_at: d.requestedAt,
+          },
+        },
+        ...d.items.map((item): ReadModelChange => ({
+          kind: 'insert',
+          table: 'items',
+          row: {
+            request_id: d.requestId,
+            item_id: item.itemId,
+            resource_id: item.resourceId,
+            role: item.role,
+            tier: item.policy.tier,
+            policy_mode: item.policy.mode,
+            status: 'pending',
+          },
+        })),
+      ];
     }
     case 'ReviewRecorded': {
       const d = event.data;
-      await tx.query(
-        `INSERT INTO ${t.reviews} (request_id, review_id, item_id, reviewer_id, decision, subject, step, step_name, comment, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (request_id, review_id) DO NOTHING`,
-        [d.requestId, d.reviewId, d.itemId, d.reviewerId, d.decision, d.subject, d.step, d.stepName, d.comment ?? null, d.recordedAt],
-      );
-      return;
+      return [
+        {
+          kind: 'insert',
+          table: 'reviews',
+          row: {
+            request_id: d.requestId,
+            review_id: d.reviewId,
+            item_id: d.itemId,
+            reviewer_id: d.reviewerId,
+            decision: d.decision,
+            subject: d.subject,
+            step: d.step,
+            step_name: d.stepName,
+            comment: d.comment ?? null,
+            recorded_at: d.recordedAt,
+          },
+        },
+      ];
     }
     case 'ItemApproved': {
       const d = event.data;
-      await setItem(tx, t, d, `status = 'approved', approved_via = $3, approved_at = $4, approval_expires_at = $5`, [d.via, d.approvedAt, d.approvalExpiresAt]);
-      return;
+      return [setItem(d, { status: 'approved', approved_via: d.via, approved_at: d.approvedAt, approval_expires_at: d.approvalExpiresAt })];
     }
     case 'ItemDenied': {
       const d = event.data;
-      await setItem(tx, t, d, `status = 'denied', denied_by = $3, denial_reason = $4, closed_at = $5`, [d.deniedBy, d.reason, d.deniedAt]);
-      return;
+      return [setItem(d, { status: 'denied', denied_by: d.deniedBy, denial_reason: d.reason, closed_at: d.deniedAt })];
     }
     case 'BreakGlassInvoked':
-      await setItem(tx, t, event.data, `break_glass_ratify_by = $3`, [event.data.ratifyBy]);
-      return;
+      return [setItem(event.data, { break_glass_ratify_by: event.data.ratifyBy })];
     case 'BreakGlassRatified':
-      await setItem(tx, t, event.data, `break_glass_ratified_by = $3`, [event.data.ratifiedBy]);
-      return;
+      return [setItem(event.data, { break_glass_ratified_by: event.data.ratifiedBy })];
     case 'GrantRequested':
-      await setItem(tx, t, event.data, `status = 'provisioning'`, []);
-      return;
+      return [setItem(event.data, { status: 'provisioning' })];
     case 'ProvisioningFailed':
-      if (event.data.final) await setItem(tx, t, event.data, `status = 'failed', closed_at = $3`, [event.data.failedAt]);
-      return;
+      return event.data.final ? [setItem(event.data, { status: 'failed', closed_at: event.data.failedAt })] : [];
     case 'AccessGranted': {
       const d = event.data;
-      await setItem(tx, t, d, `status = 'granted'`, []);
-      await tx.query(
-        `INSERT INTO ${t.grants} (grant_id, request_id, item_id, subject_id, subject_kind, resource_id, role, break_glass, grant_verified, granted_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (grant_id) DO NOTHING`,
-        [d.grantId, d.requestId, d.itemId, d.subject.id, d.subject.kind, d.resourceId, d.role, d.breakGlass, d.verified, d.grantedAt, d.expiresAt],
-      );
-      return;
+      return [
+        setItem(d, { status: 'granted' }),
+        {
+          kind: 'insert',
+          table: 'grants',
+          row: {
+            grant_id: d.grantId,
+            request_id: d.requestId,
+            item_id: d.itemId,
+            subject_id: d.subject.id,
+            subject_kind: d.subject.kind,
+            resource_id: d.resourceId,
+            role: d.role,
+            break_glass: d.breakGlass,
+            grant_verified: d.verified,
+            granted_at: d.grantedAt,
+            expires_at: d.expiresAt,
+          },
+        },
+      ];
     }
     case 'AccessExtended':
-      await setGrant(tx, t, event.data.grantId, `expires_at = $2`, [event.data.expiresAt]);
-      return;
+      return [setGrant(event.data.grantId, { expires_at: event.data.expiresAt })];
     case 'AccessExpired':
-      await setGrant(tx, t, event.data.grantId, `expired_at = $2`, [event.data.expiredAt]);
-      return;
+      return [setGrant(event.data.grantId, { expired_at: event.data.expiredAt })];
     case 'RevocationRequested': {
       const d = event.data;
-      await setItem(tx, t, d, `status = 'revoking'`, []);
-      await setGrant(tx, t, d.grantId, `revocation_requested_at = $2, revocation_reason = $3`, [d.requestedAt, d.reason]);
-      return;
+      return [
+        setItem(d, { status: 'revoking' }),
+        setGrant(d.grantId, { revocation_requested_at: d.requestedAt, revocation_reason: d.reason }),
+      ];
     }
     case 'AccessRevoked': {
       const d = event.data;
-      await setItem(tx, t, d, `status = 'revoked', closed_at = $3`, [d.revokedAt]);
-      await setGrant(tx, t, d.grantId, `revoked_at = $2, revocation_reason = $3, revocation_verified = $4`, [d.revokedAt, d.reason, d.verified]);
-      return;
+      return [
+        setItem(d, { status: 'revoked', closed_at: d.revokedAt }),
+        setGrant(d.grantId, { revoked_at: d.revokedAt, revocation_reason: d.reason, revocation_verified: d.verified }),
+      ];
     }
     case 'ApprovalExpired':
-      await setItem(tx, t, event.data, `status = CASE WHEN status = 'approved' THEN 'approval_expired' ELSE status END`, []);
-      return;
+      // Only an item still approved expires; any other status stays as it is.
+      return [setItem(event.data, { status: 'approval_expired' }, { status: 'approved' })];
     case 'ItemExpired':
-      await setItem(tx, t, event.data, `status = 'expired', closed_at = $3`, [event.data.expiredAt]);
-      return;
+      return [setItem(event.data, { status: 'expired', closed_at: event.data.expiredAt })];
     case 'ItemCancelled':
-      await setItem(tx, t, event.data, `status = 'cancelled', closed_at = $3`, [event.data.cancelledAt]);
-      return;
+      return [setItem(event.data, { status: 'cancelled', closed_at: event.data.cancelledAt })];
     // Kept in the timeline; no read model beyond it changes.
     case 'ApprovalStepPassed':
     case 'BreakGlassRatificationMissed':
@@ -108,7 +265,7 @@ export async function applyEvent(tx: Queryable, t: AuditTables, event: AccessReq
     case 'ExtensionRequested':
     case 'ExtensionDenied':
     case 'RevocationFailed':
-      return;
+      return [];
     default: {
       const exhaustive: never = event;
       throw new Error(`unhandled event ${(exhaustive as { type: string }).type}`);
@@ -116,10 +273,25 @@ export async function applyEvent(tx: Queryable, t: AuditTables, event: AccessReq
   }
 }
 
-async function setItem(tx: Queryable, t: AuditTables, key: { requestId: string; itemId: string }, set: string, params: unknown[]): Promise<void> {
-  await tx.query(`UPDATE ${t.items} SET ${set} WHERE request_id = $1 AND item_id = $2`, [key.requestId, key.itemId, ...params]);
+/** Changes the read models for one valid event. Runs inside the projector's transaction. */
+export async function applyEvent(tx: Queryable, t: AuditTables, event: AccessRequestEvent): Promise<void> {
+  for (const change of readModelChanges(event)) await applyChange(tx, t, change);
 }
 
-async function setGrant(tx: Queryable, t: AuditTables, grantId: string, set: string, params: unknown[]): Promise<void> {
-  await tx.query(`UPDATE ${t.grants} SET ${set} WHERE grant_id = $1`, [grantId, ...params]);
+async function applyChange(tx: Queryable, t: AuditTables, change: ReadModelChange): Promise<void> {
+  const table = t[change.table];
+  if (change.kind === 'insert') {
+    const columns = Object.keys(change.row);
+    await tx.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
+       ON CONFLICT (${READ_MODELS[change.table].key.join(', ')}) DO NOTHING`,
+      columns.map((c) => change.row[c]),
+    );
+    return;
+  }
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const set = Object.entries(change.set).map(([c, v]) => `${c} = ${param(v)}`);
+  const where = [...Object.entries(change.key), ...Object.entries(change.when ?? {})].map(([c, v]) => `${c} = ${param(v)}`);
+  await tx.query(`UPDATE ${table} SET ${set.join(', ')} WHERE ${where.join(' AND ')}`, params);
 }
