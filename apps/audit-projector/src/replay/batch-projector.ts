@@ -54,10 +54,15 @@ interface Cached {
 /** What `BatchProjector.prepare` works out for one event, whatever came before it. */
 export interface PreparedEvent {
   readonly event: CategoryEvent;
-  readonly timeline: unknown[];
+  readonly digest: string;
+  /** The timeline row as JSON (see EVENT_VALUES) up to its two chain columns, which depend on the stream's head. */
+  readonly rowPrefix: string;
   readonly changes: readonly ReadModelChange[];
-  /** The read-model changes could not be worked out: only projectEvent can record this event. */
-  readonly needsProjectEvent: boolean;
+  /**
+   * Every value is one PostgreSQL certainly stores as is. Else projectEvent handles the event: it
+   * records a change the read models refuse as malformed (or fails as the live projection does).
+   */
+  readonly certain: boolean;
 }
 
 const keyOf = (table: ReadModel, values: Readonly<Row>): string => READ_MODELS[table].key.map((k) => values[k] as string).join('\u0000');
@@ -134,7 +139,12 @@ export class BatchProjector {
       classified.status === 'recorded' ? null : classified.problem,
       digest,
     ];
-    return { event, timeline, changes, needsProjectEvent };
+    // data and metadata are JSON.stringify output: NUL and lone surrogates appear there only escaped.
+    const timelineIsSafe = timeline.every((v, i) => v === null || (i === 8 || i === 9 ? !hasUnsafeJsonEscape(v) : isSafeText(v)));
+    const data = timeline[8]!;
+    const metadata = timeline[9] ?? null;
+    const rowPrefix = `${JSON.stringify(timeline.slice(0, 8)).slice(0, -1)},${data},${metadata === null ? '[]' : `[${metadata}]`},${JSON.stringify(timeline.slice(10)).slice(1, -1)}`;
+    return { event, digest, rowPrefix, changes, certain: !needsProjectEvent && timelineIsSafe && changes.every(isCertainChange) };
   }
 
   /** Loads the stream heads and rows the events may touch and that are not cached yet. */
@@ -180,34 +190,11 @@ export class BatchProjector {
   /** Applies one event to the cached state; false (and nothing changed) when only `projectEvent` can tell. */
   private applyInMemory(p: PreparedEvent): boolean {
     const head = this.heads.get(p.event.streamId);
-    if (p.needsProjectEvent || !head || p.event.revision <= head.revision) return false;
-    if (!p.timeline.every((v) => v === null || (typeof v === 'string' && isSafeText(v) && !hasUnsafeJsonEscape(v)))) return false;
-    // Check every change first: a change PostgreSQL could refuse (which projectEvent would turn into
-    // a malformed entry) goes to projectEvent before anything is applied.
-    for (const c of p.changes) {
-      const spec = READ_MODELS[c.table];
-      const values = c.kind === 'insert' ? c.row : c.key;
-      if (!spec.key.every((k) => isSafeText(values[k]))) return false;
-      if (!this.rows[c.table].has(keyOf(c.table, values))) return false;
-      if (c.kind === 'insert') {
-        if (!Object.keys(c.row).every((k) => k in spec.columns)) return false;
-        for (const [name, column] of Object.entries(spec.columns)) if (!isCertain(c.row[name], column.type, column.nullable)) return false;
-      } else {
-        for (const [name, value] of Object.entries(c.set)) {
-          const column = spec.columns[name];
-          if (!column || !isCertain(value, column.type, column.nullable)) return false;
-        }
-        for (const [name, value] of Object.entries(c.when ?? {}))
-          if (spec.columns[name]?.type !== 'text' || !isSafeText(value)) return false;
-      }
-    }
+    if (!p.certain || !head || p.event.revision <= head.revision) return false;
+    for (const c of p.changes) if (!this.rows[c.table].has(keyOf(c.table, c.kind === 'insert' ? c.row : c.key))) return false;
     const previous = head.hash;
-    const link = chainLink(previous, p.timeline[12] as string);
-    const [data, metadata] = [p.timeline[8] as string, p.timeline[9] as string | null];
-    const text = (v: unknown) => JSON.stringify(v);
-    this.pendingEvents.push(
-      `[${p.timeline.slice(0, 8).map(text).join(',')},${data},${metadata === null ? '[]' : `[${metadata}]`},${[...p.timeline.slice(10), previous, link].map(text).join(',')}]`,
-    );
+    const link = chainLink(previous, p.digest);
+    this.pendingEvents.push(`${p.rowPrefix},"${previous}","${link}"]`);
     head.revision = p.event.revision;
     head.hash = link;
     for (const c of p.changes) {
@@ -292,11 +279,13 @@ export class BatchProjector {
   }
 }
 
+/** A quick scan: most text has neither NUL nor any surrogate, and needs no closer look. */
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Text PostgreSQL stores exactly as JavaScript compares it: no NUL, no lone surrogate. */
 function isSafeText(value: unknown): value is string {
-  return typeof value === 'string' && !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  return typeof value === 'string' && (!SUSPECT.test(value) || (!value.includes('\u0000') && !LONE_SURROGATE.test(value)));
 }
 
 /** `\u0000` and escaped lone surrogates are JSON that jsonb refuses. */
@@ -304,6 +293,7 @@ function hasUnsafeJsonEscape(json: string): boolean {
   return json.includes('\\u') && /\\u(0000|d[89a-f])/i.test(json);
 }
 
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2}):(\d{2}))$/;
 
 /** An RFC 3339 time PostgreSQL certainly accepts (anything else is left to PostgreSQL itself). */
@@ -312,9 +302,30 @@ function isCertainTimestamp(value: string): boolean {
   if (!m) return false;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
-  if (day > new Date(Date.UTC(2000, month, 0)).getUTCDate()) return false;
-  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month]!)) return false;
   if (m[9] !== undefined && (Number(m[9]) > 14 || Number(m[10]) > 59)) return false;
+  return true;
+}
+
+/** Every value of the change certainly goes into its column without an error. */
+function isCertainChange(c: ReadModelChange): boolean {
+  const spec = READ_MODELS[c.table];
+  const values = c.kind === 'insert' ? c.row : c.key;
+  if (!spec.key.every((k) => isSafeText(values[k]))) return false;
+  if (c.kind === 'insert') {
+    for (const name in c.row) if (!(name in spec.columns)) return false;
+    for (const name in spec.columns) {
+      const column = spec.columns[name]!;
+      if (!isCertain(c.row[name], column.type, column.nullable)) return false;
+    }
+    return true;
+  }
+  for (const name in c.set) {
+    const column = spec.columns[name];
+    if (!column || !isCertain(c.set[name], column.type, column.nullable)) return false;
+  }
+  for (const name in c.when) if (spec.columns[name]?.type !== 'text' || !isSafeText(c.when[name])) return false;
   return true;
 }
 
