@@ -129,6 +129,28 @@ describe('the request service', () => {
     expect((await streamEvents(id)).filter((e) => e.type === 'AccessGranted')).toHaveLength(1);
   });
 
+  it('extends active access within policy, and lets only the requester release it early', async () => {
+    const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'long migration', duration: 'PT1H' });
+    const id = res.body.requestId as string;
+    const grantId = (await streamEvents(id)).find((e) => e.type === 'GrantRequested')!.data.grantId as string;
+    const at = new Date().toISOString();
+    await publisher.publish([{ topic: 'provisioning.results', key: id, id: `grant-ok-${id}`, type: 'GrantSucceeded', subject: id, time: at, source: 'urn:kairos:provisioning-connector', data: { requestId: id, itemId: 'i1', grantId, attempt: 1, at, verified: true } }]);
+    await eventually(async () => (await streamEvents(id)).some((e) => e.type === 'AccessGranted'), 'AccessGranted');
+
+    const extended = await api().post(`/v1/access-requests/${id}/extend`).set('authorization', `Bearer ${t.alice}`).send({ itemId: 'i1', by: 'PT30M' });
+    expect(extended.status).toBe(200);
+    const extension = (await streamEvents(id)).find((e) => e.type === 'AccessExtended')!;
+    expect(Date.parse(extension.data.expiresAt) - Date.parse(extension.data.previousExpiresAt)).toBe(30 * 60 * 1000);
+
+    const stolen = await api().post(`/v1/access-requests/${id}/release`).set('authorization', `Bearer ${t.mallory}`).send({ itemId: 'i1' });
+    expect(stolen.status).toBe(403);
+    const released = await api().post(`/v1/access-requests/${id}/release`).set('authorization', `Bearer ${t.alice}`).send({ itemId: 'i1' });
+    expect(released.status).toBe(200);
+    expect(released.body.items[0].status).toBe('revoking');
+    const revocation = (await streamEvents(id)).find((e) => e.type === 'RevocationRequested')!;
+    expect(revocation.data).toMatchObject({ grantId, reason: 'released' });
+  });
+
   it('answers the list and detail from the read model, with the history', async () => {
     const res = await submit(t.alice!, { items: [{ resourceId: 'billing', role: 'viewer' }], justification: 'month end', duration: 'PT1H' });
     expect(res.status).toBe(201);
