@@ -88,7 +88,7 @@ export async function startPlatform(
     onEvent('starting the five services');
     const services = await Promise.all(
       serviceEntries(layout, urls).map((service) =>
-        startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
+        startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
       ),
     );
     for (const service of services) {
@@ -111,6 +111,15 @@ export async function startPlatform(
     await stop();
     throw error;
   }
+}
+
+/**
+ * Each service gets a bounded heap (KAIROS_SERVICE_HEAP_MB, default 192), as it would under a
+ * container memory limit: V8 then collects garbage before growing, instead of holding on to it.
+ */
+function serviceNodeOptions(): string[] {
+  const mb = Number(process.env.KAIROS_SERVICE_HEAP_MB ?? 192);
+  return Number.isInteger(mb) && mb > 0 ? [`--max-old-space-size=${mb}`] : [];
 }
 
 /** Where everything answers, as `npm start` lays it out. */

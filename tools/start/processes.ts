@@ -19,6 +19,8 @@ export interface ProcessSpec {
   readonly logDir: string;
   /** Restart after an unexpected exit (a supervisor, as Kubernetes would be in production). */
   readonly restart?: boolean;
+  /** Node flags, e.g. a heap limit, as a container's memory limit would impose. */
+  readonly nodeOptions?: readonly string[];
   readonly onSpawn?: (pid: number) => void;
 }
 
@@ -39,7 +41,7 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
 
   const launch = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [runner, spec.entry, ...(spec.args ?? [])], {
+      const child = spawn(process.execPath, [...(spec.nodeOptions ?? []), runner, spec.entry, ...(spec.args ?? [])], {
         env: { ...process.env, ...spec.env },
         stdio: ['ignore', 'pipe', 'pipe'],
         // Its own process group: a Ctrl-C reaches only the launcher, which stops everything in order.
