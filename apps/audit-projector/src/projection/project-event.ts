@@ -5,6 +5,25 @@ import { chainLink, eventDigest, GENESIS } from '../domain/hash-chain';
 import type { AuditTables } from './audit-schema';
 import { applyEvent } from './apply-event';
 
+/** An event's timeline columns up to its digest, in insert order; the chain columns follow. */
+export function timelineValues(event: CategoryEvent, classified: ReturnType<typeof classifyEvent>, digest: string): (string | null)[] {
+  return [
+    event.streamId,
+    event.revision.toString(),
+    event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length),
+    event.id,
+    event.type,
+    event.position.commit.toString(),
+    event.position.prepare.toString(),
+    event.created.toISOString(),
+    JSON.stringify(event.data ?? null),
+    event.metadata === undefined ? null : JSON.stringify(event.metadata),
+    classified.status,
+    classified.status === 'recorded' ? null : classified.problem,
+    digest,
+  ];
+}
+
 function rowsOf(result: unknown): Record<string, unknown>[] {
   return Array.isArray(result) ? (result as Record<string, unknown>[]) : [];
 }
@@ -26,23 +45,7 @@ export async function projectEvent(tx: Queryable, t: AuditTables, event: Categor
       `INSERT INTO ${t.events} (stream, revision, request_id, event_id, type, commit_position, prepare_position, recorded_at, data, metadata, status, problem, digest, previous_hash, chain_hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        ON CONFLICT (stream, revision) DO NOTHING RETURNING revision`,
-      [
-        event.streamId,
-        event.revision.toString(),
-        event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length),
-        event.id,
-        event.type,
-        event.position.commit.toString(),
-        event.position.prepare.toString(),
-        event.created.toISOString(),
-        JSON.stringify(event.data ?? null),
-        event.metadata === undefined ? null : JSON.stringify(event.metadata),
-        classified.status,
-        classified.status === 'recorded' ? null : classified.problem,
-        digest,
-        previousHash,
-        chainLink(previousHash, digest),
-      ],
+      [...timelineValues(event, classified, digest), previousHash, chainLink(previousHash, digest)],
     ),
   );
   if (inserted.length === 0) return false;

@@ -1,10 +1,9 @@
-import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
 import type { CategoryEvent, Queryable } from '@kairos/event-store';
 import { classifyEvent } from '../domain/classify-event';
 import { chainLink, eventDigest, GENESIS } from '../domain/hash-chain';
 import { READ_MODELS, readModelChanges, type ColumnType, type ReadModel, type ReadModelChange } from '../projection/apply-event';
 import type { AuditTables } from '../projection/audit-schema';
-import { projectEvent } from '../projection/project-event';
+import { projectEvent, timelineValues } from '../projection/project-event';
 
 type Row = Record<string, unknown>;
 
@@ -124,21 +123,7 @@ export class BatchProjector {
         needsProjectEvent = true;
       }
     }
-    const timeline = [
-      event.streamId,
-      event.revision.toString(),
-      event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length),
-      event.id,
-      event.type,
-      event.position.commit.toString(),
-      event.position.prepare.toString(),
-      event.created.toISOString(),
-      JSON.stringify(event.data ?? null),
-      event.metadata === undefined ? null : JSON.stringify(event.metadata),
-      classified.status,
-      classified.status === 'recorded' ? null : classified.problem,
-      digest,
-    ];
+    const timeline = timelineValues(event, classified, digest);
     // data and metadata are JSON.stringify output: NUL and lone surrogates appear there only escaped.
     const timelineIsSafe = timeline.every((v, i) => v === null || (i === 8 || i === 9 ? !hasUnsafeJsonEscape(v) : isSafeText(v)));
     const data = timeline[8]!;
