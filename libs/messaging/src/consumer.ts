@@ -33,6 +33,11 @@ export interface IdempotentConsumerOptions {
   readonly deadLetterTopic?: string;
   readonly log?: ConsumerLog;
   readonly onOutcome?: (topic: string, outcome: 'processed' | 'duplicate' | 'dead_lettered') => void;
+  /**
+   * Failures that are not the message's fault (a dependency down): after the last attempt such a
+   * message is handed back to Kafka to be redelivered, never dead-lettered.
+   */
+  readonly isTransient?: (error: unknown) => boolean;
   /** Partitions handled at once; order is kept within a partition (one request's messages share one). */
   readonly partitionsConsumedConcurrently?: number;
 }
@@ -50,6 +55,7 @@ export class IdempotentConsumer {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   readonly deadLetterTopic: string;
+  private stopping = false;
 
   constructor(private readonly options: IdempotentConsumerOptions) {
     // A short fetch wait keeps shutdown quick; long-polling still answers as soon as data arrives.
@@ -70,6 +76,7 @@ export class IdempotentConsumer {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.consumer.disconnect();
   }
 
@@ -89,15 +96,15 @@ export class IdempotentConsumer {
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           if (error instanceof PoisonMessageError) return this.deadLetter(topic, partition, message, reason, attempt, received.id);
-          if (attempt >= this.maxAttempts) {
-            // A database that is down is not the message's fault: give the partition back to Kafka
-            // (it redelivers after a restart) instead of dead-lettering healthy messages.
-            if (!(await this.databaseUp())) throw error;
-            return this.deadLetter(topic, partition, message, reason, attempt, received.id);
-          }
-          this.options.log?.warn('message handling failed; retrying', { topic, type: received.type, id: received.id, attempt, reason });
+          // A dependency that is down (our database, or one the handler names transient) is not the
+          // message's fault: keep the partition where it is and retry until it is back, instead of
+          // dead-lettering a healthy message.
+          const blocked = attempt >= this.maxAttempts && (this.options.isTransient?.(error) || !(await this.databaseUp()));
+          if (attempt >= this.maxAttempts && !blocked) return this.deadLetter(topic, partition, message, reason, attempt, received.id);
+          if (this.stopping) throw error;
+          this.options.log?.warn(blocked ? 'message blocked by a failing dependency; retrying' : 'message handling failed; retrying', { topic, type: received.type, id: received.id, attempt, reason });
           await heartbeat();
-          await new Promise((r) => setTimeout(r, this.backoffMs * 2 ** (attempt - 1)));
+          await new Promise((r) => setTimeout(r, Math.min(this.backoffMs * 2 ** (attempt - 1), 5_000)));
         }
       }
     });

@@ -20,6 +20,7 @@ export interface MessagingRuntimeOptions {
   /** Services that publish from their own transactions relay an outbox; false when they do not. */
   readonly outbox?: boolean;
   readonly schemas?: SchemaCheck;
+  readonly isTransient?: (error: unknown) => boolean;
 }
 
 /**
@@ -48,6 +49,7 @@ export class MessagingRuntime {
       schemas,
       handle: options.handle,
       log: options.log,
+      isTransient: options.isTransient,
       onOutcome: (topic, outcome) => {
         options.metrics?.messagesHandled.inc({ topic, outcome });
         options.onOutcome?.(topic, outcome);

@@ -159,6 +159,33 @@ describe('messaging over the Kafka-compatible broker', () => {
     expect(await dataSource.query(`SELECT message_id FROM svc.effects WHERE request_id = 'flaky'`)).toEqual([{ message_id: 'flaky-1' }]);
   });
 
+  it('keeps retrying a message whose failure is transient, instead of dead-lettering it', async () => {
+    let calls = 0;
+    const consumer = new IdempotentConsumer({
+      kafka,
+      groupId: 'transient',
+      topics: [TOPIC],
+      dataSource,
+      publisher,
+      schemas: contractSchemas,
+      backoffMs: 10,
+      maxAttempts: 2,
+      isTransient: () => true,
+      handle: async (message, tx) => {
+        if (message.id !== 'transient-1') return;
+        calls += 1;
+        if (calls <= 3) throw new Error('dependency down');
+        await tx.query('INSERT INTO svc.effects VALUES ($1, $2)', [message.id, 'transient']);
+      },
+    });
+    await consumer.start();
+    cleanups.push(() => consumer.stop());
+    await publisher.publish([timerFired(40, { id: 'transient-1' })]);
+    await eventually(async () => (await dataSource.query(`SELECT 1 FROM svc.effects WHERE request_id = 'transient'`)).length === 1);
+    expect(calls).toBe(4);
+    expect(await dataSource.query(`SELECT outcome FROM svc.messaging_inbox WHERE consumer_group = 'transient' AND message_id = 'transient-1'`)).toEqual([{ outcome: 'processed' }]);
+  });
+
   it('publishes outbox messages only when their transaction commits', async () => {
     const relay = new OutboxRelay(dataSource, publisher, { pollMs: 50 });
     await dataSource

@@ -5,7 +5,7 @@ import { TOPICS, type InternalMessage } from '@kairos/contracts';
 import { commandFromMessage, isAccessRequestError } from '@kairos/access-request-domain';
 import { MessagingRuntime, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
-import { AccessRequestStore } from '../access-requests/access-request.store';
+import { AccessRequestStore, InvalidEventError } from '../access-requests/access-request.store';
 import { CLOCK, type Clock } from '../shared/clock';
 
 export const RECORDER_GROUP = 'request-service';
@@ -38,6 +38,9 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
       metrics,
       // Its facts go to EventStoreDB, and the stream relay publishes them: no outbox here.
       outbox: false,
+      // Only the decider's refusals are the message's fault; anything else (EventStoreDB restarting,
+      // say) must not send a decision to the dead-letter topic: Kafka redelivers it instead.
+      isTransient: (error) => !(error instanceof PoisonMessageError),
     });
   }
 
@@ -59,6 +62,7 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
       // The decider refused it for good (e.g. a review the snapshot does not allow): retrying cannot
       // help, so it goes to the dead-letter topic with the refusal, where people see it.
       if (isAccessRequestError(error)) throw new PoisonMessageError(`${error.code}: ${error.message}`);
+      if (error instanceof InvalidEventError) throw new PoisonMessageError(error.message);
       throw error;
     }
   }
