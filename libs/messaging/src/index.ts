@@ -6,3 +6,4 @@ export * from './outbox';
 export * from './consumer';
 export * from './migrations';
 export * from './messaging-runtime';
+export * from './work-loop';

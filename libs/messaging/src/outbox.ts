@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { OutgoingMessage } from './envelope';
 import type { MessagePublisher } from './publisher';
+import { WorkLoop } from './work-loop';
 
 /**
  * Queues messages in the same transaction as the state change that caused them; the relay
@@ -32,31 +33,27 @@ interface OutboxRow {
 }
 
 export class OutboxRelay {
-  private running = false;
-  private wake?: () => void;
-  private loop?: Promise<void>;
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly publisher: MessagePublisher,
     private readonly options: { pollMs?: number; batchSize?: number; onError?: (error: unknown) => void } = {},
-  ) {}
+  ) {
+    this.loop = new WorkLoop(async () => (await this.publishBatch()) > 0, { idleMs: options.pollMs ?? 250, onError: options.onError });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Asks the relay to look now, instead of at its next poll (call after committing). */
   notify(): void {
-    this.wake?.();
+    this.loop.notify();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Publishes everything queued; returns how many messages went out. */
@@ -66,26 +63,6 @@ export class OutboxRelay {
       const sent = await this.publishBatch();
       total += sent;
       if (sent === 0) return total;
-    }
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let sent = 0;
-      try {
-        sent = await this.publishBatch();
-      } catch (error) {
-        this.options.onError?.(error);
-      }
-      if (sent > 0) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollMs ?? 250);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
     }
   }
 

@@ -1,3 +1,4 @@
+import { WorkLoop } from '@kairos/messaging';
 import type { Clock } from '../domain/clock';
 import {
   afterAttempt,
@@ -31,9 +32,7 @@ export interface WorkerOptions {
  * and the job is taken up again on restart (or by another replica).
  */
 export class JobWorker {
-  private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -42,47 +41,31 @@ export class JobWorker {
     private readonly options: WorkerOptions,
     private readonly log: WorkerLog,
     private readonly onResult: () => void,
-  ) {}
+  ) {
+    this.loop = new WorkLoop(() => this.runNext(), {
+      idleMs: options.pollMs,
+      onError: (error) => this.log.error('provisioning worker step failed', { reason: safeMessage(error) }),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   notify(): void {
-    this.wake?.();
+    this.loop.notify();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let worked = false;
-      try {
-        const job = await this.jobs.claimNext(this.clock.now(), this.options.leaseMs);
-        if (job) {
-          worked = true;
-          await this.execute(job);
-          this.onResult();
-        }
-      } catch (error) {
-        this.log.error('provisioning worker step failed', { reason: safeMessage(error) });
-      }
-      if (worked || !this.running) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.options.pollMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
+  private async runNext(): Promise<boolean> {
+    const job = await this.jobs.claimNext(this.clock.now(), this.options.leaseMs);
+    if (!job) return false;
+    await this.execute(job);
+    this.onResult();
+    return true;
   }
 
   private async execute(job: Job): Promise<void> {
