@@ -30,7 +30,7 @@ export class RequestEventsConsumer implements OnApplicationBootstrap, OnApplicat
       groupId: CONSUMER_GROUP,
       topics: [TOPICS.accessRequestEvents],
       handle: (message, tx) => this.apply(message, tx),
-      log: { warn: (msg, fields) => this.logger.warn(msg, fields), error: (msg, fields) => this.logger.error(msg, fields) },
+      log: this.logger,
       metrics,
     });
   }

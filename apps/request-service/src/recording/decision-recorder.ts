@@ -34,7 +34,7 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
       groupId: RECORDER_GROUP,
       topics: [TOPICS.approvalDecisions, TOPICS.provisioningResults, TOPICS.expiryEvents],
       handle: (message) => this.record(message),
-      log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) },
+      log: logger,
       metrics,
       // Its facts go to EventStoreDB, and the stream relay publishes them: no outbox here.
       outbox: false,
