@@ -1,5 +1,6 @@
 import type { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import { currentCorrelationId } from './context';
+import { redactDeep, redactSecrets } from './redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -22,9 +23,10 @@ export class JsonLogger implements LoggerService {
         time: new Date().toISOString(),
         level,
         service: this.service,
-        msg,
+        // Credentials never reach a log line, whatever a caller passes (see redact.ts).
+        msg: redactSecrets(msg),
         ...(correlationId ? { correlationId } : {}),
-        ...fields,
+        ...redactDeep(fields),
       }),
     );
   }
