@@ -8,6 +8,14 @@ export const approvalStepSnapshotSchema: JsonSchema = obj(
     mode: oneOf(['manager', 'resource_owner', 'named', 'group']),
     approvers: arrayOf(str(), 'Identity ids eligible to review this step'),
     required: int(1, 'Distinct approvals needed to pass this step'),
+    'fallback?': obj(
+      {
+        replaces: oneOf(['manager', 'resource_owner']),
+        source: str('Where the fallback approvers came from, e.g. "group:platform-admins" or "resource owners"'),
+        reason: str('Why the regular approvers could not be used'),
+      },
+      'Set when nobody could fill the step as configured and the fallback approvers were asked instead',
+    ),
   },
   'One approval step, approvers resolved to identity ids at submission',
 );
@@ -34,7 +42,9 @@ export const itemPolicySnapshotSchema: JsonSchema = obj(
       requestId: str(),
       itemId: str(),
       approvalExpiresAt: { type: 'string', format: 'date-time' },
+      'approvedDuration?': isoDuration('The access duration the people who approved it agreed to; a reuse grants at most this'),
     }),
+    'separationOfDuties?': bool('false when the tier lets one person approve several steps of one item; absent means enforced'),
     target: obj({ connector: oneOf(['postgres', 'webhook', 'manual']), target: str() }),
   },
   'The policy in force at submission, resolved for one item',

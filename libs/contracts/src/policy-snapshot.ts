@@ -16,6 +16,12 @@ export interface ApprovalStepSnapshot {
   readonly approvers: readonly string[];
   /** Distinct approvals needed to pass this step. */
   readonly required: number;
+  /** Set when nobody could fill the step as configured and the fallback approvers were asked instead. */
+  readonly fallback?: {
+    readonly replaces: 'manager' | 'resource_owner';
+    readonly source: string;
+    readonly reason: string;
+  };
 }
 
 export interface ItemPolicySnapshot {
@@ -48,7 +54,14 @@ export interface ItemPolicySnapshot {
     readonly requestId: string;
     readonly itemId: string;
     readonly approvalExpiresAt: string;
+    /** The access duration the people who approved it agreed to: a reuse grants at most this. */
+    readonly approvedDuration?: string;
   };
+  /**
+   * Separation of duties across steps: one person never approves two steps of one item. Absent
+   * means enforced; only a tier that opts out explicitly records `false`.
+   */
+  readonly separationOfDuties?: boolean;
   /** Where the connector grants it. Never holds credentials. */
   readonly target: {
     readonly connector: 'postgres' | 'webhook' | 'manual';

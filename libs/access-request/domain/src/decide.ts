@@ -23,7 +23,8 @@ import type {
   SubmitAccessRequest,
 } from './commands';
 import { addDuration, compareDurations, compareInstants, isDuration, isZeroDuration } from './duration';
-import { fail } from './errors';
+import { fail, type AccessRequestErrorCode } from './errors';
+import { canReview, resolveReview, reuseApplies, roundName, type ReviewRefusalCode, type ReviewRound } from './review-rules';
 import { assertNever, type AccessRequestState, type ItemOf, type ItemState, type RequestDetails } from './state';
 
 type Request = RequestDetails & { readonly status: 'open' | 'closed' };
@@ -33,8 +34,6 @@ const isAdmin = (actor: Actor): boolean => actor.roles.includes('admin');
 
 /** The grant id of an item's first (and, today, only) grant: stable across retries and replays. */
 export const grantIdFor = (requestId: string, itemId: string): string => `${requestId}:${itemId}:1`;
-
-const BREAK_GLASS_STEP_NAME = 'break-glass ratification';
 
 export const decide = (command: AccessRequestCommand, state: AccessRequestState): Events => {
   if (command.type === 'SubmitAccessRequest') return submit(command, state);
@@ -185,15 +184,16 @@ const submit = ({ data, metadata }: SubmitAccessRequest, state: AccessRequestSta
         },
       });
       events.push(...approved('break_glass', addDuration(now, policy.approvalValidity)));
-    } else if (policy.mode === 'automatic' || policy.steps.length === 0) {
-      events.push(...approved('automatic', addDuration(now, policy.approvalValidity)));
-    } else if (reused && compareInstants(reused.approvalExpiresAt, now) > 0) {
-      // The earlier approval keeps its own end: reusing it never makes it last longer.
+    } else if (reused && reuseApplies(policy, data.duration, now)) {
+      // Checked before "automatic": a reused approval is what people decided, with their end and
+      // their duration, never a fresh automatic one.
       events.push(
         ...approved('reused_approval', reused.approvalExpiresAt, {
           reusedFrom: { requestId: reused.requestId, itemId: reused.itemId },
         }),
       );
+    } else if (policy.mode === 'automatic' || policy.steps.length === 0) {
+      events.push(...approved('automatic', addDuration(now, policy.approvalValidity)));
     }
   }
   return events;
@@ -404,47 +404,153 @@ const extend = ({ data, metadata }: ExtendAccess, state: Request): Events => {
   ];
 };
 
-// Reviews
+// Reviews: whether the review may count and what it does are `canReview` and `resolveReview`'s
+// answers (review-rules.ts), shared with the approval-policy service; this only writes the events.
+
+const REFUSAL_ERRORS: Record<ReviewRefusalCode, AccessRequestErrorCode | 'raced'> = {
+  SELF_REVIEW: 'ACCESS_REQUEST.SELF_REVIEW',
+  OWN_ON_BEHALF_REQUEST: 'ACCESS_REQUEST.OWN_ON_BEHALF_REQUEST',
+  REVIEWER_NOT_A_PERSON: 'ACCESS_REQUEST.NOT_ELIGIBLE',
+  REVIEWER_INACTIVE: 'ACCESS_REQUEST.NOT_ELIGIBLE',
+  REVIEWER_UNKNOWN: 'ACCESS_REQUEST.NOT_ELIGIBLE',
+  // A review that lost the race against a decision, a timer or a revocation: nothing to record.
+  ITEM_NOT_FOUND: 'raced',
+  ITEM_NOT_REVIEWABLE: 'raced',
+  APPROVAL_WINDOW_CLOSED: 'ACCESS_REQUEST.APPROVAL_WINDOW_CLOSED',
+  NOT_ELIGIBLE_FOR_STEP: 'ACCESS_REQUEST.NOT_ELIGIBLE',
+  NOT_RESOURCE_OWNER: 'ACCESS_REQUEST.NOT_ELIGIBLE',
+  ALREADY_VOTED: 'ACCESS_REQUEST.ALREADY_REVIEWED',
+  SEPARATION_OF_DUTIES: 'ACCESS_REQUEST.SEPARATION_OF_DUTIES',
+  DURATION_INVALID: 'ACCESS_REQUEST.INVALID_DURATION',
+  DURATION_LENGTHENED: 'ACCESS_REQUEST.DURATION_LENGTHENED',
+};
 
 const recordReview = (command: RecordReview, state: Request): Events => {
-  const { data } = command;
+  const { data, metadata } = command;
   const item = itemOrNothing(state, data.itemId);
   if (!item || item.reviews.some((review) => review.reviewId === data.reviewId)) return [];
-  // Checked before anything else: no path (approval, extension, ratification) lets a requester vouch for themselves.
-  if (data.reviewerId === state.requester.id) {
-    return fail('ACCESS_REQUEST.SELF_REVIEW', 'nobody reviews their own request', { reviewerId: data.reviewerId });
+  const attempt = {
+    reviewerId: data.reviewerId,
+    itemId: data.itemId,
+    decision: data.decision,
+    ...(data.shortenDurationTo !== undefined ? { shortenDurationTo: data.shortenDurationTo } : {}),
+    now: metadata.now,
+  };
+  const verdict = canReview(state, attempt);
+  if (!verdict.ok) {
+    const error = REFUSAL_ERRORS[verdict.code];
+    return error === 'raced' ? [] : fail(error, verdict.message, { reviewerId: data.reviewerId, itemId: data.itemId });
   }
-  switch (item.status) {
-    case 'awaiting_approval':
-      return reviewApproval(command, state, item);
-    case 'active':
-      if (item.extension && isLiveAndCurrent(item, command.metadata.now)) return reviewExtension(command, state, item);
-      return item.breakGlass && !item.breakGlass.ratifiedBy ? ratifyBreakGlass(command, state, item) : [];
-    case 'approved':
-    case 'provisioning':
-      return item.breakGlass && !item.breakGlass.ratifiedBy ? ratifyBreakGlass(command, state, item) : [];
-    case 'revoking':
-    case 'expired':
-    case 'revoked':
+  const { round } = verdict;
+  const recorded = reviewRecorded(command, state, round);
+  const resolution = resolveReview(verdict, attempt);
+  const now = metadata.now;
+  const base = { requestId: state.requestId, itemId: item.itemId };
+  switch (resolution.kind) {
+    case 'vote_counted':
+      return [recorded];
     case 'denied':
-    case 'cancelled':
-    case 'failed':
-      // A review that lost the race against a decision, a timer or a revocation.
-      return [];
+      return [
+        recorded,
+        {
+          type: 'ItemDenied',
+          data: {
+            ...base,
+            reviewId: data.reviewId,
+            deniedBy: data.reviewerId,
+            reason: data.comment?.trim() || `denied at step "${verdict.stepName}"`,
+            deniedAt: now,
+          },
+        },
+      ];
+    case 'step_passed':
+    case 'approved':
+    case 'extension_step_passed':
+    case 'extended': {
+      if (round.kind === 'ratification') return [recorded];
+      const passed: AccessRequestEvent = {
+        type: 'ApprovalStepPassed',
+        data: {
+          ...base,
+          step: round.step,
+          stepName: verdict.stepName,
+          approvedBy: [...resolution.approvedBy],
+          ...(round.kind === 'extension' ? { extensionId: round.extensionId } : {}),
+          passedAt: now,
+        },
+      };
+      if (resolution.kind === 'step_passed' || resolution.kind === 'extension_step_passed') return [recorded, passed];
+      if (resolution.kind === 'approved') {
+        return [
+          recorded,
+          passed,
+          {
+            type: 'ItemApproved',
+            data: {
+              ...base,
+              via: 'reviews',
+              duration: resolution.duration,
+              approvalExpiresAt: addDuration(now, item.policy.approvalValidity),
+              approvedAt: now,
+            },
+          },
+          grantFor(state, { ...item, effectiveDuration: resolution.duration }, now),
+        ];
+      }
+      if (item.status !== 'active' || round.kind !== 'extension' || !item.extension) return [recorded, passed];
+      return [
+        recorded,
+        passed,
+        {
+          type: 'AccessExtended',
+          data: {
+            ...base,
+            grantId: item.grant.grantId,
+            via: 'reviews',
+            extensionId: round.extensionId,
+            previousExpiresAt: item.grant.expiresAt,
+            expiresAt: item.extension.requestedExpiresAt,
+            extendedAt: now,
+          },
+        },
+      ];
+    }
+    case 'extension_denied': {
+      if (item.status !== 'active' || round.kind !== 'extension') return [recorded];
+      return [
+        recorded,
+        {
+          type: 'ExtensionDenied',
+          data: {
+            ...base,
+            grantId: item.grant.grantId,
+            extensionId: round.extensionId,
+            reviewId: data.reviewId,
+            deniedBy: data.reviewerId,
+            reason: data.comment?.trim() || `extension denied at step "${verdict.stepName}"`,
+            deniedAt: now,
+          },
+        },
+      ];
+    }
+    case 'ratified':
+      return [
+        recorded,
+        {
+          type: 'BreakGlassRatified',
+          data: { ...base, reviewId: data.reviewId, ratifiedBy: data.reviewerId, ratifiedAt: now },
+        },
+      ];
+    case 'ratification_rejected':
+      return [recorded, revocationRequested(state, item, 'break_glass_rejected', now, data.reviewerId)];
     default:
-      return assertNever(item, 'item');
+      return assertNever(resolution, 'review resolution');
   }
 };
 
-const reviewRecorded = (
-  command: RecordReview,
-  state: Request,
-  subject: ReviewRecorded['data']['subject'],
-  step: number,
-  stepName: string,
-  extensionId?: string,
-): ReviewRecorded => {
+const reviewRecorded = (command: RecordReview, state: Request, round: ReviewRound): ReviewRecorded => {
   const d = command.data;
+  const subject: ReviewRecorded['data']['subject'] = round.kind === 'ratification' ? 'break_glass_ratification' : round.kind;
   return {
     type: 'ReviewRecorded',
     data: {
@@ -454,210 +560,17 @@ const reviewRecorded = (
       reviewerId: d.reviewerId,
       decision: d.decision,
       ...(d.comment !== undefined ? { comment: d.comment } : {}),
-      ...(d.shortenDurationTo !== undefined && subject === 'approval'
+      ...(d.shortenDurationTo !== undefined && subject === 'approval' && d.decision === 'approve'
         ? { shortenDurationTo: d.shortenDurationTo }
         : {}),
       subject,
-      step,
-      stepName,
-      ...(extensionId !== undefined ? { extensionId } : {}),
+      step: round.kind === 'ratification' ? 0 : round.step,
+      stepName: roundName(round),
+      ...(round.kind === 'extension' ? { extensionId: round.extensionId } : {}),
       submittedAt: d.submittedAt,
       recordedAt: command.metadata.now,
     },
   };
-};
-
-const eligibleStep = (item: ItemState, stepIndex: number, reviewerId: string) => {
-  const step = item.policy.steps[stepIndex];
-  if (!step || !step.approvers.includes(reviewerId)) {
-    return fail('ACCESS_REQUEST.NOT_ELIGIBLE', `reviewer is not an approver of step ${stepIndex + 1}`, {
-      reviewerId,
-      step: stepIndex,
-      stepName: step?.name,
-    });
-  }
-  return step;
-};
-
-const reviewApproval = (command: RecordReview, state: Request, item: ItemOf<'awaiting_approval'>): Events => {
-  const { data, metadata } = command;
-  const { now } = metadata;
-  if (compareInstants(now, item.pendingExpiresAt) >= 0) {
-    return fail('ACCESS_REQUEST.APPROVAL_WINDOW_CLOSED', 'this item is no longer waiting for approval', {
-      pendingExpiresAt: item.pendingExpiresAt,
-    });
-  }
-  const step = eligibleStep(item, item.step, data.reviewerId);
-  const stepReviews = item.reviews.filter((r) => r.subject === 'approval' && r.step === item.step);
-  if (stepReviews.some((r) => r.reviewerId === data.reviewerId)) {
-    return fail('ACCESS_REQUEST.ALREADY_REVIEWED', 'one vote per reviewer per step', {
-      reviewerId: data.reviewerId,
-      step: item.step,
-    });
-  }
-  const recorded = reviewRecorded(command, state, 'approval', item.step, step.name);
-  if (data.decision === 'deny') {
-    return [
-      recorded,
-      {
-        type: 'ItemDenied',
-        data: {
-          requestId: state.requestId,
-          itemId: item.itemId,
-          reviewId: data.reviewId,
-          deniedBy: data.reviewerId,
-          reason: data.comment?.trim() || `denied at step "${step.name}"`,
-          deniedAt: now,
-        },
-      },
-    ];
-  }
-  let duration = item.effectiveDuration;
-  if (data.shortenDurationTo !== undefined) {
-    if (!isDuration(data.shortenDurationTo) || isZeroDuration(data.shortenDurationTo)) {
-      return fail('ACCESS_REQUEST.INVALID_DURATION', 'shortenDurationTo must be a non-zero ISO 8601 duration', {
-        shortenDurationTo: data.shortenDurationTo,
-      });
-    }
-    if (compareDurations(data.shortenDurationTo, item.effectiveDuration, now) > 0) {
-      return fail('ACCESS_REQUEST.DURATION_LENGTHENED', 'a reviewer may shorten the access, never lengthen it', {
-        duration: item.effectiveDuration,
-        shortenDurationTo: data.shortenDurationTo,
-      });
-    }
-    duration = data.shortenDurationTo;
-  }
-  const approvers = [...stepReviews.filter((r) => r.decision === 'approve').map((r) => r.reviewerId), data.reviewerId];
-  if (approvers.length < step.required) return [recorded];
-  const passed: AccessRequestEvent = {
-    type: 'ApprovalStepPassed',
-    data: {
-      requestId: state.requestId,
-      itemId: item.itemId,
-      step: item.step,
-      stepName: step.name,
-      approvedBy: approvers,
-      passedAt: now,
-    },
-  };
-  if (item.step + 1 < item.policy.steps.length) return [recorded, passed];
-  return [
-    recorded,
-    passed,
-    {
-      type: 'ItemApproved',
-      data: {
-        requestId: state.requestId,
-        itemId: item.itemId,
-        via: 'reviews',
-        duration,
-        approvalExpiresAt: addDuration(now, item.policy.approvalValidity),
-        approvedAt: now,
-      },
-    },
-    grantFor(state, { ...item, effectiveDuration: duration }, now),
-  ];
-};
-
-const reviewExtension = (command: RecordReview, state: Request, item: ItemOf<'active'>): Events => {
-  const { data, metadata } = command;
-  const extension = item.extension;
-  if (!extension) return [];
-  const step = eligibleStep(item, extension.step, data.reviewerId);
-  const stepReviews = item.reviews.filter(
-    (r) => r.subject === 'extension' && r.extensionId === extension.extensionId && r.step === extension.step,
-  );
-  if (stepReviews.some((r) => r.reviewerId === data.reviewerId)) {
-    return fail('ACCESS_REQUEST.ALREADY_REVIEWED', 'one vote per reviewer per step', {
-      reviewerId: data.reviewerId,
-      step: extension.step,
-    });
-  }
-  const recorded = reviewRecorded(command, state, 'extension', extension.step, step.name, extension.extensionId);
-  const base = { requestId: state.requestId, itemId: item.itemId, grantId: item.grant.grantId };
-  if (data.decision === 'deny') {
-    return [
-      recorded,
-      {
-        type: 'ExtensionDenied',
-        data: {
-          ...base,
-          extensionId: extension.extensionId,
-          reviewId: data.reviewId,
-          deniedBy: data.reviewerId,
-          reason: data.comment?.trim() || `extension denied at step "${step.name}"`,
-          deniedAt: metadata.now,
-        },
-      },
-    ];
-  }
-  const approvers = [...stepReviews.filter((r) => r.decision === 'approve').map((r) => r.reviewerId), data.reviewerId];
-  if (approvers.length < step.required) return [recorded];
-  const passed: AccessRequestEvent = {
-    type: 'ApprovalStepPassed',
-    data: {
-      requestId: state.requestId,
-      itemId: item.itemId,
-      step: extension.step,
-      stepName: step.name,
-      approvedBy: approvers,
-      extensionId: extension.extensionId,
-      passedAt: metadata.now,
-    },
-  };
-  if (extension.step + 1 < item.policy.steps.length) return [recorded, passed];
-  return [
-    recorded,
-    passed,
-    {
-      type: 'AccessExtended',
-      data: {
-        ...base,
-        via: 'reviews',
-        extensionId: extension.extensionId,
-        previousExpiresAt: item.grant.expiresAt,
-        expiresAt: extension.requestedExpiresAt,
-        extendedAt: metadata.now,
-      },
-    },
-  ];
-};
-
-const ratifyBreakGlass = (
-  command: RecordReview,
-  state: Request,
-  item: ItemOf<'approved' | 'provisioning' | 'active'>,
-): Events => {
-  const { data, metadata } = command;
-  const breakGlass = item.breakGlass;
-  if (!breakGlass) return [];
-  if (!breakGlass.ratifiers.includes(data.reviewerId)) {
-    return fail('ACCESS_REQUEST.NOT_ELIGIBLE', 'reviewer may not ratify this break-glass access', {
-      reviewerId: data.reviewerId,
-    });
-  }
-  if (compareInstants(metadata.now, breakGlass.ratifyBy) >= 0) {
-    return fail('ACCESS_REQUEST.APPROVAL_WINDOW_CLOSED', 'the time to ratify this break-glass access is over', {
-      ratifyBy: breakGlass.ratifyBy,
-    });
-  }
-  const recorded = reviewRecorded(command, state, 'break_glass_ratification', 0, BREAK_GLASS_STEP_NAME);
-  if (data.decision === 'deny') {
-    return [recorded, revocationRequested(state, item, 'break_glass_rejected', metadata.now, data.reviewerId)];
-  }
-  return [
-    recorded,
-    {
-      type: 'BreakGlassRatified',
-      data: {
-        requestId: state.requestId,
-        itemId: item.itemId,
-        reviewId: data.reviewId,
-        ratifiedBy: data.reviewerId,
-        ratifiedAt: metadata.now,
-      },
-    },
-  ];
 };
 
 // Provisioning results: anything not about the item's current grant in the expected state is a
@@ -703,6 +616,8 @@ const recordGrantSucceeded = ({ data }: RecordGrantSucceeded, state: Request): E
         role: item.role,
         breakGlass: state.breakGlass,
         verified: data.verified,
+        ...(data.fulfilledBy !== undefined ? { fulfilledBy: data.fulfilledBy } : {}),
+        ...(data.comment !== undefined ? { comment: data.comment } : {}),
         grantedAt: data.at,
         expiresAt: addDuration(data.at, item.effectiveDuration),
       },
@@ -723,6 +638,8 @@ const recordGrantFailed = ({ data }: RecordGrantFailed, state: Request): Events 
         attempt: data.attempt,
         reason: data.reason,
         final: data.final,
+        ...(data.fulfilledBy !== undefined ? { fulfilledBy: data.fulfilledBy } : {}),
+        ...(data.comment !== undefined ? { comment: data.comment } : {}),
         failedAt: data.at,
       },
     },

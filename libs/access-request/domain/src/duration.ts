@@ -1,3 +1,5 @@
+import { isWithinDurationBound } from '@kairos/contracts';
+
 /**
  * ISO 8601 durations (`P1Y2M3W4DT5H6M7.5S`), added to instants in UTC. Years and months are
  * calendar units (a month from 31 January is the last day of February), so two durations are only
@@ -20,6 +22,9 @@ export const parseDuration = (text: string): Duration | undefined => {
   const match = PATTERN.exec(text);
   if (!match) return undefined;
   const [years, months, weeks, days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  const parts = { years, months, weeks, days, hours, minutes, seconds };
+  // Beyond the one bound every duration in Kairos has, it is not a duration Kairos can add to an instant.
+  if (!isWithinDurationBound(parts)) return undefined;
   return {
     years: years ?? 0,
     months: months ?? 0,

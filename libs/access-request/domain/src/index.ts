@@ -4,5 +4,6 @@ export * from './decider';
 export * from './duration';
 export * from './errors';
 export * from './messages';
+export * from './review-rules';
 export * from './state';
 export * from './view';

@@ -96,7 +96,7 @@ describe('submitting an access request', () => {
 
   describe('when the item reuses a still-valid approval', () => {
     it('approves it without a human, keeping the earlier approval end', () => {
-      const reusesApproval = { requestId: 'earlier', itemId: 'db', approvalExpiresAt: at('P2D') };
+      const reusesApproval = { requestId: 'earlier', itemId: 'db', approvalExpiresAt: at('P2D'), approvedDuration: 'PT2H' };
       const { events } = given()
         .when(submit({ items: [item('db', policy({ reusesApproval }))] }))
         .thenEmits('AccessRequested', 'ItemApproved', 'GrantRequested');
@@ -105,6 +105,31 @@ describe('submitting an access request', () => {
         approvalExpiresAt: at('P2D'),
         reusedFrom: { requestId: 'earlier', itemId: 'db' },
       });
+    });
+
+    it('refuses a reused approval that would lengthen access: the steps are asked again', () => {
+      // The approver shortened the earlier request to 30 minutes; asking again for longer is a new decision.
+      const reusesApproval = { requestId: 'earlier', itemId: 'db', approvalExpiresAt: at('P2D'), approvedDuration: 'PT30M' };
+      const { state } = given()
+        .when(submit({ items: [item('db', policy({ reusesApproval }))] }))
+        .thenEmits('AccessRequested');
+      if (state.status === 'empty') throw new Error('expected a request');
+      expect(state.items[0]).toMatchObject({ status: 'awaiting_approval', step: 0 });
+    });
+
+    it('records a reuse as reused_approval, never as a fresh automatic approval, even when the snapshot says automatic', () => {
+      const reusesApproval = { requestId: 'earlier', itemId: 'db', approvalExpiresAt: at('P2D'), approvedDuration: 'PT8H' };
+      const { events } = given()
+        .when(submit({ items: [item('db', automaticPolicy({ reusesApproval }))] }))
+        .thenEmits('AccessRequested', 'ItemApproved', 'GrantRequested');
+      expect(events[1]?.data).toMatchObject({ via: 'reused_approval', approvalExpiresAt: at('P2D') });
+    });
+
+    it('ignores a reuse without the approved duration (it cannot show it grants no more than people approved)', () => {
+      const reusesApproval = { requestId: 'earlier', itemId: 'db', approvalExpiresAt: at('P2D') };
+      given()
+        .when(submit({ items: [item('db', policy({ reusesApproval }))] }))
+        .thenEmits('AccessRequested');
     });
 
     it('asks for approval again once the earlier approval has expired', () => {

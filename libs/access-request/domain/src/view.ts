@@ -208,22 +208,3 @@ export const toView = (state: AccessRequestState): AccessRequestView | undefined
     counts,
   };
 };
-
-/**
- * Whether an item's approval may be reused by a later request of the same requester (the "two
- * clocks"): only when its access ran out by expiry while the approval is still valid. A released,
- * revoked, cancelled or break-glass item never lends its approval.
- */
-export const reusableApproval = (
-  state: AccessRequestState,
-  itemId: string,
-  now: string,
-): { readonly requestId: string; readonly itemId: string; readonly approvalExpiresAt: string } | undefined => {
-  if (state.status === 'empty') return undefined;
-  const item = state.items.find((candidate) => candidate.itemId === itemId);
-  if (!item || item.breakGlass) return undefined;
-  const endedByExpiry = (item.status === 'expired' && item.expiredBy === 'access_expired') || item.status === 'active';
-  if (!endedByExpiry || !('approval' in item) || !item.approval) return undefined;
-  if (compareInstants(item.approval.approvalExpiresAt, now) <= 0) return undefined;
-  return { requestId: state.requestId, itemId: item.itemId, approvalExpiresAt: item.approval.approvalExpiresAt };
-};

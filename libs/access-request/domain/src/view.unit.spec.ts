@@ -1,6 +1,6 @@
 import { commandFromMessage } from './messages';
 import { fold, initialState } from './state';
-import { reusableApproval, toView } from './view';
+import { toView } from './view';
 import {
   at,
   automaticPolicy,
@@ -56,33 +56,6 @@ describe('the request view', () => {
       status: 'denied',
       items: [{ status: 'denied', terminal: true, outcomeReason: 'no' }],
     });
-  });
-});
-
-describe('reusing an approval', () => {
-  it('is possible after the access expired while the approval is still valid', () => {
-    const expired = history(
-      submit({ items: [item('db', automaticPolicy())] }),
-      grantSucceeded(),
-      timer('access_expiry', at('PT3H')),
-      revokeSucceeded(),
-    );
-    expect(reusableApproval(fold(expired), 'db', at('PT4H'))).toEqual({
-      requestId: REQUEST_ID,
-      itemId: 'db',
-      approvalExpiresAt: at('P7D'),
-    });
-    expect(reusableApproval(fold(expired), 'db', at('P7D'))).toBeUndefined();
-  });
-
-  it('is never possible after the requester released the access', () => {
-    const events = history(
-      submit({ items: [item('db', automaticPolicy())] }),
-      grantSucceeded(),
-      release(),
-      revokeSucceeded(),
-    );
-    expect(reusableApproval(fold(events), 'db', at('PT4H'))).toBeUndefined();
   });
 });
 
