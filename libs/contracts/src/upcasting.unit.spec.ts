@@ -1,5 +1,5 @@
 import { accessRequestEventCatalogue } from './access-request-events.catalogue';
-import { createUpcaster, upcast, UpcastError } from './upcasting';
+import { createUpcaster, currentSchemaVersion, eventMetadataFor, readPublishedEvent, readRecordedEvent, RecordedEventError, registerUpcasterForTests, upcast, UpcastError } from './upcasting';
 
 describe('upcasting recorded events', () => {
   // A synthetic history: v0 called the reviewer "approver" and had no decision; v1 is today's shape.
@@ -53,5 +53,44 @@ describe('upcasting recorded events', () => {
 
   it('refuses an event type that is not part of the request stream', () => {
     expect(() => upcast({ type: 'SomethingElse', data: {} })).toThrow(UpcastError);
+  });
+});
+
+describe('reading a recorded request-stream event', () => {
+  const data = { requestId: 'r-1', itemId: 'i-1', approvedAt: '2025-01-01T00:00:00.000Z' };
+
+  it('treats an event without a version in its metadata as version 1, and keeps its metadata', () => {
+    const read = readRecordedEvent({ type: 'ItemApproved', data, metadata: { correlationId: 'c-1' } });
+    expect(read).toMatchObject({ type: 'ItemApproved', data, recordedVersion: 1, metadata: { correlationId: 'c-1' } });
+    expect(readRecordedEvent({ type: 'ItemApproved', data }).recordedVersion).toBe(1);
+  });
+
+  it('refuses metadata whose schemaVersion is not a version number', () => {
+    expect(() => readRecordedEvent({ type: 'ItemApproved', data, metadata: { schemaVersion: 'two' } })).toThrow(RecordedEventError);
+  });
+
+  describe('when a test registers a newer version of an event', () => {
+    let undo: () => void;
+    beforeEach(() => {
+      undo = registerUpcasterForTests('ItemApproved', (d) => {
+        const { note, ...rest } = d as { note?: string } & Record<string, unknown>;
+        return note === undefined ? rest : { ...rest, via: note };
+      });
+    });
+    afterEach(() => undo());
+
+    it('upcasts older events, writes the new version, and undoes cleanly', () => {
+      expect(currentSchemaVersion('ItemApproved')).toBe(accessRequestEventCatalogue.ItemApproved.version + 1);
+      expect(eventMetadataFor('ItemApproved')).toEqual({ schemaVersion: accessRequestEventCatalogue.ItemApproved.version + 1 });
+      expect(readRecordedEvent({ type: 'ItemApproved', data: { ...data, note: 'policy' } }).data).toEqual({ ...data, via: 'policy' });
+      const current = { ...data, via: 'reviews' };
+      expect(readRecordedEvent({ type: 'ItemApproved', data: current, metadata: eventMetadataFor('ItemApproved') }).data).toEqual(current);
+      expect(readPublishedEvent({ type: 'ItemApproved', data: current }).data).toEqual(current);
+      expect(readPublishedEvent({ type: 'ItemApproved', data: { ...data, note: 'policy' }, dataschema: 'urn:kairos:schema:ItemApproved:v1' }).data).toEqual({ ...data, via: 'policy' });
+    });
+  });
+
+  it('refuses a dataschema that names another event', () => {
+    expect(() => readPublishedEvent({ type: 'ItemApproved', data, dataschema: 'urn:kairos:schema:ItemDenied:v1' })).toThrow(RecordedEventError);
   });
 });

@@ -1,0 +1,182 @@
+/**
+ * Text PostgreSQL cannot hold, and failures that are not the data's fault.
+ *
+ * PostgreSQL refuses NUL (U+0000) in `text` and `\u0000` in `jsonb`, and refuses a lone UTF-16
+ * surrogate in `jsonb` (in `text` the driver silently turns it into U+FFFD). An event store keeps
+ * such text as it was written; a read model stores it escaped, visibly and reversibly:
+ *
+ * - NUL and every lone surrogate become `\uXXXX` (lowercase hex), e.g. `a\u0000b`;
+ * - a run of backslashes right before `u` + four hex digits, or before a character escaped this
+ *   way, is doubled, so text that already reads like an escape stays distinct.
+ *
+ * `unescapeTextFromPostgres` turns the result back into the original exactly. Text with neither
+ * NUL, nor a lone surrogate, nor `\` + `uXXXX` is left as it is (nearly all text).
+ */
+
+/** A quick look first: most text has none of these and needs no closer one. */
+const SUSPECT = /[\u0000\uD800-\uDFFF]|\\u[0-9a-fA-F]{4}/;
+const ESCAPED = /\\u[0-9a-fA-F]{4}/;
+
+const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+const isHexDigit = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+const BACKSLASH = 0x5c;
+
+/** Whether the UTF-16 unit at `i` must be escaped: NUL or a surrogate without its partner. */
+function mustEscapeAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0) return true;
+  if (isHigh(c)) return !(i + 1 < text.length && isLow(text.charCodeAt(i + 1)));
+  if (isLow(c)) return !(i > 0 && isHigh(text.charCodeAt(i - 1)));
+  return false;
+}
+
+/** `u` and four hex digits start at `i`. */
+function uEscapeAt(text: string, i: number): boolean {
+  if (text.charCodeAt(i) !== 0x75 || i + 5 > text.length) return false;
+  for (let k = i + 1; k < i + 5; k++) if (!isHexDigit(text.charCodeAt(k))) return false;
+  return true;
+}
+
+const hex4 = (c: number) => `\\u${c.toString(16).padStart(4, '0')}`;
+
+/** The text as PostgreSQL can store it (see above); the same string when nothing needs escaping. */
+export function escapeTextForPostgres(text: string): string {
+  if (!SUSPECT.test(text)) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) {
+      let j = i;
+      while (j < text.length && text.charCodeAt(j) === BACKSLASH) j++;
+      const run = text.slice(i, j);
+      out += j < text.length && (uEscapeAt(text, j) || mustEscapeAt(text, j)) ? run + run : run;
+      i = j;
+      continue;
+    }
+    if (mustEscapeAt(text, i)) out += hex4(c);
+    else out += text[i];
+    i++;
+  }
+  return out;
+}
+
+/** The inverse of `escapeTextForPostgres`. */
+export function unescapeTextFromPostgres(text: string): string {
+  if (!ESCAPED.test(text)) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text.charCodeAt(i) !== BACKSLASH) {
+      out += text[i++];
+      continue;
+    }
+    let j = i;
+    while (j < text.length && text.charCodeAt(j) === BACKSLASH) j++;
+    const run = j - i;
+    if (!uEscapeAt(text, j)) {
+      out += text.slice(i, j);
+      i = j;
+      continue;
+    }
+    out += '\\'.repeat(Math.floor(run / 2));
+    if (run % 2 === 1) {
+      out += String.fromCharCode(parseInt(text.slice(j + 1, j + 5), 16));
+      i = j + 5;
+    } else {
+      i = j;
+    }
+  }
+  return out;
+}
+
+function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => {
+      const m = mapStrings(v, map);
+      if (m !== v) changed = true;
+      return m;
+    });
+    return changed ? out : value;
+  }
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      const k = map(key);
+      const m = mapStrings(v, map);
+      if (k !== key || m !== v) changed = true;
+      out[k] = m;
+    }
+    return changed ? out : value;
+  }
+  return value;
+}
+
+/**
+ * Every string (values and object keys) of a JSON-like value escaped for PostgreSQL. Returns the
+ * very same value when nothing needed escaping, so the common case costs one scan and no copy.
+ */
+export function sanitizeForPostgres<T>(value: T): T {
+  return mapStrings(value, escapeTextForPostgres) as T;
+}
+
+/** The inverse of `sanitizeForPostgres`, for a value read back from PostgreSQL. */
+export function restoreFromPostgres<T>(value: T): T {
+  return mapStrings(value, unescapeTextFromPostgres) as T;
+}
+
+/** `JSON.stringify` of the sanitized value: JSON text `jsonb` always accepts. */
+export function toPostgresJson(value: unknown): string {
+  return JSON.stringify(sanitizeForPostgres(value) ?? null);
+}
+
+/**
+ * SQLSTATE classes of failures that say nothing about the data: connection exceptions (08),
+ * insufficient resources (53), operator intervention such as a shutdown or a statement timeout
+ * (57), system errors (58), and transaction rollbacks (40: serialization failure, deadlock).
+ */
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+const TRANSIENT_SQLSTATES = new Set(['55P03', '55006']);
+const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const TRANSIENT_MESSAGES = /connection terminated|connection error|terminating connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|cannot use a pool after calling end|client has encountered a connection error|connection is not established|not queryable/i;
+
+/**
+ * True when a database error is an outage (retry the same work later), false when it is about the
+ * data itself (a constraint, an invalid value): then retrying can never help. The `pg` driver's
+ * errors carry a SQLSTATE `code`; TypeORM copies it onto its QueryFailedError.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  if (code) {
+    if (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2));
+  }
+  if (typeof e.message === 'string' && TRANSIENT_MESSAGES.test(e.message)) return true;
+  if (e.driverError && e.driverError !== error) return isTransientDatabaseError(e.driverError);
+  if (e.cause && e.cause !== error) return isTransientDatabaseError(e.cause);
+  return false;
+}
+
+/** Whether the database answers at all (within `timeoutMs`). */
+export async function databaseAnswers(db: { query(sql: string): Promise<unknown> }, timeoutMs = 2_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.query('SELECT 1'),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
