@@ -141,7 +141,16 @@ export const accessRequestEventCatalogue = {
   ProvisioningFailed: {
     version: 1,
     description: 'A grant attempt failed; final means the connector gave up and the item failed.',
-    schema: obj({ ...ids, grantId: str(), attempt: int(1), reason: text(), final: bool(), failedAt: instant() }),
+    schema: obj({
+      ...ids,
+      grantId: str(),
+      attempt: int(1),
+      reason: text(),
+      final: bool(),
+      'fulfilledBy?': str('The person who failed the manual fulfilment ticket'),
+      'comment?': text('What that person wrote'),
+      failedAt: instant(),
+    }),
   },
   AccessGranted: {
     version: 1,
@@ -151,7 +160,9 @@ export const accessRequestEventCatalogue = {
       grantId: str(),
       ...grantee,
       breakGlass: bool(),
-      verified: bool('Checked in the target system'),
+      verified: bool('Checked in the target system for exactly this identity and role'),
+      'fulfilledBy?': str('The person who fulfilled the manual ticket (their word, not a check)'),
+      'comment?': text('What that person wrote'),
       grantedAt: instant(),
       expiresAt: instant(),
     }),

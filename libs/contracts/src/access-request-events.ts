@@ -175,6 +175,9 @@ export type ProvisioningFailed = Event<
     reason: string;
     /** True when the connector gave up: the item has failed. */
     final: boolean;
+    /** The person who failed the manual fulfilment ticket, and what they wrote. */
+    fulfilledBy?: string;
+    comment?: string;
     failedAt: Iso8601;
   }
 >;
@@ -189,7 +192,11 @@ export type AccessGranted = Event<
     resourceId: string;
     role: string;
     breakGlass: boolean;
+    /** True only when the connector checked the target for exactly this identity and role. */
     verified: boolean;
+    /** The person who fulfilled the manual ticket (their word, not a check: verified is false), and what they wrote. */
+    fulfilledBy?: string;
+    comment?: string;
     grantedAt: Iso8601;
     expiresAt: Iso8601;
   }

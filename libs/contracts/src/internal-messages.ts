@@ -1,6 +1,6 @@
 import type { Event, Iso8601, IsoDuration } from './access-request-events';
 import type { CatalogueEntry } from './access-request-events.catalogue';
-import { bool, instant, int, isoDuration, obj, oneOf, str, text } from './json-schema';
+import { arrayOf, bool, instant, int, isoDuration, obj, oneOf, str, text } from './json-schema';
 
 /**
  * Messages of the internal topics whose content the request service records on the request
@@ -43,11 +43,23 @@ type GrantAttempt = {
   at: Iso8601;
 };
 
+/**
+ * A person resolved a manual fulfilment ticket: who, and what they wrote. Only set on results of
+ * manual tickets; a person's word is recorded as `verified: false` (nothing checked the target).
+ */
+type Fulfilment = { fulfilledBy?: string; comment?: string };
+
 export type ProvisioningStartedMessage = Event<'ProvisioningStarted', GrantAttempt & { ticketId?: string }>;
-export type GrantSucceeded = Event<'GrantSucceeded', GrantAttempt & { verified: boolean }>;
-export type GrantFailed = Event<'GrantFailed', GrantAttempt & { reason: string; final: boolean; verified: boolean }>;
-export type RevokeSucceeded = Event<'RevokeSucceeded', GrantAttempt & { verified: boolean }>;
-export type RevokeFailed = Event<'RevokeFailed', GrantAttempt & { reason: string; final: boolean; verified: boolean }>;
+/** `verified`: the connector checked the target for exactly this access (identity + role) and found it. */
+export type GrantSucceeded = Event<'GrantSucceeded', GrantAttempt & { verified: boolean } & Fulfilment>;
+export type GrantFailed = Event<'GrantFailed', GrantAttempt & { reason: string; final: boolean; verified: boolean } & Fulfilment>;
+/**
+ * `verified`: the connector checked the target and this access is gone. `retainedBy`: this grant
+ * ended but other active grants of the same identity still need the same role in the same target,
+ * so the role was left in place (and `verified` is false: it is not gone).
+ */
+export type RevokeSucceeded = Event<'RevokeSucceeded', GrantAttempt & { verified: boolean; retainedBy?: readonly string[] } & Fulfilment>;
+export type RevokeFailed = Event<'RevokeFailed', GrantAttempt & { reason: string; final: boolean; verified: boolean } & Fulfilment>;
 export type ProvisioningResultMessage =
   ProvisioningStartedMessage | GrantSucceeded | GrantFailed | RevokeSucceeded | RevokeFailed;
 
@@ -86,6 +98,10 @@ const attempt = {
   attempt: int(1, 'Attempt number, from 1, per grant and action'),
   at: instant(),
 };
+const fulfilment = {
+  'fulfilledBy?': str('The person who resolved the manual fulfilment ticket'),
+  'comment?': text('What that person wrote when resolving it'),
+};
 const failure = {
   reason: text('What the target system said'),
   final: bool('True when retries are exhausted'),
@@ -120,16 +136,22 @@ export const internalMessageCatalogue: { [Topic in InternalTopic]: TopicCatalogu
     },
     GrantSucceeded: {
       version: 1,
-      description: 'The grant exists in the target system.',
-      schema: obj({ ...attempt, verified: bool() }),
+      description: 'The grant exists in the target system (verified: checked there; fulfilledBy: a person vouched for it).',
+      schema: obj({ ...attempt, verified: bool('Checked in the target system for exactly this identity and role'), ...fulfilment }),
     },
-    GrantFailed: { version: 1, description: 'A grant attempt failed.', schema: obj({ ...attempt, ...failure }) },
+    GrantFailed: { version: 1, description: 'A grant attempt failed.', schema: obj({ ...attempt, ...failure, ...fulfilment }) },
     RevokeSucceeded: {
       version: 1,
-      description: 'The grant was removed from the target system.',
-      schema: obj({ ...attempt, verified: bool() }),
+      description:
+        'The grant ended: removed from the target system, or (retainedBy) left in place because other active grants need the same role.',
+      schema: obj({
+        ...attempt,
+        verified: bool('Checked in the target system: this access is gone'),
+        'retainedBy?': arrayOf(str(), 'Active grants of the same identity and role that keep the role in the target'),
+        ...fulfilment,
+      }),
     },
-    RevokeFailed: { version: 1, description: 'A revocation attempt failed.', schema: obj({ ...attempt, ...failure }) },
+    RevokeFailed: { version: 1, description: 'A revocation attempt failed.', schema: obj({ ...attempt, ...failure, ...fulfilment }) },
   },
   'expiry.events': {
     TimerFired: {
