@@ -7,5 +7,6 @@ export * from './validation';
 export * from './upcasting';
 export * from './compatibility';
 export * from './cloudevents';
+export * from './duration-bounds';
 export * from './asyncapi';
 export { closeSchema, JSON_SCHEMA_DIALECT, type JsonSchema } from './json-schema';

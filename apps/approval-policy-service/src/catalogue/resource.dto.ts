@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOmittable } from '@kairos/http';
 import {
+  ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
@@ -7,10 +9,10 @@ import {
   IsInt,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   Matches,
   Max,
+  MaxLength,
   Min,
 } from 'class-validator';
 
@@ -20,6 +22,7 @@ export class ResourceBodyDto {
   @ApiProperty({ example: 'Orders database' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(200)
   name!: string;
 
   @ApiProperty({ enum: ['postgres', 'webhook', 'manual'] })
@@ -29,11 +32,13 @@ export class ResourceBodyDto {
   @ApiProperty({ description: 'where the connector grants access; never credentials', example: 'postgres://orders.internal/app' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(1000)
   target!: string;
 
   @ApiProperty({ type: [String], description: 'identity ids; a resource without an owner is refused' })
   @IsArray()
   @ArrayMinSize(1)
+  @ArrayMaxSize(100)
   @IsString({ each: true })
   @Matches(ID_PATTERN, { each: true })
   owners!: string[];
@@ -41,8 +46,10 @@ export class ResourceBodyDto {
   @ApiProperty({ type: [String], example: ['read', 'write'] })
   @IsArray()
   @ArrayMinSize(1)
+  @ArrayMaxSize(100)
   @IsString({ each: true })
   @IsNotEmpty({ each: true })
+  @MaxLength(128, { each: true })
   allowedRoles!: string[];
 
   @ApiProperty({ minimum: 0, maximum: 4 })
@@ -52,17 +59,17 @@ export class ResourceBodyDto {
   tier!: 0 | 1 | 2 | 3 | 4;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   breakGlassAllowed?: boolean;
 
   @ApiPropertyOptional({ type: Object, description: 'partial tier settings, the default for every group' })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({ type: Object, description: 'partial tier settings keyed by group id; the most restrictive matching one applies' })
-  @IsOptional()
+  @IsOmittable()
   @IsObject()
   groupOverrides?: Record<string, Record<string, unknown>>;
 }

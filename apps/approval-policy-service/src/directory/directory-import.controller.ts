@@ -41,7 +41,7 @@ export class DirectoryImportController {
         errors: result.errors.map((error) => (csv ? error : { pointer: source.pointerOf(error.line), message: error.message })),
       });
     }
-    const { deactivated } = await this.directory.transaction((tx) => this.directory.replaceAll(tx, result));
+    const { deactivated } = await this.directory.writeTransaction((tx) => this.directory.replaceAll(tx, result));
     return { identities: result.identities.length, groups: result.groups.length, deactivated };
   }
 }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOmittable } from '@kairos/http';
 import { ID_PATTERN } from '../catalogue/resource.dto';
 
 export class IdentityBodyDto {
@@ -10,31 +11,33 @@ export class IdentityBodyDto {
   @ApiProperty({ example: 'Alice Smith' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(200)
   displayName!: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsEmail()
   email?: string;
 
   @ApiPropertyOptional({ description: "a person's manager (identity id)" })
-  @IsOptional()
+  @IsOmittable()
   @Matches(ID_PATTERN)
   managerId?: string;
 
   @ApiPropertyOptional({ description: "a service account's responsible person; required for service accounts" })
-  @IsOptional()
+  @IsOmittable()
   @Matches(ID_PATTERN)
   owner?: string;
 
   @ApiPropertyOptional({ type: [String], description: 'group ids; unknown groups are created' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
+  @ArrayMaxSize(1000)
   @Matches(ID_PATTERN, { each: true })
   groups?: string[];
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   active?: boolean;
 }
@@ -49,11 +52,13 @@ export class GroupBodyDto {
   @ApiProperty({ example: 'Site reliability' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(200)
   name!: string;
 
   @ApiPropertyOptional({ type: [String], description: 'identity ids; each must exist' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
+  @ArrayMaxSize(10000)
   @Matches(ID_PATTERN, { each: true })
   members?: string[];
 }

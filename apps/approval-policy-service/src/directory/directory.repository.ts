@@ -25,6 +25,8 @@ const toIdentity = (row: IdentityRow): Identity => ({
   active: row.active,
 });
 
+/** The name of the advisory lock that serialises directory writes. */
+const DIRECTORY_WRITE_LOCK = 'kairos.approval-policy.directory-write';
 const IDENTITY_SELECT = `SELECT i.*, (SELECT array_agg(m.group_id ORDER BY m.group_id) FROM group_members m WHERE m.identity_id = i.id) AS groups
   FROM identities i`;
 
@@ -73,6 +75,19 @@ export class DirectoryRepository {
     return this.dataSource.transaction(work);
   }
 
+  /**
+   * Every write to the directory runs here, one at a time: an import rewrites every membership and
+   * an identity or group write rewrites some, so two of them in parallel would take the same rows in
+   * different orders and deadlock. A transaction-level advisory lock queues them instead (released at
+   * commit or rollback); readers are not blocked.
+   */
+  writeTransaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [DIRECTORY_WRITE_LOCK]);
+      return work(tx);
+    });
+  }
+
   /** Inserts or replaces one identity; its group memberships become exactly `identity.groups`. */
   async putIdentity(tx: EntityManager, identity: Identity): Promise<void> {
     await tx.query(
@@ -97,7 +112,7 @@ export class DirectoryRepository {
   }
 
   async deleteIdentity(id: string): Promise<boolean> {
-    const rows = returnedRows(await this.dataSource.query('DELETE FROM identities WHERE id = $1 RETURNING 1', [id]));
+    const rows = returnedRows(await this.writeTransaction((tx) => tx.query('DELETE FROM identities WHERE id = $1 RETURNING 1', [id])));
     return rows.length > 0;
   }
 
@@ -114,7 +129,7 @@ export class DirectoryRepository {
   }
 
   async deleteGroup(id: string): Promise<boolean> {
-    const rows = returnedRows(await this.dataSource.query('DELETE FROM groups WHERE id = $1 RETURNING 1', [id]));
+    const rows = returnedRows(await this.writeTransaction((tx) => tx.query('DELETE FROM groups WHERE id = $1 RETURNING 1', [id])));
     return rows.length > 0;
   }
 

@@ -45,7 +45,7 @@ export class GroupsController {
 
   private async save(id: string, body: GroupBodyDto, mustExist: boolean): Promise<Group> {
     const members = [...new Set(body.members ?? [])].sort();
-    await this.directory.transaction(async (tx) => {
+    await this.directory.writeTransaction(async (tx) => {
       const exists = (await this.directory.existingGroups([id], tx)).has(id);
       if (mustExist && !exists) throw notFound(id);
       if (!mustExist && exists) throw new ProblemError(409, 'GROUP_EXISTS', 'Conflict', `group ${id} already exists; PUT replaces it`);

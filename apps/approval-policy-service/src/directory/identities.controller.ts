@@ -54,7 +54,7 @@ export class IdentitiesController {
       groups: [...new Set(body.groups ?? [])],
       active: body.active ?? true,
     };
-    return this.directory.transaction(async (tx) => {
+    return this.directory.writeTransaction(async (tx) => {
       const existing = await this.directory.identity(id, tx);
       if (mustExist && !existing) throw notFound(id);
       if (!mustExist && existing)

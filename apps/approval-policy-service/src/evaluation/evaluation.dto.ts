@@ -1,11 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsOmittable } from '@kairos/http';
 
 export class SubjectDto {
   @ApiProperty({ example: 'alice' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(255)
   id!: string;
 
   @ApiProperty({ enum: ['person', 'service'] })
@@ -17,21 +19,25 @@ export class EvaluationItemDto {
   @ApiProperty({ example: 'item-1' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(128)
   itemId!: string;
 
   @ApiProperty({ example: 'orders-db' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(128)
   resourceId!: string;
 
   @ApiProperty({ example: 'read' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(128)
   role!: string;
 }
 
 export class EvaluationRequestDto {
   @ApiProperty({ type: SubjectDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => SubjectDto)
   requester!: SubjectDto;
@@ -44,8 +50,9 @@ export class EvaluationRequestDto {
   items!: EvaluationItemDto[];
 
   @ApiPropertyOptional({ description: 'ISO 8601 duration; the tier default when absent', example: 'PT2H' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
+  @MaxLength(64)
   duration?: string;
 
   @ApiProperty({ example: 'INC-42: investigate slow checkout' })

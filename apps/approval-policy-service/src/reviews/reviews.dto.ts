@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsOmittable } from '@kairos/http';
 
 export class SubmitReviewDto {
   @ApiProperty({ example: 'item-1' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(128)
   itemId!: string;
 
   @ApiProperty({ enum: ['approve', 'deny'] })
@@ -12,14 +14,15 @@ export class SubmitReviewDto {
   decision!: 'approve' | 'deny';
 
   @ApiPropertyOptional({ description: 'kept on the request stream as audit evidence' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(2000)
   comment?: string;
 
   @ApiPropertyOptional({ description: 'ISO 8601 duration; an approver may shorten the access, never lengthen it', example: 'PT1H' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
+  @MaxLength(64)
   shortenDurationTo?: string;
 }
 

@@ -16,11 +16,29 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
+import { parseDuration } from '@kairos/access-request-domain';
+import { MAX_DURATION_SECONDS } from '@kairos/contracts';
+import { IsOmittable } from '@kairos/http';
 
 const ISO_DURATION = /^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+const MAX_DURATION_DAYS = Math.floor(MAX_DURATION_SECONDS / 86_400);
+
+/** An ISO 8601 duration in weeks, days and time units, within Kairos's one duration bound. */
+const IsBoundedDuration = (example: string) =>
+  ValidateBy({
+    name: 'isBoundedDuration',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && ISO_DURATION.test(value) && parseDuration(value) !== undefined,
+      defaultMessage: (args) =>
+        typeof args?.value === 'string' && ISO_DURATION.test(args.value)
+          ? `${args.property} is out of range: at most P${MAX_DURATION_DAYS}D`
+          : `${args?.property} must be an ISO 8601 duration such as ${example}`,
+    },
+  });
 
 export class RequestedItemDto {
   @ApiProperty({ example: 'prod-db' })
@@ -49,42 +67,44 @@ export class CreateAccessRequestDto {
   justification!: string;
 
   @ApiPropertyOptional({ example: 'PT2H', description: "ISO 8601 duration; the resources' default when omitted" })
-  @IsOptional()
-  @Matches(ISO_DURATION, { message: 'duration must be an ISO 8601 duration such as PT2H or P1D' })
+  @IsOmittable()
+  @IsBoundedDuration('PT2H or P1D')
   duration?: string;
 
   @ApiPropertyOptional({ example: 'INC-4711' })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(200)
   ticket?: string;
 
   @ApiPropertyOptional({ description: 'Emergency access where the resource allows it: granted at once, ratified afterwards' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   breakGlass?: boolean;
 
   @ApiPropertyOptional({ description: 'Admins only: the identity the request is for' })
-  @IsOptional()
+  @IsOmittable()
   @Matches(IDENTIFIER, { message: 'onBehalfOf must be an identity id' })
   onBehalfOf?: string;
 
   @ApiPropertyOptional({ enum: ['person', 'service'], description: 'Admins only: the kind of the identity the request is for' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['person', 'service'])
   onBehalfOfKind?: 'person' | 'service';
 }
 
 export class CancelDto {
   @ApiPropertyOptional({ type: [String], description: 'Items to cancel; every cancellable item when omitted' })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
+  @ArrayMaxSize(20)
   @ArrayUnique()
   @IsString({ each: true })
+  @MaxLength(128, { each: true })
   itemIds?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1000)
   reason?: string;
@@ -94,12 +114,13 @@ export class ItemDto {
   @ApiProperty({ example: 'i1' })
   @IsString()
   @IsNotEmpty()
+  @MaxLength(128)
   itemId!: string;
 }
 
 export class RevokeDto extends ItemDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(1000)
   reason?: string;
@@ -107,12 +128,12 @@ export class RevokeDto extends ItemDto {
 
 export class ExtendDto extends ItemDto {
   @ApiPropertyOptional({ example: 'PT1H', description: 'How much to add to the current expiry (or give extendTo)' })
-  @IsOptional()
-  @Matches(ISO_DURATION, { message: 'by must be an ISO 8601 duration such as PT1H' })
+  @IsOmittable()
+  @IsBoundedDuration('PT1H')
   by?: string;
 
   @ApiPropertyOptional({ description: 'The new expiry instant (or give by)' })
-  @IsOptional()
+  @IsOmittable()
   @IsISO8601({ strict: true })
   extendTo?: string;
 }

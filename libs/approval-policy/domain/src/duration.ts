@@ -1,3 +1,5 @@
+import { isWithinDurationBound } from '@kairos/contracts';
+
 /**
  * ISO 8601 durations limited to units of fixed length: weeks, days, hours, minutes and seconds
  * (fractional seconds allowed). Years and months are refused because their length depends on the
@@ -23,7 +25,8 @@ export function parseDuration(text: string): number | undefined {
     num(hours) * SECONDS.hour +
     num(minutes) * SECONDS.minute +
     num(seconds?.replace(',', '.'));
-  return Number.isFinite(total) ? total : undefined;
+  // Beyond the one bound every duration in Kairos has (see MAX_DURATION_SECONDS), it is not one.
+  return Number.isFinite(total) && isWithinDurationBound({ seconds: total }) ? total : undefined;
 }
 
 /** `instant` (ISO 8601 date-time) moved forward by `duration`, as an ISO 8601 UTC string. */

@@ -34,17 +34,38 @@ export class TokenVerifier {
         requiredClaims: ['sub', 'exp'],
         clockTolerance: 5,
       });
+      const id = subjectOf(payload.sub);
       const claimed = Array.isArray(payload.roles) ? payload.roles : [];
       return {
-        id: String(payload.sub),
+        id,
         roles: claimed.filter(isRole),
         kind: payload.kind === 'service' ? 'service' : 'person',
         token,
       };
     } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
       throw new InvalidTokenError(describe(error));
     }
   }
+}
+
+const SUBJECT_MAX_LENGTH = 255;
+// Control characters, and UTF-16 surrogates without their pair.
+const UNPRINTABLE = /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The caller's identity is the token's `sub`, as signed: a non-empty string of printable text.
+ * Anything else (an array, a number, an object, an empty or padded string, control characters) is
+ * refused rather than coerced, or `["alice"]` would be accepted as alice.
+ */
+function subjectOf(sub: unknown): string {
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > SUBJECT_MAX_LENGTH || sub.trim() !== sub) {
+    throw new InvalidTokenError('token claim "sub" must be a non-empty string');
+  }
+  if (UNPRINTABLE.test(sub)) {
+    throw new InvalidTokenError('token claim "sub" must be printable text');
+  }
+  return sub;
 }
 
 function describe(error: unknown): string {

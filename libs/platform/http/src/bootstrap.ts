@@ -1,9 +1,11 @@
 import type { INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { correlationMiddleware } from './correlation.middleware';
-import { problemValidationPipe } from './validation';
+import { jsonBodyParser } from './json-body';
+import { MediaTypeInterceptor } from './media-type.interceptor';
+import { InputTextPipe, problemValidationPipe } from './validation';
 
 export interface ServiceAppOptions {
   readonly title: string;
@@ -11,13 +13,19 @@ export interface ServiceAppOptions {
   readonly version?: string;
 }
 
-/** Builds a service's HTTP application: middleware, validation, OpenAPI at /docs, graceful shutdown. */
+/**
+ * Builds a service's HTTP application: middleware, bounded JSON parsing, the media-type gate, input
+ * and DTO validation, OpenAPI at /docs, graceful shutdown.
+ */
 export async function createServiceApp(module: Type<unknown> | object, options: ServiceAppOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(module as Type<unknown>, { bufferLogs: true, abortOnError: false });
+  // Nest's own parsers are off: JSON is parsed (and bounded) by jsonBodyParser, and no route reads forms.
+  const app = await NestFactory.create(module as Type<unknown>, { bufferLogs: true, abortOnError: false, bodyParser: false });
   const logger = app.get(JsonLogger);
   app.useLogger(logger);
   app.use(correlationMiddleware(app.get(ServiceMetrics)));
-  app.useGlobalPipes(problemValidationPipe());
+  app.use(jsonBodyParser());
+  app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
+  app.useGlobalPipes(new InputTextPipe(), problemValidationPipe());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,

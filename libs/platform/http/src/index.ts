@@ -7,3 +7,6 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './correlation.middleware';
 export * from './run-service';
+export * from './input-limits';
+export * from './json-body';
+export * from './media-type.interceptor';

@@ -20,6 +20,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (problem.status === 500) this.logger.error(error instanceof Error ? error : String(error), { path: request.path });
     else if (problem.status > 500) this.logger.warn(problem.detail ?? problem.title, { path: request.path, code: problem.code });
     if (problem.status === 401) response.setHeader('www-authenticate', `Bearer error="invalid_token", error_description="${problem.detail ?? ''}"`);
+    if (problem.status === 503 && !response.getHeader('retry-after')) response.setHeader('retry-after', String(retryAfterSeconds(problem)));
     response
       .status(problem.status)
       .type('application/problem+json')
@@ -49,8 +50,27 @@ export class ProblemFilter implements ExceptionFilter {
       const detail = typeof body === 'string' ? body : ((body as { message?: unknown }).message ?? error.message);
       return new ProblemError(status, httpCode(status), error.name.replace(/Exception$/, ''), Array.isArray(detail) ? detail.join('; ') : String(detail));
     }
+    // Errors of the HTTP plumbing (body-parser and friends, made with http-errors) carry their own
+    // client status and a message written for clients: body too large, bad encoding, aborted.
+    const plumbing = clientHttpError(error);
+    if (plumbing) return plumbing;
     return new ProblemError(500, 'INTERNAL', 'Internal Server Error', 'an unexpected error occurred; see the logs with this correlation id');
   }
+}
+
+/** Seconds a client should wait before retrying a 503: the problem's own `retryAfter`, else 5. */
+function retryAfterSeconds(problem: ProblemError): number {
+  const seconds = problem.extensions.retryAfter;
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0 ? seconds : 5;
+}
+
+function clientHttpError(error: unknown): ProblemError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { status, statusCode, expose, message } = error as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  if (typeof code !== 'number' || code < 400 || code > 499 || expose !== true) return undefined;
+  const title = { 400: 'Bad Request', 413: 'Content Too Large', 415: 'Unsupported Media Type' }[code as 400 | 413 | 415] ?? 'Client Error';
+  return new ProblemError(code, httpCode(code), title, typeof message === 'string' ? message : undefined);
 }
 
 function httpCode(status: number): string {
