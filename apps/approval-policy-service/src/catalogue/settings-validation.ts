@@ -7,7 +7,11 @@ export interface FieldProblem {
 
 const DURATION_FIELDS = ['approvalValidity', 'defaultDuration', 'maxDuration', 'pendingTtl'] as const;
 const BOOLEAN_FIELDS = ['justificationRequired', 'extensionRequiresApproval'] as const;
-const KNOWN_FIELDS = new Set<string>([...DURATION_FIELDS, ...BOOLEAN_FIELDS, 'approval', 'durationPresets', 'breakGlass']);
+// Optional everywhere, even in a complete tier: separation of duties is on unless set to false,
+// and without a fallback group the resource owners stand in for a missing manager.
+const OPTIONAL_BOOLEAN_FIELDS = ['separationOfDuties'] as const;
+const REQUIRED_FIELDS = new Set<string>([...DURATION_FIELDS, ...BOOLEAN_FIELDS, 'approval', 'durationPresets', 'breakGlass']);
+const KNOWN_FIELDS = new Set<string>([...REQUIRED_FIELDS, ...OPTIONAL_BOOLEAN_FIELDS, 'fallbackGroup']);
 const SINGLE_MODES = ['automatic', 'manager', 'resource_owner', 'named', 'group'];
 
 /**
@@ -21,15 +25,16 @@ export function validateSettings(value: unknown, path: string, complete: boolean
   if (!isRecord(value)) return [{ field: path, messages: [`${path} must be an object`] }];
 
   for (const key of Object.keys(value)) if (!KNOWN_FIELDS.has(key)) add(key, `unknown setting ${key}`);
-  if (complete) for (const key of KNOWN_FIELDS) if (value[key] === undefined) add(key, `${key} is required`);
+  if (complete) for (const key of REQUIRED_FIELDS) if (value[key] === undefined) add(key, `${key} is required`);
 
   for (const field of DURATION_FIELDS) {
     if (value[field] !== undefined && !isPositiveDuration(value[field]))
       add(field, `${field} must be a positive ISO 8601 duration (W, D, H, M, S)`);
   }
-  for (const field of BOOLEAN_FIELDS) {
+  for (const field of [...BOOLEAN_FIELDS, ...OPTIONAL_BOOLEAN_FIELDS]) {
     if (value[field] !== undefined && typeof value[field] !== 'boolean') add(field, `${field} must be true or false`);
   }
+  if (value['fallbackGroup'] !== undefined && !isText(value['fallbackGroup'])) add('fallbackGroup', 'fallbackGroup must be a group id');
   const presets = value['durationPresets'];
   if (presets !== undefined && (!Array.isArray(presets) || !presets.every(isPositiveDuration))) {
     add('durationPresets', 'durationPresets must be an array of positive ISO 8601 durations');

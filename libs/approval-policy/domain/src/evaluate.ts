@@ -1,3 +1,4 @@
+import { pickReusableApproval } from '@kairos/access-request-domain';
 import { DirectoryIndex } from './directory';
 import { parseDuration, SEVEN_DAYS_SECONDS, formatDuration } from './duration';
 import type {
@@ -158,20 +159,24 @@ function evaluateItem(item: RequestedItem, scope: ItemScope): EvaluatedItem | { 
     problem('NO_ELIGIBLE_APPROVER', `nobody other than the requester can ratify break-glass on ${resource.name}`);
   }
 
-  const reuse = reusableApproval(scope, item);
+  // Steps are resolved even when an earlier approval is reused: the snapshot says what people
+  // would have to decide, and the request decider falls back to them if the reuse no longer holds.
   const steps: ApprovalStepSnapshot[] = [];
-  if (!reuse) {
-    const rules = settings.approval.mode === 'steps' ? settings.approval.steps : [settings.approval];
-    for (const rule of rules) {
-      const step = resolveStep(rule, { resource, requester, directory, eligible });
-      if (step === undefined) continue;
-      if ('problem' in step) problem('NO_ELIGIBLE_APPROVER', step.problem);
-      else steps.push(step);
-    }
+  const rules = settings.approval.mode === 'steps' ? settings.approval.steps : [settings.approval];
+  for (const rule of rules) {
+    const step = resolveStep(rule, { resource, requester, directory, eligible, fallbackGroup: settings.fallbackGroup });
+    if (step === undefined) continue;
+    if ('problem' in step) problem('NO_ELIGIBLE_APPROVER', step.problem);
+    else steps.push(step);
   }
+  const reuse = pickReusableApproval(
+    scope.ctx.priorApprovals ?? [],
+    { identityId: requester.id, resourceId: item.resourceId, role: item.role, duration },
+    input.now,
+  );
 
   if (problems.length > 0) return { problems };
-  const mode = reuse || steps.length === 0 ? 'automatic' : settings.approval.mode;
+  const mode = steps.length === 0 ? 'automatic' : settings.approval.mode;
   return {
     itemId: item.itemId,
     duration,
@@ -181,14 +186,24 @@ function evaluateItem(item: RequestedItem, scope: ItemScope): EvaluatedItem | { 
       tier: resource.tier,
       ...(overrideGroup ? { overrideGroup } : {}),
       mode,
-      steps: mode === 'automatic' ? [] : steps,
+      steps,
       approvalValidity: settings.approvalValidity,
       maxDuration,
       pendingTtl: settings.pendingTtl,
       justificationRequired: settings.justificationRequired,
       extensionRequiresApproval: settings.extensionRequiresApproval,
       breakGlass: { allowed: breakGlassAllowed, ratifyWithin: settings.breakGlass.ratifyWithin, ratifiers },
-      ...(reuse ? { reusesApproval: reuse } : {}),
+      ...(settings.separationOfDuties === false ? { separationOfDuties: false } : {}),
+      ...(reuse && steps.length > 0
+        ? {
+            reusesApproval: {
+              requestId: reuse.requestId,
+              itemId: reuse.itemId,
+              approvalExpiresAt: reuse.approvalExpiresAt,
+              approvedDuration: reuse.approvedDuration,
+            },
+          }
+        : {}),
       target: { connector: resource.connector, target: resource.target },
     },
   };
@@ -207,6 +222,34 @@ interface StepScope {
   readonly requester: Identity;
   readonly directory: DirectoryIndex;
   readonly eligible: (id: string | undefined) => id is string;
+  readonly fallbackGroup: string | undefined;
+}
+
+/**
+ * Who approves a manager or resource-owner step nobody can fill as configured: the tier's fallback
+ * group, else (for a missing manager) the resource owners. Recorded on the step, so the evidence
+ * says why these people were asked.
+ */
+function fallbackStep(
+  replaces: 'manager' | 'resource_owner',
+  reason: string,
+  scope: StepScope,
+): ApprovalStepSnapshot | { problem: string } {
+  const { resource, directory, eligible, fallbackGroup } = scope;
+  if (fallbackGroup) {
+    const approvers = directory.membersOf(fallbackGroup).filter(eligible);
+    const name = directory.group(fallbackGroup)?.name ?? fallbackGroup;
+    if (approvers.length > 0) {
+      return { name: `${name} (fallback)`, mode: replaces, approvers, required: 1, fallback: { replaces, source: `group:${fallbackGroup}`, reason } };
+    }
+  }
+  if (replaces === 'manager') {
+    const owners = [...new Set(resource.owners)].filter(eligible).sort();
+    if (owners.length > 0) {
+      return { name: 'resource owners (fallback)', mode: replaces, approvers: owners, required: 1, fallback: { replaces, source: 'resource owners', reason } };
+    }
+  }
+  return { problem: `${reason}, and no fallback approver other than the requester is available` };
 }
 
 function resolveStep(rule: SingleApprovalRule, scope: StepScope): ApprovalStepSnapshot | { problem: string } | undefined {
@@ -218,15 +261,17 @@ function resolveStep(rule: SingleApprovalRule, scope: StepScope): ApprovalStepSn
       // A service account's responsible person stands in for its manager.
       const managerId = requester.kind === 'service' ? requester.owner : requester.managerId;
       if (!eligible(managerId)) {
-        return {
-          problem: `${requester.displayName} has no active ${requester.kind === 'service' ? 'owner' : 'manager'} who could approve ${resource.name}`,
-        };
+        return fallbackStep(
+          'manager',
+          `${requester.displayName} has no active ${requester.kind === 'service' ? 'owner' : 'manager'} who could approve ${resource.name}`,
+          scope,
+        );
       }
       return { name: 'manager', mode: 'manager', approvers: [managerId], required: 1 };
     }
     case 'resource_owner': {
       const owners = [...new Set(resource.owners)].filter(eligible).sort();
-      if (owners.length === 0) return { problem: `${resource.name} has no owner other than the requester who could approve` };
+      if (owners.length === 0) return fallbackStep('resource_owner', `${resource.name} has no owner other than the requester who could approve`, scope);
       return { name: 'resource owners', mode: 'resource_owner', approvers: owners, required: 1 };
     }
     case 'named': {
@@ -267,26 +312,6 @@ function requiredCount(required: number, resource: Resource): number {
     );
   }
   return required;
-}
-
-/**
- * The "two clocks": an earlier approval for the same person, resource and role that is still valid
- * now lets the item through without asking a human again. The latest-expiring one is recorded.
- */
-function reusableApproval(scope: ItemScope, item: RequestedItem): ItemPolicySnapshot['reusesApproval'] {
-  const candidates = (scope.ctx.priorApprovals ?? []).filter(
-    (prior) =>
-      prior.identityId === scope.requester.id &&
-      prior.resourceId === item.resourceId &&
-      prior.role === item.role &&
-      Date.parse(prior.approvalExpiresAt) > scope.now,
-  );
-  if (candidates.length === 0) return undefined;
-  const best = candidates.reduce((a, b) => {
-    const diff = Date.parse(b.approvalExpiresAt) - Date.parse(a.approvalExpiresAt);
-    return diff > 0 || (diff === 0 && b.requestId < a.requestId) ? b : a;
-  });
-  return { requestId: best.requestId, itemId: best.itemId, approvalExpiresAt: best.approvalExpiresAt };
 }
 
 function refuse(problem: EvaluationProblem): Evaluation {

@@ -149,34 +149,47 @@ describe('evaluate', () => {
   });
 
   describe('when nobody but the requester could approve', () => {
-    it.each<[string, Partial<Resource>, string]>([
-      ['the requester has no manager', {}, 'newbie'],
-      ['the manager is inactive', {}, 'ivan-report'],
-      ['the only owner is the requester', { owners: ['alice'], settings: { approval: { mode: 'resource_owner' } } }, 'alice'],
-      ['the service account has no owner', {}, 'orphan-bot'],
-    ])('refuses when %s', (_name, extra, requester) => {
-      const withReport = {
-        ...directory,
-        identities: [
-          ...directory.identities,
-          { id: 'ivan-report', kind: 'person' as const, displayName: 'IR', managerId: 'ivan', groups: [], active: true },
-        ],
-      };
-      const result = evaluate(request('db-tier-1', { requester }), context([resource(1, extra)], { directory: withReport }));
-      expect(codesOf(result)).toEqual(['NO_ELIGIBLE_APPROVER']);
+    const withReport = {
+      ...directory,
+      identities: [
+        ...directory.identities,
+        { id: 'ivan-report', kind: 'person' as const, displayName: 'IR', managerId: 'ivan', groups: [], active: true },
+        { id: 'loop', kind: 'person' as const, displayName: 'Loop', managerId: 'loop', groups: [], active: true },
+      ],
+    };
+    const noOwners = { owners: [] as string[] };
+
+    it.each<[string, string]>([
+      ['the requester has no manager (the top of the org chart)', 'newbie'],
+      ['the manager is inactive', 'ivan-report'],
+      ['the service account has no owner', 'orphan-bot'],
+      ['the person manages themselves', 'loop'],
+    ])('asks the resource owners as the fallback when %s, and records why', (_name, requester) => {
+      const policy = policyOf(evaluate(request('db-tier-1', { requester }), context([resource(1)], { directory: withReport })));
+      expect(policy.steps[0]).toMatchObject({
+        mode: 'manager',
+        approvers: ['olga', 'owen'],
+        required: 1,
+        fallback: { replaces: 'manager', source: 'resource owners' },
+      });
+      expect(policy.steps[0]?.approvers).not.toContain(requester);
     });
 
-    it('refuses a self-managed manager step rather than letting the person approve themselves', () => {
-      const selfManaged = {
-        ...directory,
-        identities: [
-          ...directory.identities,
-          { id: 'loop', kind: 'person' as const, displayName: 'Loop', managerId: 'loop', groups: [], active: true },
-        ],
-      };
-      expect(codesOf(evaluate(request('db-tier-1', { requester: 'loop' }), context([resource(1)], { directory: selfManaged })))).toEqual([
-        'NO_ELIGIBLE_APPROVER',
-      ]);
+    it("asks the tier's fallback group first when one is configured", () => {
+      const withFallback = resource(1, { settings: { fallbackGroup: 'security' } });
+      const policy = policyOf(evaluate(request('db-tier-1', { requester: 'newbie' }), context([withFallback], { directory: withReport })));
+      expect(policy.steps[0]?.fallback).toMatchObject({ replaces: 'manager', source: 'group:security' });
+      expect(policy.steps[0]?.approvers.length).toBeGreaterThan(0);
+    });
+
+    it.each<[string, Partial<Resource>, string]>([
+      ['the requester has no manager and the resource no owner', noOwners, 'newbie'],
+      ['the manager is inactive and the resource has no owner', noOwners, 'ivan-report'],
+      ['the only owner is the requester', { owners: ['alice'], settings: { approval: { mode: 'resource_owner' } } }, 'alice'],
+      ['the person manages themselves and the resource has no owner', noOwners, 'loop'],
+    ])('refuses when %s and no fallback is configured', (_name, extra, requester) => {
+      const result = evaluate(request('db-tier-1', { requester }), context([resource(1, extra)], { directory: withReport }));
+      expect(codesOf(result)).toEqual(['NO_ELIGIBLE_APPROVER']);
     });
   });
 
@@ -387,10 +400,11 @@ describe('evaluate', () => {
       resourceId: 'db-tier-3',
       role: 'read',
       approvalExpiresAt,
+      approvedDuration: 'PT8H',
       ...extra,
     });
 
-    it('grants without a human while the approval is still valid', () => {
+    it('records the reuse with what people approved, and keeps the steps they would otherwise be asked', () => {
       const policy = policyOf(
         evaluate(
           request('db-tier-3', { duration: 'PT1H' }),
@@ -398,10 +412,25 @@ describe('evaluate', () => {
         ),
       );
       expect(policy).toMatchObject({
-        mode: 'automatic',
-        steps: [],
-        reusesApproval: { requestId: 'req-earlier', itemId: 'item-9', approvalExpiresAt: '2025-03-10T12:00:00.000Z' },
+        mode: 'steps',
+        reusesApproval: {
+          requestId: 'req-earlier',
+          itemId: 'item-9',
+          approvalExpiresAt: '2025-03-10T12:00:00.000Z',
+          approvedDuration: 'PT8H',
+        },
       });
+      expect(policy.steps.length).toBeGreaterThan(0);
+    });
+
+    it('refuses reusing an approval for longer than the people approved: the steps are asked again', () => {
+      const policy = policyOf(
+        evaluate(
+          request('db-tier-3', { duration: 'PT1H' }),
+          context([resource(3)], { priorApprovals: [prior('2025-03-10T12:00:00.000Z', { approvedDuration: 'PT30M' })] }),
+        ),
+      );
+      expect(policy.reusesApproval).toBeUndefined();
     });
 
     it('picks the approval that lasts longest', () => {

@@ -39,6 +39,17 @@ export interface TierSettings {
   readonly justificationRequired: boolean;
   readonly extensionRequiresApproval: boolean;
   readonly breakGlass: BreakGlassSettings;
+  /**
+   * Separation of duties across steps: one person never approves two steps of one item. On unless
+   * a tier (or resource, or group override) sets it to false explicitly.
+   */
+  readonly separationOfDuties?: boolean;
+  /**
+   * Group whose active members approve a manager or resource-owner step nobody can fill as
+   * configured (the top of the org chart, a resource whose only owner is the requester). When
+   * absent, the resource owners stand in for a missing manager.
+   */
+  readonly fallbackGroup?: string;
 }
 
 export type TierTable = Readonly<Record<Tier, TierSettings>>;
@@ -83,11 +94,5 @@ export interface Directory {
   readonly groups: readonly Group[];
 }
 
-export interface PriorApproval {
-  readonly requestId: string;
-  readonly itemId: string;
-  readonly identityId: string;
-  readonly resourceId: string;
-  readonly role: string;
-  readonly approvalExpiresAt: string;
-}
+/** An approval an earlier request may lend (see `lendableApproval` in the access-request domain). */
+export type { LendableApproval as PriorApproval } from '@kairos/access-request-domain';
