@@ -7,7 +7,7 @@ import type { Role } from '@kairos/auth';
 import { loadConfig } from '@kairos/config';
 import { CLOUDEVENTS_SOURCE, TOPICS, type AccessRequestEvent, type ItemPolicySnapshot } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, headerValue, MessagePublisher } from '@kairos/messaging';
+import { contractSchemas, headerValue, MessagePublisher, MessageSigner } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -16,6 +16,8 @@ import {
   startTestKafka,
   type TestDatabase,
   type TestIssuer,
+  messageKeysEnv,
+  testMessageKeys,
 } from '@kairos/testing';
 import { ApprovalPolicyServiceModule } from './approval-policy-service.module';
 import { config } from './config';
@@ -78,12 +80,13 @@ describe('approval-policy-service', () => {
       KAFKA_BROKERS: broker.brokers.join(','),
       PORT: '0',
       LOG_LEVEL: 'error',
+      ...messageKeysEnv('approval-policy-service'),
     });
     app = await createServiceApp(ApprovalPolicyServiceModule.forRoot(settings, { clock }), { title: 'test', description: 'test' });
     await app.init();
     dataSource = app.get(DataSource);
     kafka = new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-    publisher = new MessagePublisher(kafka, contractSchemas);
+    publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['request-service']));
     decisionsReader = kafka.consumer({ groupId: 'test-decisions-reader' });
     await decisionsReader.connect();
     await decisionsReader.subscribe({ topic: TOPICS.approvalDecisions, fromBeginning: true });

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { PostgresModule } from '@kairos/persistence';
 import { KafkaModule } from '@kairos/messaging';
@@ -38,7 +39,7 @@ export class ProvisioningConnectorModule {
           auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL },
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'provisioning-connector' }),
+        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'provisioning-connector', keys: messageKeys(config) }),
       ],
       controllers: [JobsController, TicketsController],
       providers: [

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventStoreModule } from '@kairos/event-store';
+import { messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
@@ -29,7 +30,7 @@ export class RequestServiceModule {
           problemMappers: [accessRequestProblems],
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'request-service' }),
+        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'request-service', keys: messageKeys(config) }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
       controllers: [AccessRequestsController],

@@ -4,8 +4,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import request from 'supertest';
 import { loadConfig } from '@kairos/config';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, headerValue, MessagePublisher } from '@kairos/messaging';
-import { authEnv, createTestDatabase, eventually, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
+import { contractSchemas, headerValue, MessagePublisher, MessageSigner } from '@kairos/messaging';
+import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, testMessageKeys, type TestDatabase, type TestIssuer } from '@kairos/testing';
 // The real neighbouring service runs in-process here (policy is evaluated synchronously at submission);
 // only this test reaches across apps, never production code.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -38,17 +38,17 @@ describe('the request service', () => {
   beforeAll(async () => {
     [db, kafkaBroker, eventstore, issuer] = await Promise.all([createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
     const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0' };
-    policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, common)), { title: 'policy', description: 'policy' });
+    policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, ...messageKeysEnv('approval-policy-service') })), { title: 'policy', description: 'policy' });
     await policyApp.listen(0, '127.0.0.1');
     const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
     app = await createServiceApp(
-      RequestServiceModule.forRoot(loadConfig(requestConfigSpec, { ...common, EVENTSTORE_URL: eventstore.connectionString, APPROVAL_POLICY_URL: policyUrl })),
+      RequestServiceModule.forRoot(loadConfig(requestConfigSpec, { ...common, ...messageKeysEnv('request-service'), EVENTSTORE_URL: eventstore.connectionString, APPROVAL_POLICY_URL: policyUrl })),
       { title: 'requests', description: 'requests' },
     );
     await app.init();
     esdb = Client.connectionString(eventstore.connectionString);
     kafka = new Kafka({ clientId: 'test', brokers: kafkaBroker.brokers, logLevel: logLevel.NOTHING });
-    publisher = new MessagePublisher(kafka, contractSchemas);
+    publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['provisioning-connector']));
 
     t.admin = await issuer.token('admin', ['admin']);
     t.alice = await issuer.token('alice', ['requester']);

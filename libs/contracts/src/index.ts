@@ -3,6 +3,7 @@ export * from './policy-snapshot.schema';
 export * from './access-request-events';
 export * from './access-request-events.catalogue';
 export * from './internal-messages';
+export * from './producers';
 export * from './validation';
 export * from './upcasting';
 export * from './compatibility';

@@ -1,6 +1,7 @@
 import type { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { runWithContext } from '@kairos/observability';
+import { MessageAuthenticationMissingError, messageAuthenticationOf, type AuthenticationRefusal, type MessageVerifier } from './authentication';
 import { fromKafkaMessage, type ReceivedMessage } from './envelope';
 import type { MessagePublisher } from './publisher';
 import type { SchemaCheck } from './schemas';
@@ -40,6 +41,10 @@ export interface IdempotentConsumerOptions {
   readonly isTransient?: (error: unknown) => boolean;
   /** Partitions handled at once; order is kept within a partition (one request's messages share one). */
   readonly partitionsConsumedConcurrently?: number;
+  /** Checks each message's signature and producer; the one bound to the Kafka client unless given. */
+  readonly verifier?: MessageVerifier;
+  /** A message refused because it does not prove who produced it (after it was dead-lettered). */
+  readonly onRefused?: (topic: string, refusal: AuthenticationRefusal) => void;
 }
 
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
@@ -55,9 +60,13 @@ export class IdempotentConsumer {
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
   readonly deadLetterTopic: string;
+  private readonly verifier: MessageVerifier;
   private stopping = false;
 
   constructor(private readonly options: IdempotentConsumerOptions) {
+    const verifier = options.verifier ?? messageAuthenticationOf(options.kafka)?.verifier;
+    if (!verifier) throw new MessageAuthenticationMissingError(`the consumer ${options.groupId}`);
+    this.verifier = verifier;
     // A short fetch wait keeps shutdown quick; long-polling still answers as soon as data arrives.
     this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000, allowAutoTopicCreation: true });
     this.maxAttempts = options.maxAttempts ?? 5;
@@ -81,6 +90,24 @@ export class IdempotentConsumer {
   }
 
   private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    // Before anything reads it: being able to write to a topic must not be enough to make us act.
+    const authentication = this.verifier.verify(topic, message);
+    if (!authentication.ok) {
+      this.options.log?.error('security alarm: message refused, it does not prove who produced it', {
+        alarm: 'message_authentication',
+        refusal: authentication.refusal,
+        reason: authentication.reason,
+        topic,
+        partition,
+        offset: message.offset,
+        keyId: authentication.keyId,
+      });
+      // Its claimed ce_id is not trusted either: inbox it under its offset, so a forgery can never
+      // shadow the genuine message that carries the same id.
+      await this.deadLetter(topic, partition, message, `authentication: ${authentication.refusal}: ${authentication.reason}`, 0, `${topic}:${partition}:${message.offset}`);
+      this.options.onRefused?.(topic, authentication.refusal);
+      return;
+    }
     const parsed = fromKafkaMessage(topic, partition, message);
     if (!parsed.ok) return this.deadLetter(topic, partition, message, parsed.reason, 0, `${topic}:${partition}:${message.offset}`);
     const received = parsed.message;

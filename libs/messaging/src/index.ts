@@ -7,3 +7,4 @@ export * from './consumer';
 export * from './migrations';
 export * from './messaging-runtime';
 export * from './work-loop';
+export * from './authentication';

@@ -1,15 +1,23 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { MessageKeys } from '@kairos/config';
 import { ReadinessRegistry } from '@kairos/http';
+import { bindMessageAuthentication, messageAuthentication, type MessageAuthentication } from './authentication';
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** The service's signing key and the producers' keys it trusts (`messageKeys(config)`). */
+  readonly keys: MessageKeys;
 }
 
 export const KAFKA_ADMIN = Symbol('KAFKA_ADMIN');
+export const MESSAGE_AUTHENTICATION = Symbol('MESSAGE_AUTHENTICATION');
 
-/** One kafkajs client per service process, with its reachability as a readiness probe. */
+/**
+ * One kafkajs client per service process, with its reachability as a readiness probe. The client
+ * carries the service's message keys: every publisher signs and every consumer verifies with them.
+ */
 @Global()
 @Module({})
 export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
@@ -25,13 +33,16 @@ export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
       logLevel: logLevel.NOTHING,
       retry: { retries: 8, initialRetryTime: 200 },
     });
+    const authentication: MessageAuthentication = messageAuthentication(options.keys);
+    bindMessageAuthentication(kafka, authentication);
     return {
       module: KafkaModule,
       providers: [
         { provide: Kafka, useValue: kafka },
         { provide: KAFKA_ADMIN, useValue: kafka.admin() },
+        { provide: MESSAGE_AUTHENTICATION, useValue: authentication },
       ],
-      exports: [Kafka, KAFKA_ADMIN],
+      exports: [Kafka, KAFKA_ADMIN, MESSAGE_AUTHENTICATION],
     };
   }
 

@@ -1,6 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { ServiceMetrics } from '@kairos/observability';
+import { Counter } from 'prom-client';
+import { MessageAuthenticationMissingError, messageAuthenticationOf, type MessageAuthentication } from './authentication';
 import { IdempotentConsumer, type ConsumerLog, type MessageHandler } from './consumer';
 import { OutboxRelay } from './outbox';
 import { MessagePublisher } from './publisher';
@@ -21,7 +23,11 @@ export interface MessagingRuntimeOptions {
   readonly outbox?: boolean;
   readonly schemas?: SchemaCheck;
   readonly isTransient?: (error: unknown) => boolean;
+  /** The service's keys; those bound to the Kafka client (KafkaModule) unless given. */
+  readonly authentication?: MessageAuthentication;
 }
+
+const REFUSED_METRIC = 'kairos_messages_refused_total';
 
 /**
  * A service's whole Kafka side, wired once: an idempotent consumer with its inbox and dead-letter
@@ -34,7 +40,19 @@ export class MessagingRuntime {
 
   constructor(options: MessagingRuntimeOptions) {
     const schemas = options.schemas ?? contractSchemas;
-    this.publisher = new MessagePublisher(options.kafka, schemas);
+    const authentication = options.authentication ?? messageAuthenticationOf(options.kafka);
+    if (!authentication) throw new MessageAuthenticationMissingError(`the messaging of ${options.groupId}`);
+    const registry = options.metrics?.registry;
+    const refused =
+      registry &&
+      ((registry.getSingleMetric(REFUSED_METRIC) as Counter<'topic' | 'refusal'> | undefined) ??
+        new Counter({
+          name: REFUSED_METRIC,
+          help: 'Messages refused (dead-lettered, never handled) because they do not prove who produced them, by refusal',
+          labelNames: ['topic', 'refusal'],
+          registers: [registry],
+        }));
+    this.publisher = new MessagePublisher(options.kafka, schemas, authentication.signer);
     if (options.outbox !== false) {
       this.relay = new OutboxRelay(options.dataSource, this.publisher, {
         onError: (error) => options.log.warn('outbox relay failed; retrying', { error: error instanceof Error ? error.message : String(error) }),
@@ -50,6 +68,8 @@ export class MessagingRuntime {
       handle: options.handle,
       log: options.log,
       isTransient: options.isTransient,
+      verifier: authentication.verifier,
+      onRefused: (topic, refusal) => refused?.inc({ topic, refusal }),
       onOutcome: (topic, outcome) => {
         options.metrics?.messagesHandled.inc({ topic, outcome });
         options.onOutcome?.(topic, outcome);

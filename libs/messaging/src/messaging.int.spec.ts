@@ -1,9 +1,13 @@
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
+import { messageKeys } from '@kairos/config';
 import { openServiceDataSource } from '@kairos/persistence';
-import { createTestDatabase, startTestKafka, type TestDatabase } from '@kairos/testing';
+import { ServiceMetrics } from '@kairos/observability';
+import { createTestDatabase, generateTestMessageKeys, messageKeysEnv, startTestKafka, type TestDatabase } from '@kairos/testing';
+import { bindMessageAuthentication, messageAuthentication, type MessageAuthentication } from './authentication';
 import { IdempotentConsumer, PoisonMessageError } from './consumer';
-import { headerValue, type OutgoingMessage } from './envelope';
+import { headerValue, toKafkaMessage, type OutgoingMessage } from './envelope';
+import { MessagingRuntime } from './messaging-runtime';
 import { messagingMigrations } from './migrations';
 import { enqueueOutbox, OutboxRelay } from './outbox';
 import { MessagePublisher, SchemaViolationError } from './publisher';
@@ -40,6 +44,8 @@ describe('messaging over the Kafka-compatible broker', () => {
   let dataSource: DataSource;
   let kafka: Kafka;
   let publisher: MessagePublisher;
+  // The test plays the expiry scheduler: it signs expiry.events and trusts every producer's key.
+  const auth: MessageAuthentication = messageAuthentication(messageKeys(messageKeysEnv('expiry-scheduler')));
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
@@ -47,7 +53,7 @@ describe('messaging over the Kafka-compatible broker', () => {
     db = await createTestDatabase();
     dataSource = await openServiceDataSource({ url: db.url, schema: 'svc', migrations: messagingMigrations });
     await dataSource.query('CREATE TABLE svc.effects (message_id text, request_id text)');
-    kafka = new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+    kafka = bindMessageAuthentication(new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING }), auth);
     publisher = new MessagePublisher(kafka, contractSchemas);
   });
 
@@ -117,9 +123,11 @@ describe('messaging over the Kafka-compatible broker', () => {
     });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: TOPIC, messages: [{ key: 'request-x', value: 'not json', headers: { ce_id: 'garbage-1', ce_type: 'TimerFired' } }] });
-    await producer.send({ topic: TOPIC, messages: [{ key: 'request-x', value: '{}', headers: { ce_id: 'no-schema-1', ce_type: 'TimerFired' } }] });
-    await producer.send({ topic: TOPIC, messages: [{ key: 'request-x', value: '{}' }] });
+    // Signed by the producer's own key: malformed, not forged.
+    const signed = (value: string, headers: Record<string, string>) => ({ key: 'request-x', value, headers: { ...headers, ...auth.signer.signatureHeaders(TOPIC, { key: 'request-x', value, headers }) } });
+    await producer.send({ topic: TOPIC, messages: [signed('not json', { ce_id: 'garbage-1', ce_type: 'TimerFired' })] });
+    await producer.send({ topic: TOPIC, messages: [signed('{}', { ce_id: 'no-schema-1', ce_type: 'TimerFired' })] });
+    await producer.send({ topic: TOPIC, messages: [signed('{}', {})] });
     await producer.disconnect();
     await publisher.publish([timerFired(10, { id: 'poison-1', data: { ...(timerFired(10).data as object), timerId: 'poison' } })]);
     await publisher.publish([timerFired(11, { id: 'fails-1', data: { ...(timerFired(11).data as object), timerId: 'always-fails' } })]);
@@ -201,5 +209,70 @@ describe('messaging over the Kafka-compatible broker', () => {
     const ids = all.map((m) => m.headers.ce_id);
     expect(ids).toContain('committed');
     expect(ids).not.toContain('rolled-back');
+  });
+
+  describe('a message that does not prove who produced it', () => {
+    it('refuses a forged TimerFired written straight to expiry.events: dead-lettered with the reason, counted, alarmed, never handled, and the consumer goes on', async () => {
+      const handled: string[] = [];
+      const alarms: Record<string, unknown>[] = [];
+      const metrics = new ServiceMetrics('messaging-test');
+      const runtime = new MessagingRuntime({
+        kafka,
+        dataSource,
+        groupId: 'forgery-refusing',
+        topics: [TOPIC],
+        outbox: false,
+        metrics,
+        log: { warn: () => undefined, error: (msg, fields) => alarms.push({ msg, ...fields }) },
+        handle: async (message) => {
+          handled.push(message.id);
+        },
+      });
+      await runtime.start();
+      cleanups.push(() => runtime.stop());
+      const forged = timerFired(50, { id: 'forged-1' });
+      const stranger = messageAuthentication(messageKeys(generateTestMessageKeys().env('expiry-scheduler')));
+      const policyService = messageAuthentication(messageKeys(messageKeysEnv('approval-policy-service')));
+      const record = toKafkaMessage(forged);
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: TOPIC, messages: [record] });
+      await producer.send({ topic: TOPIC, messages: [{ ...record, headers: { ...record.headers, ...stranger.signer.signatureHeaders(TOPIC, record) } }] });
+      await producer.send({ topic: TOPIC, messages: [{ ...record, headers: { ...record.headers, ...policyService.signer.signatureHeaders(TOPIC, record) } }] });
+      const genuine = { ...record, headers: { ...record.headers, ...auth.signer.signatureHeaders(TOPIC, record) } };
+      await producer.send({ topic: TOPIC, messages: [{ ...genuine, value: JSON.stringify({ ...(forged.data as object), kind: 'approval_expiry' }) }] });
+      await producer.disconnect();
+      await publisher.publish([timerFired(51, { id: 'genuine-after-forgeries' })]);
+
+      await eventually(async () => handled.includes('genuine-after-forgeries'));
+      // The group reads the topic from its start: earlier tests' messages pass through it too.
+      expect(handled).not.toContain('forged-1');
+      const refusedOnly = (seen: { headers: Record<string, string | undefined> }[]) => seen.filter((d) => d.headers['x-kairos-dlq-reason']?.startsWith('authentication:'));
+      const dead = refusedOnly(await readAll(runtime.consumer.deadLetterTopic, 'forgery-dlq-reader', 4, (seen) => refusedOnly(seen).length >= 4));
+      expect(dead.map((d) => d.headers['x-kairos-dlq-reason'])).toEqual([
+        'authentication: unsigned: the message carries no x-kairos-key-id header',
+        expect.stringMatching(/^authentication: unknown_key: key id "expiry-scheduler-\w+" is not a trusted key$/),
+        expect.stringMatching(/^authentication: wrong_producer: key "approval-policy-service-\w+" belongs to approval-policy-service, but only expiry-scheduler may produce on expiry\.events$/),
+        expect.stringMatching(/^authentication: bad_signature: /),
+      ]);
+      expect(alarms.filter((a) => a.alarm === 'message_authentication').map((a) => a.refusal)).toEqual(['unsigned', 'unknown_key', 'wrong_producer', 'bad_signature']);
+      const refused = await metrics.registry.getSingleMetricAsString('kairos_messages_refused_total');
+      for (const refusal of ['unsigned', 'unknown_key', 'wrong_producer', 'bad_signature']) expect(refused).toContain(`topic="${TOPIC}",refusal="${refusal}",service="messaging-test"} 1`);
+    });
+
+    it("does not let a forgery carrying a genuine message's id shadow the genuine message", async () => {
+      const handled: string[] = [];
+      await startConsumer('shadow-proof', async (message) => {
+        handled.push(message.id);
+      });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: TOPIC, messages: [toKafkaMessage(timerFired(60, { id: 'taken-id' }))] });
+      await producer.disconnect();
+      await publisher.publish([timerFired(60, { id: 'taken-id' })]);
+      await eventually(async () => handled.includes('taken-id'));
+      expect(handled.filter((id) => id === 'taken-id')).toEqual(['taken-id']);
+      expect(await dataSource.query(`SELECT outcome FROM svc.messaging_inbox WHERE consumer_group = 'shadow-proof' AND message_id = 'taken-id'`)).toEqual([{ outcome: 'processed' }]);
+    });
   });
 });

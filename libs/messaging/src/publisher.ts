@@ -1,4 +1,5 @@
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
+import { MessageAuthenticationMissingError, messageAuthenticationOf, type MessageSigner } from './authentication';
 import { toKafkaMessage, type OutgoingMessage } from './envelope';
 import type { SchemaCheck } from './schemas';
 
@@ -15,16 +16,22 @@ export class SchemaViolationError extends Error {
 
 /**
  * An idempotent producer (the broker drops retried duplicates) that refuses to publish a message
- * whose data does not match its published schema.
+ * whose data does not match its published schema, and signs every message it publishes with the
+ * service's key (the one bound to the Kafka client unless another is given).
  */
 export class MessagePublisher {
   private readonly producer: Producer;
+  private readonly signer: MessageSigner;
   private connected?: Promise<void>;
 
   constructor(
     kafka: Kafka,
     private readonly schemas: SchemaCheck,
+    signer?: MessageSigner,
   ) {
+    const resolved = signer ?? messageAuthenticationOf(kafka)?.signer;
+    if (!resolved) throw new MessageAuthenticationMissingError('a message publisher');
+    this.signer = resolved;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
   }
 
@@ -39,11 +46,15 @@ export class MessagePublisher {
     for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
     await this.producer.sendBatch({
       acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map(toKafkaMessage) })),
+      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((message) => this.signed(topic, toKafkaMessage(message))) })),
     });
   }
 
-  /** Publishes raw (already-validated or dead-lettered) records. */
+  private signed(topic: string, record: Message): Message {
+    return { ...record, headers: { ...record.headers, ...this.signer.signatureHeaders(topic, record) } };
+  }
+
+  /** Publishes raw records (dead letters) as they are: unsigned by this service, so no consumer acts on them. */
   async publishRaw(topic: string, messages: { key: string | null; value: Buffer | string | null; headers: Record<string, string> }[]): Promise<void> {
     await this.connect();
     await this.producer.send({ topic, acks: -1, messages });

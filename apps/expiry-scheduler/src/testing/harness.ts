@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import request from 'supertest';
-import { loadConfig } from '@kairos/config';
+import { loadConfig, messageKeys } from '@kairos/config';
 import { TOPICS, type AccessRequestEvent, type TimerFired } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, headerValue, MessagePublisher } from '@kairos/messaging';
+import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
   eventually,
+  messageKeysEnv,
   startTestIssuer,
   startTestKafka,
   type TestDatabase,
   type TestIssuer,
+  testMessageKeys,
 } from '@kairos/testing';
 import { config } from '../config';
 import { ExpirySchedulerModule } from '../expiry-scheduler.module';
@@ -38,7 +40,7 @@ export async function startHarness() {
   await admin.connect();
   await admin.createTopics({ topics: [{ topic: TOPICS.accessRequestEvents }, { topic: TOPICS.expiryEvents }] });
   await admin.disconnect();
-  const publisher = new MessagePublisher(kafka, contractSchemas);
+  const publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['request-service']));
 
   const fired: FiredMessage[] = [];
   const reader: Consumer = kafka.consumer({ groupId: `expiry-reader-${randomUUID()}` });
@@ -62,7 +64,10 @@ export async function startHarness() {
     LOG_LEVEL: 'warn',
     TIMER_MAX_SLEEP_MS: '200',
     ...authEnv(issuer),
+    ...messageKeysEnv('expiry-scheduler'),
   };
+  // The test's own client signs and verifies as the scheduler does (outbox relays and probes built on it).
+  bindMessageAuthentication(kafka, messageAuthentication(messageKeys(loadConfig(config, env))));
   let app: INestApplication | undefined;
 
   const harness = {

@@ -1,4 +1,5 @@
 import type { ConfigSpec } from './config';
+import { messageKeysConfig } from './message-keys';
 
 /** Variables every Kairos service reads. */
 export const serviceConfig = {
@@ -10,8 +11,10 @@ export const serviceConfig = {
   AUTH_JWKS_URL: { type: 'url', protocols: ['http', 'https'], description: "URL of the issuer's JWKS" },
 } as const satisfies ConfigSpec;
 
+/** A service on Kafka signs what it produces and verifies what it consumes: the keys come with the brokers. */
 export const kafkaConfig = {
   KAFKA_BROKERS: { type: 'list', description: 'Kafka bootstrap servers, comma separated host:port' },
+  ...messageKeysConfig,
 } as const satisfies ConfigSpec;
 
 export const eventStoreConfig = {

@@ -4,7 +4,14 @@
  * missing variable, so a misconfigured deployment fails at boot instead of at the first request.
  */
 export type VarSpec =
-  | { readonly type: 'string'; readonly default?: string; readonly description: string; readonly secret?: boolean }
+  | {
+      readonly type: 'string';
+      readonly default?: string;
+      readonly description: string;
+      readonly secret?: boolean;
+      /** Further checks of the value (default included) against the whole environment; returns the problem, never echoing a secret. */
+      readonly check?: (value: string, env: NodeJS.ProcessEnv) => string | undefined;
+    }
   | { readonly type: 'int'; readonly default?: number; readonly min?: number; readonly max?: number; readonly description: string }
   | { readonly type: 'url'; readonly default?: string; readonly protocols?: readonly string[]; readonly description: string; readonly secret?: boolean }
   | { readonly type: 'bool'; readonly default?: boolean; readonly description: string }
@@ -48,6 +55,11 @@ export function loadConfig<S extends ConfigSpec>(spec: S, env: NodeJS.ProcessEnv
     const parsed = parse(name, varSpec, raw);
     if (parsed.ok) out[name] = parsed.value;
     else problems.push(parsed.problem);
+  }
+  for (const [name, varSpec] of Object.entries(spec)) {
+    if (varSpec.type !== 'string' || !varSpec.check || typeof out[name] !== 'string') continue;
+    const problem = varSpec.check(out[name], env);
+    if (problem) problems.push(problem);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Config<S>;

@@ -1,2 +1,3 @@
 export * from './config';
 export * from './common';
+export * from './message-keys';
