@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { serviceConfig, kafkaConfig, type Config, type ConfigSpec } from '@kairos/config';
+import { serviceConfig, kafkaConfig, eventStoreConfig, type Config, type ConfigSpec } from '@kairos/config';
 
 export const config = {
   ...serviceConfig,
   ...kafkaConfig,
+  // Read-only: a grant is made only when the request's own stream asks for it.
+  ...eventStoreConfig,
   PORT: { type: 'int', min: 0, max: 65535, default: 3003, description: 'HTTP port' },
   TARGET_POSTGRES_URL: {
     type: 'url',

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { messageKeys } from '@kairos/config';
+import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule } from '@kairos/http';
 import { PostgresModule } from '@kairos/persistence';
 import { KafkaModule } from '@kairos/messaging';
@@ -40,6 +41,7 @@ export class ProvisioningConnectorModule {
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'provisioning-connector', keys: messageKeys(config) }),
+        EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
       controllers: [JobsController, TicketsController],
       providers: [

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import type { GrantRequested, GrantTarget, RevocationRequested } from '@kairos/contracts';
-import { TOPICS } from '@kairos/contracts';
-import { headerValue, type MessagePublisher, type OutgoingMessage } from '@kairos/messaging';
+import { ACCESS_REQUEST_STREAM_PREFIX, TOPICS } from '@kairos/contracts';
+import { contractSchemas, headerValue, MessagePublisher, MessageSigner, type OutgoingMessage } from '@kairos/messaging';
+import { testMessageKeys } from '@kairos/testing';
 
 export const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
 
@@ -120,5 +122,27 @@ export async function sql(url: string, text: string): Promise<void> {
     await client.query(text);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Publishes as the request service does: each GrantRequested/RevocationRequested is first
+ * recorded on its request's stream (the connector grants only what the stream asks for), then
+ * relayed to Kafka signed with the request service's key.
+ */
+export class RequestServicePublisher extends MessagePublisher {
+  constructor(
+    kafka: Kafka,
+    private readonly eventStore: EventStoreDBClient,
+  ) {
+    super(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['request-service']));
+  }
+
+  override async publish(messages: readonly OutgoingMessage[]): Promise<void> {
+    for (const m of messages) {
+      const data = m.data as { requestId: string };
+      await this.eventStore.appendToStream(`${ACCESS_REQUEST_STREAM_PREFIX}${data.requestId}`, jsonEvent({ type: m.type, data: m.data as never }));
+    }
+    await super.publish(messages);
   }
 }

@@ -3,14 +3,17 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@kairos/config';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, MessagePublisher } from '@kairos/messaging';
+import type { MessagePublisher } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
   eventually,
+  messageKeysEnv,
+  startTestEventStore,
   startTestIssuer,
   startTestKafka,
   type TestDatabase,
@@ -20,10 +23,12 @@ import { config } from '../src/config';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
 import { verifySignature } from '../src/domain/signature';
 import { identityRoleName } from '../src/domain/names';
-import { collectResults, event, grantRequested, isMember, kafkaClient, revocationRequested, sql, unique, type Result } from './fixtures';
+import { collectResults, event, grantRequested, isMember, kafkaClient, RequestServicePublisher, revocationRequested, sql, unique, type Result } from './fixtures';
 
 describe('provisioning-connector, in process', () => {
   let broker: Awaited<ReturnType<typeof startTestKafka>>;
+  let eventstore: Awaited<ReturnType<typeof startTestEventStore>>;
+  let esdb: EventStoreDBClient;
   let issuer: TestIssuer;
   let db: TestDatabase;
   let target: TestDatabase;
@@ -55,8 +60,9 @@ describe('provisioning-connector, in process', () => {
       }
       return write(chunk);
     }) as typeof process.stdout.write);
-    [broker, issuer, db, target] = await Promise.all([
+    [broker, eventstore, issuer, db, target] = await Promise.all([
       startTestKafka(),
+      startTestEventStore(),
       startTestIssuer(),
       createTestDatabase('prov'),
       createTestDatabase('target'),
@@ -94,6 +100,8 @@ describe('provisioning-connector, in process', () => {
       ...authEnv(issuer),
       DATABASE_URL: db.url,
       KAFKA_BROKERS: broker.brokers.join(','),
+      EVENTSTORE_URL: eventstore.connectionString,
+      ...messageKeysEnv('provisioning-connector'),
       TARGET_POSTGRES_URL: targetUrl,
       WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/kairos`,
       WEBHOOK_SECRET: secret,
@@ -106,7 +114,8 @@ describe('provisioning-connector, in process', () => {
     });
     app = await createServiceApp(ProvisioningConnectorModule.forRoot(cfg), { title: 'provisioning', description: 'test' });
     await app.init();
-    publisher = new MessagePublisher(kafka(), contractSchemas);
+    esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
+    publisher = new RequestServicePublisher(kafka(), esdb);
     reader = await collectResults(kafka());
   });
 
@@ -119,7 +128,8 @@ describe('provisioning-connector, in process', () => {
     await sql(process.env.KAIROS_TEST_PG_URL!, `DROP ROLE IF EXISTS ${readonlyRole}; DROP ROLE IF EXISTS ${connectorLogin}`).catch(
       () => undefined,
     );
-    await Promise.all([broker?.close(), issuer?.close()]);
+    await esdb?.dispose();
+    await Promise.all([broker?.close(), eventstore?.close(), issuer?.close()]);
     jest.restoreAllMocks();
   });
 

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
@@ -12,6 +13,7 @@ import { safeMessage } from '../connectors/postgres.connector';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { JobWorker, type WorkerOptions } from '../jobs/job-worker';
 import { jobFor } from '../jobs/record-job';
+import { RequestedOnStream, RequestStreamUnavailableError } from './requested-on-stream';
 
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
 export const CONSUMER_GROUP = 'provisioning-connector';
@@ -32,6 +34,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     private readonly readiness: ReadinessRegistry,
     private readonly logger: JsonLogger,
     metrics: ServiceMetrics,
+    @Inject(EventStoreDBClient) eventStore: EventStoreDBClient,
   ) {
     // Connection strings may carry credentials: every string field is scrubbed before it is logged.
     const scrub = (fields?: Record<string, unknown>) =>
@@ -42,6 +45,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
       error: (msg: string, fields?: Record<string, unknown>) => logger.write('error', msg, scrub(fields)),
     };
     this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.messaging.notifyOutbox());
+    const requestedOnStream = new RequestedOnStream(eventStore, log);
     this.messaging = new MessagingRuntime({
       kafka,
       dataSource,
@@ -50,12 +54,14 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
       log,
       metrics,
       handle: async (message, tx) => {
+        await requestedOnStream.confirm(message);
         const job = jobFor(message);
         if (job) await this.jobs.record(tx, job, this.clock.now());
       },
       onOutcome: (_topic, outcome) => {
         if (outcome === 'processed') this.worker.notify();
       },
+      isTransient: (error) => error instanceof RequestStreamUnavailableError,
     });
   }
 
