@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { PgParkedEvents } from '@kairos/event-store';
 import { AuditTables } from './projection/audit-schema';
 
 export class AuditReadModels1720000000000 implements MigrationInterface {
@@ -15,4 +16,17 @@ export class AuditReadModels1720000000000 implements MigrationInterface {
   }
 }
 
-export const migrations: Function[] = [AuditReadModels1720000000000];
+/** Events the projector could not store and skipped; new databases already have it from the DDL. */
+export class AuditParkedEvents1720000000100 implements MigrationInterface {
+  name = 'AuditParkedEvents1720000000100';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(new PgParkedEvents(runner, (runner.connection.options as { schema?: string }).schema ?? 'public').createTableSql());
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE IF EXISTS ${new AuditTables((runner.connection.options as { schema?: string }).schema ?? 'public').parked}`);
+  }
+}
+
+export const migrations: Function[] = [AuditReadModels1720000000000, AuditParkedEvents1720000000100];

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { PgParkedEvents } from '@kairos/event-store';
 import { messagingMigrations } from '@kairos/messaging';
 
 class CreateRequestReadModel1732400000100 implements MigrationInterface {
@@ -38,4 +39,17 @@ class CreateRequestReadModel1732400000100 implements MigrationInterface {
   }
 }
 
-export const migrations: Function[] = [...messagingMigrations, CreateRequestReadModel1732400000100];
+/** Events the read model or the relay could not store or publish, skipped so they never stall it. */
+class CreateParkedEvents1732400000200 implements MigrationInterface {
+  name = 'CreateParkedEvents1732400000200';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(new PgParkedEvents(q, (q.connection.options as { schema?: string }).schema ?? 'public').createTableSql());
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE IF EXISTS ${new PgParkedEvents(q, (q.connection.options as { schema?: string }).schema ?? 'public').table}`);
+  }
+}
+
+export const migrations: Function[] = [...messagingMigrations, CreateRequestReadModel1732400000100, CreateParkedEvents1732400000200];

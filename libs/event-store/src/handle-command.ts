@@ -1,7 +1,7 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { append } from './append';
+import { append, type AppendOptions } from './append';
 import type { DomainEvent, EventToAppend, LogPosition } from './domain-event';
-import { loadAggregate } from './load-aggregate';
+import { loadAggregate, type RecordedJsonEvent } from './load-aggregate';
 
 export interface Decider<C, S, E extends DomainEvent> {
   initialState(): S;
@@ -40,15 +40,19 @@ export async function handleCommand<C, S, E extends DomainEvent>(options: {
   readonly maxRetries?: number;
   /** Gives each new event its id (for idempotent retries and downstream de-duplication). */
   readonly eventId?: (event: E, index: number) => string;
+  /** Turns a recorded event into what the decider folds (upcasting older versions). */
+  readonly read?: (recorded: RecordedJsonEvent) => E;
+  /** Written into each appended event's metadata as `schemaVersion`. */
+  readonly schemaVersionOf?: AppendOptions['schemaVersionOf'];
 }): Promise<CommandResult<S, E>> {
   const { client, stream, decider, command } = options;
   const maxRetries = options.maxRetries ?? 3;
   for (let attempt = 0; attempt <= maxRetries; attempt++) {
-    const { state, revision } = await loadAggregate(client, stream, (s: S, e: E) => decider.evolve(s, e), decider.initialState());
+    const { state, revision } = await loadAggregate(client, stream, (s: S, e: E) => decider.evolve(s, e), decider.initialState(), options.read);
     const events = decider.decide(command, state);
     if (events.length === 0) return { events, state, nextRevision: revision, position: null };
     const toAppend: EventToAppend[] = events.map((e, i) => ({ ...e, id: options.eventId?.(e, i) }));
-    const result = await append(client, stream, toAppend, revision);
+    const result = await append(client, stream, toAppend, revision, { schemaVersionOf: options.schemaVersionOf });
     if (result.ok) {
       return {
         events,

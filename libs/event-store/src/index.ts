@@ -1,7 +1,8 @@
 export type { DomainEvent, EventToAppend, ExpectedRevision, LogPosition } from './domain-event';
-export { append, type AppendResult } from './append';
-export { loadAggregate, type LoadedAggregate } from './load-aggregate';
+export { append, withSchemaVersion, type AppendOptions, type AppendResult } from './append';
+export { loadAggregate, type LoadedAggregate, type RecordedJsonEvent } from './load-aggregate';
 export { handleCommand, ConcurrencyRetriesExhaustedError, type CommandResult, type Decider } from './handle-command';
 export { subscribeToCategory, type CategoryEvent } from './subscribe-to-category';
 export { PgCheckpointStore, type Queryable } from './pg-checkpoint-store';
 export { EventStoreModule } from './event-store.module';
+export { describeFailure, parkedEventsGauge, parkingHandler, PgParkedEvents, type ParkedEvent, type ParkingLog, type ParkingOptions } from './parked-events';

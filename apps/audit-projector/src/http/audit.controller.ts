@@ -10,7 +10,8 @@ import { EVIDENCE_CONTROLS, evidenceToCsv, type EvidenceExport } from '../domain
 import { AuditTables } from '../projection/audit-schema';
 import { AuditQueries, NoGroupDataError } from '../projection/audit-queries';
 import { verifyAllStreams, type VerificationReport } from '../verification/verify-streams';
-import { AccessAtQuery, EvidenceQuery, IdentityIdParams, RangeQuery, RequestIdParams, SummaryParams } from './audit.dto';
+import { PgParkedEvents } from '@kairos/event-store';
+import { AccessAtQuery, EvidenceQuery, IdentityIdParams, ParkedQuery, RangeQuery, RequestIdParams, SummaryParams } from './audit.dto';
 
 const MAX_RANGE_DAYS = 400;
 
@@ -115,6 +116,17 @@ export class AuditController {
     const body: EvidenceExport = { from: from.toISOString(), to: to.toISOString(), generatedAt: this.clock.now().toISOString(), controls: EVIDENCE_CONTROLS, records };
     res.status(200).setHeader('content-disposition', `attachment; filename="${name}.json"`);
     res.json(body);
+  }
+
+  @Get('parked')
+  @ApiOperation({
+    summary: 'Events the projector could not store and skipped (the event store still holds them): stream, revision, position, event id, type, error, first seen',
+  })
+  async parked(@Query() query: ParkedQuery) {
+    const parked = new PgParkedEvents(this.db, this.tables.schema);
+    const limit = query.limit ?? 100;
+    const offset = query.offset ?? 0;
+    return { total: await parked.count(), limit, offset, events: await parked.list({ limit, offset }) };
   }
 
   @Get('verify')

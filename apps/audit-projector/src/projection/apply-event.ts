@@ -1,5 +1,6 @@
 import type { AccessRequested, AccessRequestEvent } from '@kairos/contracts';
 import type { Queryable } from '@kairos/event-store';
+import { sanitizeForPostgres } from '@kairos/persistence';
 import type { AuditTables } from './audit-schema';
 
 const stringList = (value: unknown): string[] | null =>
@@ -273,9 +274,18 @@ export function readModelChanges(event: AccessRequestEvent): ReadModelChange[] {
   }
 }
 
+/**
+ * The changes as PostgreSQL can store them: text it refuses (NUL, lone surrogates) escaped visibly
+ * and reversibly (see `escapeTextForPostgres`); the event store keeps the original. Live and replay
+ * both write these.
+ */
+export function storableChanges(event: AccessRequestEvent): ReadModelChange[] {
+  return readModelChanges(sanitizeForPostgres(event));
+}
+
 /** Changes the read models for one valid event. Runs inside the projector's transaction. */
 export async function applyEvent(tx: Queryable, t: AuditTables, event: AccessRequestEvent): Promise<void> {
-  for (const change of readModelChanges(event)) await applyChange(tx, t, change);
+  for (const change of storableChanges(event)) await applyChange(tx, t, change);
 }
 
 async function applyChange(tx: Queryable, t: AuditTables, change: ReadModelChange): Promise<void> {

@@ -1,4 +1,4 @@
-import { PgCheckpointStore } from '@kairos/event-store';
+import { PgCheckpointStore, PgParkedEvents } from '@kairos/event-store';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -9,6 +9,8 @@ export class AuditTables {
   readonly items: string;
   readonly reviews: string;
   readonly grants: string;
+  /** Events whose effect the read models could not take (see PgParkedEvents). */
+  readonly parked: string;
 
   constructor(readonly schema: string) {
     if (!IDENTIFIER.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}`);
@@ -18,6 +20,7 @@ export class AuditTables {
     this.items = q('audit_items');
     this.reviews = q('audit_reviews');
     this.grants = q('audit_grants');
+    this.parked = new PgParkedEvents({ query: async () => undefined }, schema).table;
   }
 
   /** The read models compared by a replay (the checkpoint is not a read model). */
@@ -114,6 +117,7 @@ export class AuditTables {
       `CREATE INDEX ON ${this.grants} (resource_id, granted_at)`,
       `CREATE INDEX ON ${this.grants} (subject_id, granted_at)`,
       new PgCheckpointStore({ query: async () => undefined }, this.schema).createTableSql(),
+      new PgParkedEvents({ query: async () => undefined }, this.schema).createTableSql(),
     ];
   }
 }

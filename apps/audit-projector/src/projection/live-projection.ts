@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { DataSource } from 'typeorm';
 import { ReadinessRegistry } from '@kairos/http';
-import { JsonLogger } from '@kairos/observability';
+import { parkedEventsGauge } from '@kairos/event-store';
+import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { AuditTables } from './audit-schema';
 import { LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
 
@@ -10,6 +11,7 @@ import { LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
 @Injectable()
 export class LiveProjection implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly runner: ProjectionRunner;
+  private readonly countParked: () => Promise<void>;
 
   constructor(
     @Inject(EventStoreDBClient) client: EventStoreDBClient,
@@ -17,14 +19,26 @@ export class LiveProjection implements OnApplicationBootstrap, OnApplicationShut
     tables: AuditTables,
     logger: JsonLogger,
     readiness: ReadinessRegistry,
+    metrics: ServiceMetrics,
   ) {
+    const gauge = parkedEventsGauge(metrics.registry);
+    const countParked = async () => {
+      try {
+        gauge.set({ subscription: LIVE_SUBSCRIPTION }, await this.runner.parked.count(LIVE_SUBSCRIPTION));
+      } catch {
+        // The gauge catches up at the next park; the database being down shows in readiness.
+      }
+    };
     this.runner = new ProjectionRunner({
       client,
       dataSource,
       tables,
       subscriptionId: LIVE_SUBSCRIPTION,
       onError: (error) => logger.error(error instanceof Error ? error : String(error), { msg: 'audit projection failed; resuming from its checkpoint' }),
+      log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) },
+      onParked: () => void countParked(),
     });
+    this.countParked = countParked;
     readiness.register('projection', async () => {
       if (!this.runner.isCaughtUp) throw new Error('the projection has not caught up with the event store');
     });
@@ -32,6 +46,7 @@ export class LiveProjection implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.runner.start();
+    void this.countParked();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,25 +1,31 @@
 import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
-import type { CategoryEvent, Queryable } from '@kairos/event-store';
+import { describeFailure, PgParkedEvents, type CategoryEvent, type Queryable } from '@kairos/event-store';
+import { escapeTextForPostgres, isTransientDatabaseError, toPostgresJson } from '@kairos/persistence';
 import { classifyEvent } from '../domain/classify-event';
 import { chainLink, eventDigest, GENESIS } from '../domain/hash-chain';
 import type { AuditTables } from './audit-schema';
 import { applyEvent } from './apply-event';
 
-/** An event's timeline columns up to its digest, in insert order; the chain columns follow. */
+/**
+ * An event's timeline columns up to its digest, in insert order; the chain columns follow. The data
+ * and metadata as recorded (not upcast: the timeline shows what the store holds), with text
+ * PostgreSQL refuses escaped; the digest is of the original.
+ */
 export function timelineValues(event: CategoryEvent, classified: ReturnType<typeof classifyEvent>, digest: string): (string | null)[] {
+  const text = escapeTextForPostgres;
   return [
-    event.streamId,
+    text(event.streamId),
     event.revision.toString(),
-    event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length),
-    event.id,
-    event.type,
+    text(event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length)),
+    text(event.id),
+    text(event.type),
     event.position.commit.toString(),
     event.position.prepare.toString(),
     event.created.toISOString(),
-    JSON.stringify(event.data ?? null),
-    event.metadata === undefined ? null : JSON.stringify(event.metadata),
+    toPostgresJson(event.data ?? null),
+    event.metadata === undefined ? null : toPostgresJson(event.metadata),
     classified.status,
-    classified.status === 'recorded' ? null : classified.problem,
+    classified.status === 'recorded' ? null : text(classified.problem),
     digest,
   ];
 }
@@ -31,9 +37,13 @@ function rowsOf(result: unknown): Record<string, unknown>[] {
 /**
  * Records one event: its timeline row with the next link of its stream's hash chain, then its effect
  * on the read models. Never refuses an event: unknown and malformed ones are recorded as such.
- * Returns false when the event was already recorded (a redelivery changes nothing).
+ * Returns false when the event was already recorded (a redelivery changes nothing), 'parked' when
+ * the read models refused it.
+ *
+ * `subscriptionId` names the projection in `parked_events` when the read models cannot take the
+ * event (the live projection's or a replay's).
  */
-export async function projectEvent(tx: Queryable, t: AuditTables, event: CategoryEvent): Promise<boolean> {
+export async function projectEvent(tx: Queryable, t: AuditTables, event: CategoryEvent, subscriptionId: string): Promise<boolean | 'parked'> {
   const previous = rowsOf(
     await tx.query(`SELECT chain_hash FROM ${t.events} WHERE stream = $1 AND revision < $2 ORDER BY revision DESC LIMIT 1`, [event.streamId, event.revision.toString()]),
   )[0];
@@ -51,18 +61,22 @@ export async function projectEvent(tx: Queryable, t: AuditTables, event: Categor
   if (inserted.length === 0) return false;
   if (classified.status !== 'recorded') return true;
   // A valid event the read models still cannot take (say, a date PostgreSQL refuses) stays in the
-  // timeline, marked malformed, rather than stopping the projection.
+  // timeline, marked malformed, and is parked, rather than stopping the projection. A database
+  // outage is not the event's fault: it fails the transaction, which is retried.
   await tx.query('SAVEPOINT apply_event');
   try {
     await applyEvent(tx, t, classified.event);
     await tx.query('RELEASE SAVEPOINT apply_event');
   } catch (error) {
+    if (isTransientDatabaseError(error)) throw error;
     await tx.query('ROLLBACK TO SAVEPOINT apply_event');
     await tx.query(`UPDATE ${t.events} SET status = 'malformed', problem = $3 WHERE stream = $1 AND revision = $2`, [
-      event.streamId,
+      escapeTextForPostgres(event.streamId),
       event.revision.toString(),
-      `not applicable to the read models: ${error instanceof Error ? error.message : String(error)}`,
+      escapeTextForPostgres(`not applicable to the read models: ${describeFailure(error)}`),
     ]);
+    await new PgParkedEvents(tx, t.schema).park(tx, subscriptionId, event, error, 1);
+    return 'parked';
   }
   return true;
 }

@@ -1,11 +1,13 @@
 import type { CategoryEvent, Queryable } from '@kairos/event-store';
 import { classifyEvent } from '../domain/classify-event';
 import { chainLink, eventDigest, GENESIS } from '../domain/hash-chain';
-import { READ_MODELS, readModelChanges, type ColumnType, type ReadModel, type ReadModelChange } from '../projection/apply-event';
+import { READ_MODELS, storableChanges, type ColumnType, type ReadModel, type ReadModelChange } from '../projection/apply-event';
 import type { AuditTables } from '../projection/audit-schema';
 import { projectEvent, timelineValues } from '../projection/project-event';
 
 type Row = Record<string, unknown>;
+
+export const REPLAY_SUBSCRIPTION = 'audit-replay';
 
 /** The timeline columns in insert order, with the casts `projectEvent`'s insert gets from the table. */
 const EVENT_COLUMNS = [
@@ -88,7 +90,11 @@ export class BatchProjector {
   /** Events handled by `projectEvent` rather than in memory (for tests and the curious). */
   slowPath = 0;
 
-  constructor(private readonly t: AuditTables) {}
+  constructor(
+    private readonly t: AuditTables,
+    /** Names the replay in `parked_events` when the read models refuse an event. */
+    private readonly subscriptionId = REPLAY_SUBSCRIPTION,
+  ) {}
 
   /**
    * Records a batch of prepared events (see `prepare`) in the caller's transaction. The events must come
@@ -104,7 +110,7 @@ export class BatchProjector {
         const event = prepared[i++]!.event;
         this.clear();
         this.slowPath++;
-        await projectEvent(tx, this.t, event);
+        await projectEvent(tx, this.t, event, this.subscriptionId);
       }
     }
     if (this.heads.size + this.cachedRows() > MAX_CACHED) this.clear();
@@ -118,7 +124,7 @@ export class BatchProjector {
     let needsProjectEvent = false;
     if (classified.status === 'recorded') {
       try {
-        changes = readModelChanges(classified.event);
+        changes = storableChanges(classified.event);
       } catch {
         needsProjectEvent = true;
       }
@@ -258,7 +264,8 @@ export class BatchProjector {
     return Object.values(this.rows).reduce((n, m) => n + m.size, 0);
   }
 
-  private clear(): void {
+  /** Forgets every cached head and row: after a rolled-back batch the cache no longer matches the tables. */
+  clear(): void {
     this.heads.clear();
     for (const m of Object.values(this.rows)) m.clear();
   }

@@ -1,10 +1,12 @@
 import { FORWARDS, START, type EventStoreDBClient, type JSONType } from '@eventstore/db-client';
 import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
-import { PgCheckpointStore, type CategoryEvent, type LogPosition } from '@kairos/event-store';
+import { describeFailure, PgCheckpointStore, PgParkedEvents, type CategoryEvent, type LogPosition } from '@kairos/event-store';
+import { databaseAnswers, isTransientDatabaseError } from '@kairos/persistence';
 import type { DataSource } from 'typeorm';
 import { AuditTables } from '../projection/audit-schema';
 import { LIVE_SUBSCRIPTION } from '../projection/projection-runner';
-import { BatchProjector, type PreparedEvent } from './batch-projector';
+import { projectEvent } from '../projection/project-event';
+import { BatchProjector, REPLAY_SUBSCRIPTION, type PreparedEvent } from './batch-projector';
 
 export interface TableComparison {
   readonly table: string;
@@ -23,6 +25,8 @@ export interface ReplayReport {
   readonly liveAt: LogPosition | null;
   readonly equal: boolean;
   readonly tables: readonly TableComparison[];
+  /** Events parked by the live projection and by the replay (the read models refused them). */
+  readonly parked: { readonly live: number; readonly replay: number };
 }
 
 /** Events per transaction of the scratch schema. */
@@ -102,11 +106,38 @@ export async function replayAndCompare(options: {
 
   let events = 0;
   let last: LogPosition | null = null;
-  const write = (batch: readonly PreparedEvent[]) =>
+  const parked = new PgParkedEvents(db, scratch.schema);
+  const writeBatch = (batch: readonly PreparedEvent[]) =>
     db.transaction(async (tx) => {
       await projector.project(tx, batch);
-      await checkpoints.save(tx, 'audit-replay', batch[batch.length - 1]!.event.position);
+      await checkpoints.save(tx, REPLAY_SUBSCRIPTION, batch[batch.length - 1]!.event.position);
     });
+  // As the live projection does: a batch that fails for the data's sake (never for an outage) is
+  // written again one event at a time, and an event that still cannot be recorded is parked.
+  const write = async (batch: readonly PreparedEvent[]) => {
+    try {
+      await writeBatch(batch);
+      return;
+    } catch (error) {
+      projector.clear();
+      if (isTransientDatabaseError(error) || !(await databaseAnswers(db))) throw error;
+    }
+    for (const { event } of batch) {
+      try {
+        await db.transaction(async (tx) => {
+          await projectEvent(tx, scratch, event, REPLAY_SUBSCRIPTION);
+          await checkpoints.save(tx, REPLAY_SUBSCRIPTION, event.position);
+        });
+      } catch (error) {
+        if (isTransientDatabaseError(error) || !(await databaseAnswers(db))) throw error;
+        await db.transaction(async (tx) => {
+          await parked.park(tx, REPLAY_SUBSCRIPTION, event, error, 1);
+          await checkpoints.save(tx, REPLAY_SUBSCRIPTION, event.position);
+        });
+        process.stderr.write(`replay parked ${event.streamId}@${event.revision}: ${describeFailure(error)}\n`);
+      }
+    }
+  };
   // A pipeline: while one batch is written, the next page is read and the one before it prepared.
   // Both promises get a handler at once; a failure is thrown where it is awaited.
   const quiet = <T>(p: Promise<T>): Promise<T> => {
@@ -134,6 +165,10 @@ export async function replayAndCompare(options: {
 
   const tables: TableComparison[] = [];
   for (let i = 0; i < live.readModels.length; i++) tables.push(await compareTables(db, live.readModels[i]!, scratch.readModels[i]!));
+  // The same events parked for the same reasons (who parked them and when differ by nature).
+  const parkedColumns = (table: string) => `(SELECT stream, revision, event_id, type, error FROM ${table}) p`;
+  tables.push({ ...(await compareTables(db, parkedColumns(live.parked), parkedColumns(scratch.parked))), table: 'parked_events' });
+  const parkedCounts = { live: await new PgParkedEvents(db, live.schema).count(), replay: await parked.count() };
   const liveAt = await new PgCheckpointStore(db, live.schema).load(LIVE_SUBSCRIPTION);
   if (!options.keepScratch) await db.query(`DROP SCHEMA IF EXISTS "${scratch.schema}" CASCADE`);
   return {
@@ -145,6 +180,7 @@ export async function replayAndCompare(options: {
     liveAt,
     equal: tables.every((t) => t.onlyInLive === 0 && t.onlyInReplay === 0),
     tables,
+    parked: parkedCounts,
   };
 }
 
@@ -171,6 +207,7 @@ export function formatReplayReport(report: ReplayReport): string {
         `${t.table.padEnd(16)} ${String(t.liveRows).padStart(8)} ${String(t.replayRows).padStart(8)} ${String(t.onlyInLive).padStart(10)} ${String(t.onlyInReplay).padStart(12)}`,
     ),
     '',
+    `parked events (the read models refused them; GET /v1/audit/parked): live ${report.parked.live}, replay ${report.parked.replay}`,
     report.equal ? 'EQUAL: the replay matches the live projection' : 'DIFFERENT: the replay does not match the live projection',
   ];
   return lines.join('\n');

@@ -1,4 +1,5 @@
 import { FORWARDS, START, StreamDeletedError, StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
+import { PgParkedEvents } from '@kairos/event-store';
 import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
 import type { DataSource } from 'typeorm';
 import type { Clock } from '../domain/clock';
@@ -14,6 +15,11 @@ export interface VerificationReport {
   readonly intact: number;
   readonly checkedEvents: number;
   readonly unseenEvents: number;
+  /**
+   * Events the projector parked: recorded in the chain but refused by the read models, or not
+   * recorded at all (then counted as unseen). Not a failure of the streams; listed by GET /v1/audit/parked.
+   */
+  readonly parkedEvents: number;
 }
 
 /**
@@ -34,6 +40,7 @@ export async function verifyAllStreams(client: EventStoreDBClient, db: DataSourc
     intact: verdicts.length - failed.length,
     checkedEvents: verdicts.reduce((n, v) => n + v.checkedEvents, 0),
     unseenEvents: verdicts.reduce((n, v) => n + v.unseenEvents, 0),
+    parkedEvents: await new PgParkedEvents(db, tables.schema).count(),
   };
 }
 

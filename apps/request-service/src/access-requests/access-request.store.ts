@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { formatValidationErrors, validateEvent, type AccessRequestEvent } from '@kairos/contracts';
+import { currentSchemaVersion, formatValidationErrors, readRecordedEvent, validateEvent, type AccessRequestEvent } from '@kairos/contracts';
 import { accessRequestDecider, type AccessRequestCommand, type AccessRequestState } from '@kairos/access-request-domain';
 import { currentCorrelationId } from '@kairos/observability';
 import { handleCommand, loadAggregate, type CommandResult, type Decider } from '@kairos/event-store';
@@ -54,11 +54,20 @@ export class AccessRequestStore {
       command,
       maxRetries: 8,
       eventId: causation ? (_event, index) => uuidFromName(`${causation}:${index}`) : undefined,
+      // Each event records its schema version; older ones are upcast before the fold.
+      schemaVersionOf: currentSchemaVersion,
+      read: (recorded) => readRecordedEvent(recorded) as unknown as AccessRequestEvent & { data: never },
     });
   }
 
   async load(requestId: string): Promise<{ state: AccessRequestState; revision: bigint | 'no_stream' }> {
-    const { state, revision } = await loadAggregate(this.client, streamName(requestId), accessRequestDecider.evolve, accessRequestDecider.initialState());
+    const { state, revision } = await loadAggregate(
+      this.client,
+      streamName(requestId),
+      accessRequestDecider.evolve,
+      accessRequestDecider.initialState(),
+      readRecordedEvent,
+    );
     return { state, revision };
   }
 }

@@ -2,15 +2,16 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { CLOUDEVENTS_SOURCE, TOPICS } from '@kairos/contracts';
-import { PgCheckpointStore, type CategoryEvent } from '@kairos/event-store';
+import { CLOUDEVENTS_SOURCE, readRecordedEvent, TOPICS, type ReadEvent } from '@kairos/contracts';
+import { describeFailure, parkedEventsGauge, PgCheckpointStore, PgParkedEvents, type CategoryEvent } from '@kairos/event-store';
 import { ReadinessRegistry } from '@kairos/http';
-import { contractSchemas, MessagePublisher } from '@kairos/messaging';
-import { JsonLogger } from '@kairos/observability';
+import { contractSchemas, MessagePublisher, SchemaViolationError, type OutgoingMessage } from '@kairos/messaging';
+import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { requestIdOf } from '../access-requests/access-request.store';
 import { CategorySubscriber } from '../shared/category-subscriber';
 
-const SUBSCRIPTION = 'kafka-relay';
+export const RELAY_SUBSCRIPTION = 'kafka-relay';
+const SUBSCRIPTION = RELAY_SUBSCRIPTION;
 
 const BATCH = 500;
 const HIGH_WATER = 2_000;
@@ -20,12 +21,19 @@ const HIGH_WATER = 2_000;
  * request's events stay in order. Events are published in batches as they arrive; the checkpoint
  * moves only after Kafka acknowledged a batch. After a crash the relay republishes from it and
  * consumers drop the duplicates by `ce_id` (= event id).
+ *
+ * Every event is published in its current version (upcast as every reader does). An event that
+ * cannot be published at all (not readable, or not matching its published schema: a faulty
+ * producer wrote it) is parked in `parked_events` and skipped, so it never holds back the rest;
+ * Kafka being down is retried as before.
  */
 @Injectable()
 export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly subscriber: CategorySubscriber;
   private readonly publisher: MessagePublisher;
-  private pending: CategoryEvent[] = [];
+  private pending: { event: CategoryEvent; message: OutgoingMessage }[] = [];
+  readonly parked: PgParkedEvents;
+  private readonly gauge;
   private flushing?: Promise<void>;
   private stopping = false;
 
@@ -35,15 +43,19 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly dataSource: DataSource,
     private readonly logger: JsonLogger,
     readiness: ReadinessRegistry,
+    metrics: ServiceMetrics,
   ) {
     this.publisher = new MessagePublisher(kafka, contractSchemas);
     const checkpoints = new PgCheckpointStore(dataSource, dataSource.driver.schema ?? 'public');
+    this.parked = new PgParkedEvents(dataSource, dataSource.driver.schema ?? 'public');
+    this.gauge = parkedEventsGauge(metrics.registry);
     this.subscriber = new CategorySubscriber(client, checkpoints, SUBSCRIPTION, (event) => this.relay(event), logger);
     readiness.register('kafka-relay', async () => this.subscriber.assertRunning());
   }
 
   onApplicationBootstrap(): void {
     this.subscriber.start();
+    void this.countParked();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -54,7 +66,27 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async relay(event: CategoryEvent): Promise<void> {
-    this.pending.push(event);
+    let message: OutgoingMessage;
+    try {
+      message = toMessage(event, readRecordedEvent(event));
+      const problems = contractSchemas(message.topic, message.type, message.data, 'publish');
+      if (problems) throw new SchemaViolationError(message.topic, message.type, problems);
+    } catch (error) {
+      // Never publishable, whatever we retry. The checkpoint moves past it with the next batch
+      // acknowledged; until then a restart parks it again (a no-op).
+      await this.parked.park(this.dataSource, SUBSCRIPTION, event, error, 1);
+      this.logger.error('event parked: it cannot be published to Kafka; the relay skipped it', {
+        subscription: SUBSCRIPTION,
+        stream: event.streamId,
+        revision: event.revision.toString(),
+        eventId: event.id,
+        type: event.type,
+        error: describeFailure(error),
+      });
+      await this.countParked();
+      return;
+    }
+    this.pending.push({ event, message });
     this.kick();
     // Backpressure: the subscription waits while Kafka is behind.
     while (this.pending.length >= HIGH_WATER && this.flushing) await this.flushing;
@@ -71,8 +103,8 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
     while (this.pending.length > 0 && !this.stopping) {
       const batch = this.pending.slice(0, BATCH);
       try {
-        await this.publisher.publish(batch.map(toMessage));
-        await this.subscriber.checkpoints.save(this.dataSource, SUBSCRIPTION, batch[batch.length - 1]!.position);
+        await this.publisher.publish(batch.map((p) => p.message));
+        await this.subscriber.checkpoints.save(this.dataSource, SUBSCRIPTION, batch[batch.length - 1]!.event.position);
         this.pending.splice(0, batch.length);
       } catch (error) {
         this.logger.warn('relaying to Kafka failed; retrying', { error: (error as Error).message, events: batch.length });
@@ -80,11 +112,20 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
       }
     }
   }
+
+  private async countParked(): Promise<void> {
+    try {
+      this.gauge.set({ subscription: SUBSCRIPTION }, await this.parked.count(SUBSCRIPTION));
+    } catch {
+      // The gauge catches up at the next park; the database being down shows elsewhere.
+    }
+  }
 }
 
-function toMessage(event: CategoryEvent) {
+/** The Kafka record of an event: its data upcast to the current version, attributes from the store. */
+function toMessage(event: CategoryEvent, read: ReadEvent): OutgoingMessage {
   const requestId = requestIdOf(event.streamId);
-  const metadata = (event.metadata ?? {}) as { correlationId?: string; traceparent?: string };
+  const metadata = read.metadata as { correlationId?: string; traceparent?: string };
   return {
     topic: TOPICS.accessRequestEvents,
     key: requestId,
@@ -93,7 +134,7 @@ function toMessage(event: CategoryEvent) {
     subject: requestId,
     time: event.created.toISOString(),
     source: CLOUDEVENTS_SOURCE,
-    data: event.data,
+    data: read.data,
     correlationId: metadata.correlationId ?? undefined,
     traceparent: metadata.traceparent ?? undefined,
   };
