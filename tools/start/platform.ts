@@ -5,6 +5,7 @@ import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer 
 import { startEmbeddedPostgres, type RunningPostgres } from '@kairos/testing';
 import { issuerUrl, type PlatformLayout } from '../layout';
 import { loadDemoData } from './demo-data';
+import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
 
 export interface RunningPlatform {
@@ -22,7 +23,7 @@ export interface ServiceEntry {
 }
 
 /** The five services and the variables each reads, as `npm start` wires them. */
-export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }): ServiceEntry[] {
+export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }, keys: MessageKeyEnv): ServiceEntry[] {
   const common = {
     DATABASE_URL: urls.database,
     AUTH_ISSUER: issuerUrl(layout),
@@ -32,10 +33,10 @@ export function serviceEntries(layout: PlatformLayout, urls: { database: string;
   };
   const p = layout.ports;
   return [
-    { name: 'request-service', entry: 'apps/request-service/src/main.ts', port: p.requestService, env: { ...common, PORT: String(p.requestService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, APPROVAL_POLICY_URL: `http://127.0.0.1:${p.approvalPolicyService}` } },
-    { name: 'approval-policy-service', entry: 'apps/approval-policy-service/src/main.ts', port: p.approvalPolicyService, env: { ...common, PORT: String(p.approvalPolicyService), KAFKA_BROKERS: urls.kafka } },
-    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, TARGET_POSTGRES_URL: urls.targetDatabase } },
-    { name: 'expiry-scheduler', entry: 'apps/expiry-scheduler/src/main.ts', port: p.expiryScheduler, env: { ...common, PORT: String(p.expiryScheduler), KAFKA_BROKERS: urls.kafka } },
+    { name: 'request-service', entry: 'apps/request-service/src/main.ts', port: p.requestService, env: { ...common, ...keys['request-service'], PORT: String(p.requestService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, APPROVAL_POLICY_URL: `http://127.0.0.1:${p.approvalPolicyService}` } },
+    { name: 'approval-policy-service', entry: 'apps/approval-policy-service/src/main.ts', port: p.approvalPolicyService, env: { ...common, ...keys['approval-policy-service'], PORT: String(p.approvalPolicyService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore } },
+    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, ...keys['provisioning-connector'], PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, TARGET_POSTGRES_URL: urls.targetDatabase } },
+    { name: 'expiry-scheduler', entry: 'apps/expiry-scheduler/src/main.ts', port: p.expiryScheduler, env: { ...common, ...keys['expiry-scheduler'], PORT: String(p.expiryScheduler), KAFKA_BROKERS: urls.kafka } },
     { name: 'audit-projector', entry: 'apps/audit-projector/src/main.ts', port: p.auditProjector, env: { ...common, PORT: String(p.auditProjector), EVENTSTORE_URL: urls.eventstore } },
   ];
 }
@@ -85,9 +86,11 @@ export async function startPlatform(
       eventstore: `esdb://127.0.0.1:${layout.ports.eventstore}?tls=false`,
     };
 
+    // One signing key per service, made on the first start; every service trusts the others' public keys.
+    const messageKeys = loadOrCreateMessageKeys(join(layout.dataDir, 'message-keys'));
     onEvent('starting the five services');
     const services = await Promise.all(
-      serviceEntries(layout, urls).map((service) =>
+      serviceEntries(layout, urls, messageKeys).map((service) =>
         startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
       ),
     );

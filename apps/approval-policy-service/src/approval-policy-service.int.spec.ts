@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
@@ -13,6 +14,7 @@ import {
   createTestDatabase,
   eventually,
   startTestIssuer,
+  startTestEventStore,
   startTestKafka,
   type TestDatabase,
   type TestIssuer,
@@ -58,6 +60,8 @@ const resourceBody = (tier: number, extra: Record<string, unknown> = {}) => ({
 describe('approval-policy-service', () => {
   let issuer: TestIssuer;
   let broker: Awaited<ReturnType<typeof startTestKafka>>;
+  let eventstore: Awaited<ReturnType<typeof startTestEventStore>>;
+  let streams: EventStoreDBClient;
   let db: TestDatabase;
   let app: INestApplication;
   let dataSource: DataSource;
@@ -73,11 +77,13 @@ describe('approval-policy-service', () => {
     `Bearer ${await token(sub, roles, kind)}`;
 
   beforeAll(async () => {
-    [issuer, broker, db] = await Promise.all([startTestIssuer(), startTestKafka(), createTestDatabase()]);
+    [issuer, broker, db, eventstore] = await Promise.all([startTestIssuer(), startTestKafka(), createTestDatabase(), startTestEventStore()]);
+    streams = EventStoreDBClient.connectionString(eventstore.connectionString);
     const settings = loadConfig(config, {
       ...authEnv(issuer),
       DATABASE_URL: db.url,
       KAFKA_BROKERS: broker.brokers.join(','),
+      EVENTSTORE_URL: eventstore.connectionString,
       PORT: '0',
       LOG_LEVEL: 'error',
       ...messageKeysEnv('approval-policy-service'),
@@ -113,6 +119,8 @@ describe('approval-policy-service', () => {
     await publisher?.disconnect();
     await app?.close();
     await broker?.close();
+    await streams?.dispose();
+    await eventstore?.close();
     await db?.drop();
     await issuer?.close();
   });
@@ -143,7 +151,12 @@ describe('approval-policy-service', () => {
     return res.body.items[0];
   }
 
+  /** As request-service does: appended to the request's stream (the truth reviews are judged by), then relayed. */
   async function publish(requestId: string, events: AccessRequestEvent[]): Promise<void> {
+    await streams.appendToStream(
+      `access-request-${requestId}`,
+      events.map((event) => jsonEvent({ type: event.type, data: event.data as never })),
+    );
     await publisher.publish(
       events.map((event) => ({
         topic: TOPICS.accessRequestEvents,
@@ -162,7 +175,7 @@ describe('approval-policy-service', () => {
   async function submitted(
     requester: string,
     resourceId: string,
-    options: { breakGlass?: boolean; duration?: string; kind?: 'person' | 'service' } = {},
+    options: { breakGlass?: boolean; duration?: string; kind?: 'person' | 'service'; requestedBy?: string } = {},
   ) {
     const requestId = randomUUID();
     const { duration, policy } = await snapshotFor(requester, resourceId, {
@@ -176,8 +189,8 @@ describe('approval-policy-service', () => {
         data: {
           requestId,
           requester: { id: requester, kind: options.kind ?? 'person' },
-          requestedBy: requester,
-          onBehalf: false,
+          requestedBy: options.requestedBy ?? requester,
+          onBehalf: (options.requestedBy ?? requester) !== requester,
           justification: 'INC-42: investigate slow checkout',
           duration,
           ticket: 'INC-42',
@@ -193,7 +206,7 @@ describe('approval-policy-service', () => {
 
   async function seen(requestId: string, check: (data: any) => boolean = () => true) {
     await eventually(async () => {
-      const rows = await dataSource.query('SELECT data FROM request_views WHERE request_id = $1', [requestId]);
+      const rows = await dataSource.query('SELECT data FROM request_states WHERE request_id = $1', [requestId]);
       return rows.length === 1 && check(rows[0].data);
     }, `read copy of ${requestId}`);
   }
@@ -652,7 +665,7 @@ describe('approval-policy-service', () => {
     it('rejects approving an item whose resource one does not own', async () => {
       const { requestId } = await submitted('alice', 'db-tier-3');
       await publish(requestId, [recorded(requestId, 'mia', 0, 'manager'), stepPassed(requestId, 0, 'manager', ['mia'])]);
-      await seen(requestId, (data) => data.items[0].stepIndex === 1);
+      await seen(requestId, (data) => data.items[0].step === 1);
       const res = await review(requestId, 'bob');
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('NOT_RESOURCE_OWNER');
@@ -676,7 +689,7 @@ describe('approval-policy-service', () => {
       const longer = await review(requestId, 'mia', { shortenDurationTo: 'PT2H' });
       expect(longer.status).toBe(400);
       expect(longer.body.code).toBe('DURATION_LENGTHENED');
-      const nonsense = await review(requestId, 'mia', { shortenDurationTo: 'P1M' });
+      const nonsense = await review(requestId, 'mia', { shortenDurationTo: 'soon' });
       expect(nonsense.status).toBe(400);
       expect(nonsense.body.code).toBe('DURATION_INVALID');
     });
@@ -689,7 +702,7 @@ describe('approval-policy-service', () => {
       await seen(requestId, (data) => data.items[0].status === 'cancelled');
       const res = await review(requestId, 'mia');
       expect(res.status).toBe(409);
-      expect(res.body.code).toBe('APPROVAL_WINDOW_CLOSED');
+      expect(res.body.code).toBe('ITEM_NOT_REVIEWABLE');
       expect((await review(randomUUID(), 'mia')).status).toBe(404);
     });
 
@@ -701,28 +714,22 @@ describe('approval-policy-service', () => {
         recorded(requestId, 'owen', 1, 'resource owners'),
         stepPassed(requestId, 1, 'resource owners', ['owen']),
       ]);
-      await seen(requestId, (data) => data.items[0].stepIndex === 2);
-      const [first, second] = await Promise.all([review(requestId, 'sec1'), review(requestId, 'sec2')]);
-      expect([first.status, second.status]).toEqual([202, 202]);
-      const twice = await Promise.all([review(requestId, 'sec3'), review(requestId, 'sec3')]);
+      await seen(requestId, (data) => data.items[0].step === 2);
+      const twice = await Promise.all([review(requestId, 'sec1'), review(requestId, 'sec1')]);
       expect(twice.map((res) => res.status).sort()).toEqual([202, 409]);
       expect(twice.find((res) => res.status === 409)?.body.code).toBe('ALREADY_VOTED');
-      const again = await review(requestId, 'sec1');
-      expect(again.status).toBe(409);
-      expect(again.body.code).toBe('ALREADY_VOTED');
-      await eventually(async () => decisions.filter((d) => d.key === requestId).length === 3, 'three distinct reviews sent');
-      expect(
-        decisions
-          .filter((d) => d.key === requestId)
-          .map((d) => d.data.reviewerId)
-          .sort(),
-      ).toEqual(['sec1', 'sec2', 'sec3']);
+      // The second distinct approval passes the 2-of-3 step; a third is no longer needed.
+      const [second, third] = await Promise.all([review(requestId, 'sec2'), review(requestId, 'sec3')]);
+      expect([second.status, third.status].sort()).toEqual([202, 409]);
+      expect([second, third].find((res) => res.status === 409)?.body.code).toBe('ITEM_NOT_REVIEWABLE');
+      await eventually(async () => decisions.filter((d) => d.key === requestId).length === 2, 'two distinct reviews sent');
+      expect(new Set(decisions.filter((d) => d.key === requestId).map((d) => d.data.reviewerId)).size).toBe(2);
     });
 
     it('still refuses a second vote once the stream has recorded the first', async () => {
       const { requestId } = await submitted('alice', 'db-tier-4');
       await publish(requestId, [recorded(requestId, 'mia', 0, 'manager')]);
-      await seen(requestId, (data) => data.items[0].votes[0].includes('mia'));
+      await seen(requestId, (data) => data.items[0].reviews.some((r: { reviewerId: string }) => r.reviewerId === 'mia'));
       const res = await review(requestId, 'mia');
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('ALREADY_VOTED');
@@ -788,16 +795,149 @@ describe('approval-policy-service', () => {
       );
       const reused = await snapshotFor('carl', 'db-tier-3');
       expect(reused.policy).toMatchObject({
-        mode: 'automatic',
-        steps: [],
-        reusesApproval: { requestId, itemId: 'item-1', approvalExpiresAt: at(2 * HOUR) },
+        mode: 'steps',
+        reusesApproval: { requestId, itemId: 'item-1', approvalExpiresAt: at(2 * HOUR), approvedDuration: duration },
       });
       clock.at = new Date(T0.getTime() + 2 * HOUR);
       try {
-        expect((await snapshotFor('carl', 'db-tier-3')).policy.mode).toBe('steps');
+        expect((await snapshotFor('carl', 'db-tier-3')).policy.reusesApproval).toBeUndefined();
       } finally {
         clock.at = T0;
       }
+    });
+
+    describe('attacks on the approval rules', () => {
+      const admin = () => as('root', ['admin']);
+      const person = (id: string, managerId: string) => ({ kind: 'person', displayName: id, managerId });
+
+      it('refuses one person approving two sequential steps of one item (step 1 as manager, step 2 as owner)', async () => {
+        // ann's manager is owen, who also owns db-tier-3: the two steps would otherwise be one person.
+        expect((await http().post('/v1/identities').set('authorization', await admin()).send({ id: 'ann', ...person('ann', 'owen') })).status).toBe(201);
+        const { requestId, policy } = await submitted('ann', 'db-tier-3');
+        expect(policy.steps.map((step) => step.approvers)).toEqual([['owen'], ['olga', 'owen']]);
+        expect((await review(requestId, 'owen')).status).toBe(202);
+        const again = await review(requestId, 'owen');
+        expect(again.status).toBe(403);
+        expect(again.body.code).toBe('SEPARATION_OF_DUTIES');
+        expect((await review(requestId, 'olga')).status).toBe(202);
+      });
+
+      it('accepts the next step a moment after the previous one, before any copy has caught up (read your writes)', async () => {
+        const { requestId } = await submitted('alice', 'db-tier-3');
+        expect((await review(requestId, 'mia')).status).toBe(202);
+        // Nothing has recorded mia's approval on the stream yet: the step-2 owner is judged against step 2 anyway.
+        const next = await review(requestId, 'owen');
+        expect(next.status).toBe(202);
+      });
+
+      it('refuses an admin approving a request she raised on behalf of someone else', async () => {
+        const { requestId } = await submitted('alice', 'db-tier-1', { requestedBy: 'mia' });
+        const res = await review(requestId, 'mia');
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('OWN_ON_BEHALF_REQUEST');
+      });
+
+      it('refuses a manager deactivated after the request was submitted, though her token is still valid', async () => {
+        const adminToken = await admin();
+        expect((await http().post('/v1/identities').set('authorization', adminToken).send({ id: 'meg', kind: 'person', displayName: 'Meg' })).status).toBe(201);
+        expect((await http().post('/v1/identities').set('authorization', adminToken).send({ id: 'dan', ...person('dan', 'meg') })).status).toBe(201);
+        const { requestId, policy } = await submitted('dan', 'db-tier-1');
+        expect(policy.steps[0]?.approvers).toEqual(['meg']);
+        const token = await as('meg', ['approver']);
+        expect((await http().put('/v1/identities/meg').set('authorization', adminToken).send({ kind: 'person', displayName: 'Meg', active: false })).status).toBe(200);
+        const res = await http().post(`/v1/access-requests/${requestId}/reviews`).set('authorization', token).send({ itemId: 'item-1', decision: 'approve' });
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('REVIEWER_INACTIVE');
+        expect((await http().get('/v1/reviews').set('authorization', token)).body.items).toEqual([]);
+      });
+
+      it('refuses a service-account token whose subject is an approver', async () => {
+        const { requestId } = await submitted('alice', 'db-tier-1');
+        const res = await http()
+          .post(`/v1/access-requests/${requestId}/reviews`)
+          .set('authorization', await as('mia', ['approver'], 'service'))
+          .send({ itemId: 'item-1', decision: 'approve' });
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('REVIEWER_NOT_A_PERSON');
+      });
+
+      it('refuses a service account approving even with a token that claims it is a person', async () => {
+        const { requestId } = await submitted('alice', 'db-tier-1');
+        const res = await review(requestId, 'build-bot');
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('REVIEWER_NOT_A_PERSON');
+      });
+
+      it('refuses reusing a still-valid approval to lengthen access: 30 minutes approved, 8 hours asked', async () => {
+        const { requestId } = await submitted('carl', 'db-tier-3', { duration: 'PT2H' });
+        await publish(requestId, [
+          {
+            type: 'ItemApproved',
+            data: { requestId, itemId: 'item-1', via: 'reviews', duration: 'PT30M', approvalExpiresAt: at(6 * HOUR), approvedAt: T0.toISOString() },
+          },
+        ]);
+        await eventually(
+          async () => (await dataSource.query('SELECT approved_duration FROM prior_approvals WHERE request_id = $1', [requestId]))[0]?.approved_duration === 'PT30M',
+          'lent approval',
+        );
+        expect((await snapshotFor('carl', 'db-tier-3', { duration: 'PT8H' })).policy.reusesApproval).toBeUndefined();
+        expect((await snapshotFor('carl', 'db-tier-3', { duration: 'PT30M' })).policy.reusesApproval).toMatchObject({ requestId, approvedDuration: 'PT30M' });
+      });
+
+      it.each([
+        ['released', 'released'],
+        ['revoked by an admin', 'revoked_by_admin'],
+        ['cancelled', 'cancelled'],
+      ] as const)('refuses lending the approval of an item that was %s', async (_name, reason) => {
+        const { requestId } = await submitted('owen', 'db-tier-2', { duration: 'PT1H' });
+        const grantId = `${requestId}:item-1:1`;
+        await publish(requestId, [
+          {
+            type: 'ItemApproved',
+            data: { requestId, itemId: 'item-1', via: 'reviews', duration: 'PT1H', approvalExpiresAt: at(6 * HOUR), approvedAt: T0.toISOString() },
+          },
+        ]);
+        await eventually(async () => (await dataSource.query('SELECT 1 FROM prior_approvals WHERE request_id = $1', [requestId])).length === 1, 'lent');
+        await publish(requestId, [
+          {
+            type: 'GrantRequested',
+            data: {
+              requestId,
+              itemId: 'item-1',
+              grantId,
+              subject: { id: 'owen', kind: 'person' },
+              resourceId: 'db-tier-2',
+              role: 'read',
+              target: { connector: 'postgres', target: 'postgres://db-2.internal/app' },
+              duration: 'PT1H',
+              breakGlass: false,
+              requestedAt: at(1),
+            },
+          },
+          {
+            type: 'RevocationRequested',
+            data: {
+              requestId,
+              itemId: 'item-1',
+              grantId,
+              reason,
+              requestedBy: 'owen',
+              subject: { id: 'owen', kind: 'person' },
+              resourceId: 'db-tier-2',
+              role: 'read',
+              target: { connector: 'postgres', target: 'postgres://db-2.internal/app' },
+              requestedAt: at(2),
+            },
+          },
+        ]);
+        await eventually(async () => (await dataSource.query('SELECT 1 FROM prior_approvals WHERE request_id = $1', [requestId])).length === 0, 'no longer lent');
+        expect((await snapshotFor('owen', 'db-tier-2', { duration: 'PT1H' })).policy.reusesApproval).toBeUndefined();
+      });
+
+      it('asks the fallback approvers when the requester is the top of the org chart, and says so in the snapshot', async () => {
+        const { policy } = await snapshotFor('ceo', 'db-tier-1');
+        expect(policy.steps[0]).toMatchObject({ approvers: ['olga', 'owen'], fallback: { replaces: 'manager', source: 'resource owners' } });
+      });
     });
 
     it('drops a redelivered event and dead-letters one for a request it never saw', async () => {
@@ -821,7 +961,7 @@ describe('approval-policy-service', () => {
         const rows = await dataSource.query(`SELECT outcome FROM messaging_inbox WHERE message_id = $1`, [message.id]);
         return rows.length === 1 && rows[0].outcome === 'processed';
       }, 'processed once');
-      await seen(requestId, (data) => data.items[0].votes[0].length === 1);
+      await seen(requestId, (data) => data.items[0].reviews.length === 1);
       await eventually(
         async () => (await dataSource.query(`SELECT 1 FROM messaging_inbox WHERE outcome = 'dead_lettered'`)).length === 1,
         'dead-lettered orphan',

@@ -2,6 +2,7 @@ import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, typ
 import { text } from 'express';
 import { PolicyConfigError } from '@kairos/approval-policy-domain';
 import { messageKeys } from '@kairos/config';
+import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule, ProblemError } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
@@ -16,6 +17,7 @@ import { IdentitiesController } from './directory/identities.controller';
 import { EvaluateRequest } from './evaluation/evaluate-request';
 import { EvaluationController } from './evaluation/evaluation.controller';
 import { migrations } from './migrations';
+import { AuthoritativeRequests } from './read-model/authoritative-requests';
 import { RequestEventsConsumer } from './read-model/request-events.consumer';
 import { RequestViewsRepository } from './read-model/request-views.repository';
 import { InboxQuery } from './reviews/inbox-query';
@@ -43,6 +45,8 @@ export class ApprovalPolicyServiceModule implements NestModule {
           problemMappers: [policyConfigProblem],
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
+        // Read-only: reviews are judged against the request's own stream.
+        EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'approval-policy-service', keys: messageKeys(config) }),
       ],
       controllers: [
@@ -59,6 +63,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         CatalogueRepository,
         DirectoryRepository,
         RequestViewsRepository,
+        AuthoritativeRequests,
         RequestEventsConsumer,
         EvaluateRequest,
         InboxQuery,

@@ -1,8 +1,9 @@
-import { serviceConfig, kafkaConfig, type Config, type ConfigSpec } from '@kairos/config';
+import { eventStoreConfig, kafkaConfig, serviceConfig, type Config, type ConfigSpec } from '@kairos/config';
 
 export const config = {
   ...serviceConfig,
   ...kafkaConfig,
+  ...eventStoreConfig,
   PORT: { type: 'int', min: 0, max: 65535, default: 3002, description: 'HTTP port' },
   DATABASE_SCHEMA: { type: 'string', default: 'approval_policy', description: 'PostgreSQL schema owned by this service' },
 } as const satisfies ConfigSpec;

@@ -100,8 +100,43 @@ export class CreateReviewReadModel1733000000001 implements MigrationInterface {
   }
 }
 
+/**
+ * The copy of requests becomes the request domain's own state (folded with the domain's `evolve`),
+ * and a lent approval records the duration people approved. The old copy had its own lifecycle
+ * model; its rows cannot be converted, so it is dropped (reviews are checked against the request
+ * streams themselves, so only inbox listings of requests submitted before this version are lost;
+ * lent approvals without a known approved duration are dropped, so those items ask people again).
+ */
+export class OneLifecycleModel1733000000002 implements MigrationInterface {
+  name = 'OneLifecycleModel1733000000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE request_states (
+      request_id text PRIMARY KEY,
+      requester_id text NOT NULL,
+      requested_at timestamptz NOT NULL,
+      open boolean NOT NULL,
+      data jsonb NOT NULL
+    )`);
+    await q.query(`CREATE INDEX request_states_open ON request_states (request_id) WHERE open`);
+    await q.query(`CREATE INDEX request_states_requester ON request_states (requester_id, requested_at)`);
+    await q.query(`DROP TABLE request_views`);
+    await q.query(`DELETE FROM prior_approvals`);
+    await q.query(`ALTER TABLE prior_approvals ADD COLUMN approved_duration text NOT NULL`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE prior_approvals DROP COLUMN approved_duration`);
+    await q.query(`DROP TABLE request_states`);
+    await q.query(`CREATE TABLE request_views (
+      request_id text PRIMARY KEY, requester_id text NOT NULL, requested_at timestamptz NOT NULL, open boolean NOT NULL, data jsonb NOT NULL
+    )`);
+  }
+}
+
 export const migrations: Function[] = [
   ...messagingMigrations,
   CreateCatalogueAndDirectory1733000000000,
   CreateReviewReadModel1733000000001,
+  OneLifecycleModel1733000000002,
 ];

@@ -38,7 +38,7 @@ describe('the request service', () => {
   beforeAll(async () => {
     [db, kafkaBroker, eventstore, issuer] = await Promise.all([createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
     const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0' };
-    policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, ...messageKeysEnv('approval-policy-service') })), { title: 'policy', description: 'policy' });
+    policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, ...messageKeysEnv('approval-policy-service'), EVENTSTORE_URL: eventstore.connectionString })), { title: 'policy', description: 'policy' });
     await policyApp.listen(0, '127.0.0.1');
     const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
     app = await createServiceApp(

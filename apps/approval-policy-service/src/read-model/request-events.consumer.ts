@@ -1,17 +1,19 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource, type EntityManager } from 'typeorm';
+import { lendableApproval } from '@kairos/access-request-domain';
 import { TOPICS, type AccessRequestEvent } from '@kairos/contracts';
 import { MessagingRuntime, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
-import { evolve } from './request-view';
+import { applyEvent } from './request-state';
 import { RequestViewsRepository } from './request-views.repository';
 
 export const CONSUMER_GROUP = 'approval-policy-service';
 
 /**
- * Keeps the read copy of requests (for inboxes, eligibility and history) and the prior approvals
- * (for reuse) from the public request stream, and runs the outbox relay that sends reviews out.
+ * Keeps the copy of requests (for inboxes and history) and the approvals they lend (for reuse)
+ * from the public request stream, folding the request domain's own `evolve`, and runs the outbox
+ * relay that sends reviews out.
  */
 @Injectable()
 export class RequestEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -52,32 +54,16 @@ export class RequestEventsConsumer implements OnApplicationBootstrap, OnApplicat
   async apply(message: ReceivedMessage, tx: EntityManager): Promise<void> {
     const event = { type: message.type, data: message.data } as AccessRequestEvent;
     const requestId = event.data.requestId;
-    const view = await this.views.load(tx, requestId, true);
-    const result = evolve(view, event);
-    switch (result.kind) {
-      case 'unknown_request':
-        throw new PoisonMessageError(`${event.type} for request ${requestId}, whose AccessRequested was never seen`);
-      case 'unchanged':
-        break;
-      case 'changed':
-        await this.views.save(tx, result.view);
-        break;
+    const current = await this.views.load(tx, requestId, true);
+    const result = applyEvent(current, event);
+    if (result.kind === 'unknown_request') {
+      throw new PoisonMessageError(`${event.type} for request ${requestId}, whose AccessRequested was never seen`);
     }
-    // Only an approval people gave is reusable: reusing a break-glass or a reused approval would let
-    // access renew itself forever without anyone deciding.
-    if (event.type === 'ItemApproved' && event.data.via === 'reviews') {
-      const item = (result.kind === 'changed' ? result.view : view)?.items.find((candidate) => candidate.itemId === event.data.itemId);
-      if (item && view) {
-        await this.views.addPriorApproval(tx, {
-          requestId,
-          itemId: item.itemId,
-          identityId: view.requester.id,
-          resourceId: item.resourceId,
-          role: item.role,
-          approvalExpiresAt: event.data.approvalExpiresAt,
-        });
-      }
-    }
-    if (event.type === 'ApprovalExpired') await this.views.removePriorApproval(tx, requestId, event.data.itemId);
+    if (result.kind === 'unchanged') return;
+    await this.views.save(tx, result.state);
+    // Which approvals a later request may reuse is the domain's rule, re-read after every change:
+    // an item released, revoked or cancelled stops lending its approval at once.
+    const itemIds = event.type === 'AccessRequested' ? event.data.items.map((item) => item.itemId) : [event.data.itemId];
+    for (const itemId of itemIds) await this.views.setLentApproval(tx, requestId, itemId, lendableApproval(result.state, itemId));
   }
 }

@@ -1,16 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { PriorApproval } from '@kairos/approval-policy-domain';
-import { isOpen, type RequestView } from './request-view';
-import type { LocalVote } from '../reviews/reviewable';
+import type { LendableApproval } from '@kairos/access-request-domain';
+import type { LocalVote } from '../reviews/pending-votes';
+import { isOpen, type Request } from './request-state';
 
 export interface StoredVote extends LocalVote {
   readonly requestId: string;
-  readonly reviewId: string;
-  readonly decision: 'approve' | 'deny';
-  readonly submittedAt: string;
 }
 
+/** The copy of requests (the request domain's own state as JSON), local votes and lent approvals. */
 @Injectable()
 export class RequestViewsRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
@@ -19,31 +17,31 @@ export class RequestViewsRepository {
     return this.dataSource.transaction(work);
   }
 
-  async load(tx: EntityManager, requestId: string, lock = false): Promise<RequestView | undefined> {
-    const rows: { data: RequestView }[] = await tx.query(
-      `SELECT data FROM request_views WHERE request_id = $1${lock ? ' FOR UPDATE' : ''}`,
+  async load(tx: EntityManager, requestId: string, lock = false): Promise<Request | undefined> {
+    const rows: { data: Request }[] = await tx.query(
+      `SELECT data FROM request_states WHERE request_id = $1${lock ? ' FOR UPDATE' : ''}`,
       [requestId],
     );
     return rows[0]?.data;
   }
 
-  async save(tx: EntityManager, view: RequestView): Promise<void> {
+  async save(tx: EntityManager, request: Request): Promise<void> {
     await tx.query(
-      `INSERT INTO request_views (request_id, requester_id, requested_at, open, data) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO request_states (request_id, requester_id, requested_at, open, data) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (request_id) DO UPDATE SET open = EXCLUDED.open, data = EXCLUDED.data`,
-      [view.requestId, view.requester.id, view.requestedAt, isOpen(view), JSON.stringify(view)],
+      [request.requestId, request.requester.id, request.requestedAt, isOpen(request), JSON.stringify(request)],
     );
   }
 
-  async open(): Promise<RequestView[]> {
-    const rows: { data: RequestView }[] = await this.dataSource.query('SELECT data FROM request_views WHERE open ORDER BY requested_at');
+  async open(): Promise<Request[]> {
+    const rows: { data: Request }[] = await this.dataSource.query('SELECT data FROM request_states WHERE open ORDER BY requested_at');
     return rows.map((row) => row.data);
   }
 
   /** The requester's earlier requests that had an item on one of these resources, newest first. */
-  async history(requesterId: string, resourceIds: readonly string[], limit = 50): Promise<RequestView[]> {
-    const rows: { data: RequestView }[] = await this.dataSource.query(
-      `SELECT data FROM request_views
+  async history(requesterId: string, resourceIds: readonly string[], limit = 50): Promise<Request[]> {
+    const rows: { data: Request }[] = await this.dataSource.query(
+      `SELECT data FROM request_states
        WHERE requester_id = $1 AND EXISTS (SELECT 1 FROM jsonb_array_elements(data->'items') item WHERE item->>'resourceId' = ANY($2))
        ORDER BY requested_at DESC LIMIT $3`,
       [requesterId, [...resourceIds], limit],
@@ -82,19 +80,21 @@ export class RequestViewsRepository {
     return rows.length > 0;
   }
 
-  async addPriorApproval(tx: EntityManager, approval: PriorApproval): Promise<void> {
+  /** Keeps the lent approval of one item in step with `lendableApproval` (undefined removes it). */
+  async setLentApproval(tx: EntityManager, requestId: string, itemId: string, approval: LendableApproval | undefined): Promise<void> {
+    if (!approval) {
+      await tx.query('DELETE FROM prior_approvals WHERE request_id = $1 AND item_id = $2', [requestId, itemId]);
+      return;
+    }
     await tx.query(
-      `INSERT INTO prior_approvals (request_id, item_id, identity_id, resource_id, role, approval_expires_at) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (request_id, item_id) DO UPDATE SET approval_expires_at = EXCLUDED.approval_expires_at`,
-      [approval.requestId, approval.itemId, approval.identityId, approval.resourceId, approval.role, approval.approvalExpiresAt],
+      `INSERT INTO prior_approvals (request_id, item_id, identity_id, resource_id, role, approval_expires_at, approved_duration)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (request_id, item_id) DO UPDATE SET approval_expires_at = EXCLUDED.approval_expires_at, approved_duration = EXCLUDED.approved_duration`,
+      [requestId, itemId, approval.identityId, approval.resourceId, approval.role, approval.approvalExpiresAt, approval.approvedDuration],
     );
   }
 
-  async removePriorApproval(tx: EntityManager, requestId: string, itemId: string): Promise<void> {
-    await tx.query('DELETE FROM prior_approvals WHERE request_id = $1 AND item_id = $2', [requestId, itemId]);
-  }
-
-  async priorApprovals(identityId: string, now: Date): Promise<PriorApproval[]> {
+  async priorApprovals(identityId: string, now: Date): Promise<LendableApproval[]> {
     const rows: {
       request_id: string;
       item_id: string;
@@ -102,6 +102,7 @@ export class RequestViewsRepository {
       resource_id: string;
       role: string;
       approval_expires_at: Date;
+      approved_duration: string;
     }[] = await this.dataSource.query('SELECT * FROM prior_approvals WHERE identity_id = $1 AND approval_expires_at > $2', [
       identityId,
       now,
@@ -113,6 +114,7 @@ export class RequestViewsRepository {
       resourceId: row.resource_id,
       role: row.role,
       approvalExpiresAt: row.approval_expires_at.toISOString(),
+      approvedDuration: row.approved_duration,
     }));
   }
 }

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inboxFor } from '@kairos/approval-policy-domain';
+import { canReview, checkReviewerIdentity, openRound } from '@kairos/access-request-domain';
 import { CatalogueRepository } from '../catalogue/catalogue.repository';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
 import { inboxItem, type InboxItem } from './inbox';
-import { toReviewable } from './reviewable';
+import { afterPendingVotes } from './pending-votes';
 
+/** The items a person may review now, by the same rules a review is judged with. */
 @Injectable()
 export class InboxQuery {
   constructor(
@@ -17,28 +18,26 @@ export class InboxQuery {
   ) {}
 
   async execute(reviewerId: string): Promise<InboxItem[]> {
+    // Someone the directory no longer lets review (deactivated, a service account) has an empty inbox.
+    if (checkReviewerIdentity(reviewerId, await this.directory.identity(reviewerId), undefined)) return [];
     const open = await this.views.open();
-    const votes = await this.views.votes(open.map((view) => view.requestId));
-    const byId = new Map(open.map((view) => [view.requestId, view]));
-    const entries = inboxFor(
-      reviewerId,
-      open.map((view) =>
-        toReviewable(
-          view,
-          votes.filter((vote) => vote.requestId === view.requestId),
-        ),
-      ),
-      this.clock.now().toISOString(),
-    );
-    const names = await this.catalogue.resourceNames([...new Set(open.flatMap((view) => view.items.map((item) => item.resourceId)))]);
+    const votes = await this.views.votes(open.map((request) => request.requestId));
+    const now = this.clock.now().toISOString();
+    const names = await this.catalogue.resourceNames([...new Set(open.flatMap((request) => request.items.map((item) => item.resourceId)))]);
     const items: InboxItem[] = [];
-    for (const entry of entries) {
-      const view = byId.get(entry.requestId);
-      if (!view) continue;
-      const resourceId = view.items.find((item) => item.itemId === entry.itemId)?.resourceId ?? '';
-      const requester = await this.directory.identity(view.requester.id);
-      const earlier = await this.views.history(view.requester.id, [resourceId]);
-      items.push(inboxItem(entry, view, requester, names.get(resourceId), earlier));
+    for (const stored of open) {
+      const request = afterPendingVotes(
+        stored,
+        votes.filter((vote) => vote.requestId === stored.requestId),
+      );
+      for (const item of request.items) {
+        if (!openRound(item)) continue;
+        const verdict = canReview(request, { reviewerId, itemId: item.itemId, decision: 'approve', now });
+        if (!verdict.ok) continue;
+        const requester = await this.directory.identity(request.requester.id);
+        const earlier = await this.views.history(request.requester.id, [item.resourceId]);
+        items.push(inboxItem(request, verdict.item, verdict.round, requester, names.get(item.resourceId), earlier));
+      }
     }
     return items.sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0));
   }

@@ -1,6 +1,6 @@
-import type { Identity, InboxEntry } from '@kairos/approval-policy-domain';
-import type { ItemStatus, RequestView } from '../read-model/request-view';
-import { roundOf } from './reviewable';
+import type { ItemState, ItemStatus, ReviewRound } from '@kairos/access-request-domain';
+import type { Identity } from '@kairos/approval-policy-domain';
+import type { Request } from '../read-model/request-state';
 
 export interface SimilarRequest {
   readonly requestId: string;
@@ -38,60 +38,58 @@ export interface InboxItem {
 
 /** Everything an approver needs on one line of the inbox: who, what, why, how long, and what came before. */
 export function inboxItem(
-  entry: InboxEntry,
-  view: RequestView,
+  request: Request,
+  item: ItemState,
+  round: ReviewRound,
   requester: Identity | undefined,
   resourceName: string | undefined,
-  earlier: readonly RequestView[],
+  earlier: readonly Request[],
 ): InboxItem {
-  const item = view.items.find((candidate) => candidate.itemId === entry.itemId);
-  if (!item) throw new Error(`inbox entry for unknown item ${entry.requestId}/${entry.itemId}`);
-  const round = roundOf(item);
-  const kind = entry.kind === 'ratification' ? 'ratification' : round.kind === 'extension' ? 'extension' : 'approval';
-  const step = item.policy.steps[entry.stepIndex];
   const managerId = requester?.kind === 'service' ? requester.owner : requester?.managerId;
   return {
-    requestId: view.requestId,
+    requestId: request.requestId,
     itemId: item.itemId,
-    kind,
+    kind: round.kind,
     step:
-      kind === 'ratification'
-        ? { index: 0, name: entry.stepName, required: 1, approvers: item.breakGlass?.ratifiers ?? [] }
-        : { index: entry.stepIndex, name: entry.stepName, required: step?.required ?? 1, approvers: step?.approvers ?? [] },
-    deadline: entry.deadline,
+      round.kind === 'ratification'
+        ? { index: 0, name: 'break-glass ratification', required: 1, approvers: round.ratifiers }
+        : { index: round.step, name: round.snapshot.name, required: round.snapshot.required, approvers: round.snapshot.approvers },
+    deadline: round.deadline,
     requester: {
-      id: view.requester.id,
-      kind: view.requester.kind,
+      id: request.requester.id,
+      kind: request.requester.kind,
       ...(requester ? { displayName: requester.displayName } : {}),
       ...(managerId ? { managerId } : {}),
     },
-    ...(view.requestedBy !== view.requester.id ? { onBehalfOf: view.requestedBy } : {}),
+    ...(request.requestedBy !== request.requester.id ? { onBehalfOf: request.requestedBy } : {}),
     resource: { id: item.resourceId, name: resourceName ?? item.resourceId, role: item.role, tier: item.policy.tier },
-    justification: view.justification,
-    ...(view.ticket !== undefined ? { ticket: view.ticket } : {}),
-    duration: item.duration,
-    ...(kind === 'extension' && item.extension ? { extensionRequestedUntil: item.extension.requestedExpiresAt } : {}),
-    breakGlass: view.breakGlass,
-    requestedAt: view.requestedAt,
-    history: similarRequests(view, item.resourceId, earlier),
+    justification: request.justification,
+    ...(request.ticket !== undefined ? { ticket: request.ticket } : {}),
+    duration: item.effectiveDuration,
+    ...(round.kind === 'extension' && item.status === 'active' && item.extension
+      ? { extensionRequestedUntil: item.extension.requestedExpiresAt }
+      : {}),
+    breakGlass: request.breakGlass,
+    requestedAt: request.requestedAt,
+    history: similarRequests(request, item.resourceId, earlier),
   };
 }
 
 /** The requester's other requests for the same resource, newest first, with how each ended. */
-export function similarRequests(current: RequestView, resourceId: string, earlier: readonly RequestView[]): SimilarRequest[] {
+export function similarRequests(current: Request, resourceId: string, earlier: readonly Request[]): SimilarRequest[] {
   return earlier
-    .filter((view) => view.requestId !== current.requestId && view.requester.id === current.requester.id)
-    .flatMap((view) =>
-      view.items
+    .filter((other) => other.requestId !== current.requestId && other.requester.id === current.requester.id)
+    .flatMap((other) =>
+      other.items
         .filter((item) => item.resourceId === resourceId)
         .map((item) => ({
-          requestId: view.requestId,
+          requestId: other.requestId,
           itemId: item.itemId,
           role: item.role,
-          requestedAt: view.requestedAt,
-          justification: view.justification,
+          requestedAt: other.requestedAt,
+          justification: other.justification,
           outcome: item.status,
-          breakGlass: view.breakGlass,
+          breakGlass: other.breakGlass,
         })),
     )
     .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));

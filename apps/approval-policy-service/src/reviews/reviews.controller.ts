@@ -44,6 +44,7 @@ export class ReviewsController {
       requestId,
       itemId: body.itemId,
       reviewerId: principal.id,
+      tokenKind: principal.kind,
       decision: body.decision,
       ...(body.comment !== undefined ? { comment: body.comment } : {}),
       ...(body.shortenDurationTo !== undefined ? { shortenDurationTo: body.shortenDurationTo } : {}),

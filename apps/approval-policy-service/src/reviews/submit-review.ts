@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { checkReview } from '@kairos/approval-policy-domain';
+import { canReview, checkReviewerIdentity, roundKey } from '@kairos/access-request-domain';
 import { TOPICS, type ReviewSubmitted } from '@kairos/contracts';
 import { ProblemError } from '@kairos/http';
 import { enqueueOutbox } from '@kairos/messaging';
 import { currentCorrelationId } from '@kairos/observability';
+import { DirectoryRepository } from '../directory/directory.repository';
+import { AuthoritativeRequests } from '../read-model/authoritative-requests';
 import { RequestEventsConsumer } from '../read-model/request-events.consumer';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
+import { afterPendingVotes } from './pending-votes';
 import { refusalStatus } from './refusals';
-import { roundKey, roundOf, toReviewable } from './reviewable';
 
 export const SOURCE = 'urn:kairos:approval-policy-service';
 
@@ -17,54 +19,67 @@ export interface SubmitReviewCommand {
   readonly requestId: string;
   readonly itemId: string;
   readonly reviewerId: string;
+  /** The `kind` claim of the reviewer's token: a service credential never reviews. */
+  readonly tokenKind?: 'person' | 'service';
   readonly decision: 'approve' | 'deny';
   readonly comment?: string;
   readonly shortenDurationTo?: string;
 }
 
 /**
- * Checks eligibility against the read copy and sends `ReviewSubmitted` through the outbox. The vote
- * is remembered here in the same transaction, so the same person cannot vote twice before the
- * request stream records the first vote; the request decider still counts and re-checks.
+ * Judges a review with the request domain's own rules (`checkReviewerIdentity` against today's
+ * directory, `canReview` against the request's stream plus the votes accepted here) and sends
+ * `ReviewSubmitted` through the outbox. The vote is remembered in the same transaction, so the same
+ * person cannot vote twice before the stream records the first vote; the request decider still
+ * re-checks with the same rules when it records.
  */
 @Injectable()
 export class SubmitReview {
   constructor(
     private readonly views: RequestViewsRepository,
+    private readonly requests: AuthoritativeRequests,
+    private readonly directory: DirectoryRepository,
     private readonly requestEvents: RequestEventsConsumer,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(command: SubmitReviewCommand): Promise<{ reviewId: string; submittedAt: string }> {
+    const refused = (code: Parameters<typeof refusalStatus>[0], message: string) =>
+      new ProblemError(refusalStatus(code), code, 'Review refused', message);
+
+    const identity = await this.directory.identity(command.reviewerId);
+    const notAPerson = checkReviewerIdentity(command.reviewerId, identity, command.tokenKind);
+    if (notAPerson) throw refused(notAPerson.code, notAPerson.message);
+
+    const request = await this.requests.load(command.requestId);
+    if (!request) throw new ProblemError(404, 'REQUEST_NOT_FOUND', 'Not Found', `no request ${command.requestId}`);
+
     const result = await this.views.transaction(async (tx) => {
-      // The row lock orders concurrent reviews of one request against each other and the consumer.
-      const view = await this.views.load(tx, command.requestId, true);
-      if (!view) throw new ProblemError(404, 'REQUEST_NOT_FOUND', 'Not Found', `no request ${command.requestId} is known here (yet)`);
+      // Serializes votes on one request here; the primary key of review_votes settles any race left.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`review:${command.requestId}`]);
       const votes = await this.views.votes([command.requestId], tx);
       const now = this.clock.now().toISOString();
-      const verdict = checkReview({
+      const attempt = {
         reviewerId: command.reviewerId,
-        request: toReviewable(view, votes),
         itemId: command.itemId,
-        decision: command.decision === 'approve' ? 'approve' : 'reject',
+        decision: command.decision,
         ...(command.shortenDurationTo !== undefined ? { shortenDurationTo: command.shortenDurationTo } : {}),
         now,
-      });
-      if (!verdict.ok) throw new ProblemError(refusalStatus(verdict.code), verdict.code, 'Review refused', verdict.message);
+      };
+      const verdict = canReview(afterPendingVotes(request, votes), attempt);
+      if (!verdict.ok) throw refused(verdict.code, verdict.message);
 
-      const item = view.items.find((candidate) => candidate.itemId === command.itemId);
-      if (!item) throw new ProblemError(409, 'ITEM_NOT_REVIEWABLE', 'Review refused', `no item ${command.itemId}`);
       const reviewId = randomUUID();
       const recorded = await this.views.recordVote(tx, {
         requestId: command.requestId,
         itemId: command.itemId,
-        round: roundKey(roundOf(item)),
+        round: roundKey(verdict.round),
         reviewerId: command.reviewerId,
         reviewId,
         decision: command.decision,
         submittedAt: now,
       });
-      if (!recorded) throw new ProblemError(409, 'ALREADY_VOTED', 'Review refused', `${command.reviewerId} already reviewed this step`);
+      if (!recorded) throw refused('ALREADY_VOTED', `${command.reviewerId} already reviewed this step`);
 
       const data: ReviewSubmitted['data'] = {
         requestId: command.requestId,

@@ -277,7 +277,7 @@ export interface LendableApproval {
  * item is live or its access ended by expiry. A released, revoked, cancelled, denied, failed or
  * break-glass item never lends its approval, nor does an automatic one.
  */
-export const lendableApproval = (request: RequestDetails, itemId: string, now: string): LendableApproval | undefined => {
+export const lendableApproval = (request: RequestDetails, itemId: string, now?: string): LendableApproval | undefined => {
   const item = request.items.find((candidate) => candidate.itemId === itemId);
   if (!item || item.breakGlass || request.breakGlass) return undefined;
   const live = item.status === 'approved' || item.status === 'provisioning' || item.status === 'active';
@@ -287,7 +287,8 @@ export const lendableApproval = (request: RequestDetails, itemId: string, now: s
   if (!live && !endedByExpiry) return undefined;
   const approval = 'approval' in item ? item.approval : undefined;
   if (!approval || (approval.via !== 'reviews' && approval.via !== 'reused_approval')) return undefined;
-  if (compareInstants(approval.approvalExpiresAt, now) <= 0) return undefined;
+  // Without `now` the approval is lent whatever its end; whoever picks it checks the time.
+  if (now !== undefined && compareInstants(approval.approvalExpiresAt, now) <= 0) return undefined;
   return {
     requestId: request.requestId,
     itemId: item.itemId,

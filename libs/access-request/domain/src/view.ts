@@ -1,5 +1,4 @@
 import type { ApprovalVia, RevocationReason } from '@kairos/contracts';
-import { compareInstants } from './duration';
 import { assertNever, isTerminal, type AccessRequestState, type Grant, type ItemState, type ItemStatus } from './state';
 
 export type RequestStatus =

@@ -11,11 +11,8 @@ import {
   item,
   meta,
   policy,
-  release,
   review,
-  revokeSucceeded,
   submit,
-  timer,
   REQUEST_ID,
 } from './testing';
 
