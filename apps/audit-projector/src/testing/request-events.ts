@@ -77,7 +77,7 @@ export class RequestScenario {
     });
   }
 
-  reviewed(hour: number, reviewerId: string, decision: 'approve' | 'deny'): this {
+  reviewed(hour: number, reviewerId: string, decision: 'approve' | 'deny', comment = decision === 'approve' ? 'ok, for the incident' : 'not for production'): this {
     return this.add({
       type: 'ReviewRecorded',
       data: {
@@ -86,7 +86,7 @@ export class RequestScenario {
         reviewId: `rev-${reviewerId}-${hour}`,
         reviewerId,
         decision,
-        comment: decision === 'approve' ? 'ok, for the incident' : 'not for production',
+        comment,
         subject: 'approval',
         step: 0,
         stepName: 'manager',
