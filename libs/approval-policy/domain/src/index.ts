@@ -4,5 +4,4 @@ export { parseDuration, addDuration, formatDuration, InvalidDurationError, SEVEN
 export { effectiveSettings, PolicyConfigError, type EffectiveSettings } from './settings';
 export { DirectoryIndex } from './directory';
 export * from './evaluate';
-export * from './review';
 export { parseDirectoryImport, CSV_COLUMNS, type DirectoryImport, type ImportError } from './directory-import';
