@@ -4,7 +4,8 @@ import { Kafka, logLevel } from 'kafkajs';
 import request from 'supertest';
 import { loadConfig } from '@kairos/config';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, headerValue, MessagePublisher, MessageSigner } from '@kairos/messaging';
+import { contractSchemas, headerValue, MessagePublisher, MessageSigner, toKafkaMessage, type OutgoingMessage } from '@kairos/messaging';
+import type { MessageProducer } from '@kairos/contracts';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, testMessageKeys, type TestDatabase, type TestIssuer } from '@kairos/testing';
 // The real neighbouring service runs in-process here (policy is evaluated synchronously at submission);
 // only this test reaches across apps, never production code.
@@ -254,6 +255,86 @@ describe('the request service', () => {
 
     it('rejects a malformed request id instead of querying with it', async () => {
       expect((await api().get(`/v1/access-requests/${encodeURIComponent("1' OR '1'='1")}`).set('authorization', `Bearer ${t.admin}`)).status).toBe(400);
+    });
+  });
+
+  describe('messages written straight to the internal topics', () => {
+    /** Sends one record with kafkajs, as anyone with write access to the topic could. */
+    async function sendRaw(message: OutgoingMessage, sign?: MessageSigner): Promise<void> {
+      const record = toKafkaMessage(message);
+      const headers = sign ? { ...record.headers, ...sign.signatureHeaders(message.topic, record) } : record.headers;
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic: message.topic, messages: [{ ...record, headers }] });
+      } finally {
+        await producer.disconnect();
+      }
+    }
+    const signerOf = (service: MessageProducer) => MessageSigner.of(testMessageKeys().keys[service]);
+    const deadLetters = async (ids: string[]) => {
+      const found = new Map<string, string>();
+      const reader = kafka.consumer({ groupId: `dlq-${ids[0]}` });
+      await reader.connect();
+      await reader.subscribe({ topic: 'request-service.dlq', fromBeginning: true });
+      await reader.run({
+        eachMessage: async ({ message }) => {
+          const id = headerValue(message.headers, 'ce_id');
+          if (id && ids.includes(id)) found.set(id, headerValue(message.headers, 'x-kairos-dlq-reason') ?? '');
+        },
+      });
+      await eventually(async () => found.size === ids.length, 'the forgeries on the dead-letter topic');
+      await reader.disconnect();
+      return found;
+    };
+    const review = (id: string, messageId: string, decision: 'approve' | 'deny'): OutgoingMessage => ({
+      topic: 'approval.decisions', key: id, id: messageId, type: 'ReviewSubmitted', subject: id, time: new Date().toISOString(), source: 'urn:kairos:approval-policy-service',
+      data: { requestId: id, itemId: 'i1', reviewId: messageId, reviewerId: 'maria', decision, submittedAt: new Date().toISOString() },
+    });
+
+    it('refuses a forged ReviewSubmitted written straight to approval.decisions (unsigned, or signed by a service that does not review)', async () => {
+      const res = await submit(t.alice!, { items: [{ resourceId: 'billing', role: 'viewer' }], justification: 'month-end close', duration: 'PT1H' });
+      const id = res.body.requestId as string;
+      expect(res.body.status).toBe('pending_approval');
+      const unsigned = review(id, `forged-review-${id}`, 'approve');
+      const wrongProducer = review(id, `forged-review-2-${id}`, 'approve');
+      await sendRaw(unsigned);
+      await sendRaw(wrongProducer, signerOf('provisioning-connector'));
+      // A genuine decision after them, on the same partition: the recorder went on past the forgeries.
+      const genuine = review(id, `genuine-review-${id}`, 'deny');
+      const approvals = new MessagePublisher(kafka, contractSchemas, signerOf('approval-policy-service'));
+      await approvals.publish([genuine]).finally(() => approvals.disconnect());
+      await eventually(async () => (await streamEvents(id)).some((e) => e.type === 'ReviewRecorded'), 'the genuine review recorded');
+      const reviews = (await streamEvents(id)).filter((e) => e.type === 'ReviewRecorded');
+      expect(reviews.map((e) => e.data.decision)).toEqual(['deny']);
+      expect((await streamEvents(id)).some((e) => e.type === 'ItemApproved')).toBe(false);
+      const reasons = await deadLetters([unsigned.id, wrongProducer.id]);
+      expect(reasons.get(unsigned.id)).toMatch(/^authentication: unsigned: /);
+      expect(reasons.get(wrongProducer.id)).toMatch(/^authentication: wrong_producer: key "provisioning-connector-\w+" belongs to provisioning-connector, but only approval-policy-service may produce on approval\.decisions$/);
+    });
+
+    it('refuses a forged GrantSucceeded written straight to provisioning.results while the item waits on its fulfilment', async () => {
+      const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'forged result', duration: 'PT1H' });
+      const id = res.body.requestId as string;
+      const grantId = (await streamEvents(id)).find((e) => e.type === 'GrantRequested')!.data.grantId as string;
+      const at = new Date().toISOString();
+      const result = (messageId: string): OutgoingMessage => ({
+        topic: 'provisioning.results', key: id, id: messageId, type: 'GrantSucceeded', subject: id, time: at, source: 'urn:kairos:provisioning-connector',
+        data: { requestId: id, itemId: 'i1', grantId, attempt: 1, at, verified: true },
+      });
+      const unsigned = result(`forged-grant-${id}`);
+      const byRequestService = result(`forged-grant-2-${id}`);
+      await sendRaw(unsigned);
+      await sendRaw(byRequestService, signerOf('request-service'));
+      const started: OutgoingMessage = { ...result(`started-${id}`), type: 'ProvisioningStarted', data: { requestId: id, itemId: 'i1', grantId, attempt: 1, at } };
+      await publisher.publish([started]);
+      await eventually(async () => (await streamEvents(id)).some((e) => e.type === 'ProvisioningStarted'), 'the genuine ProvisioningStarted recorded');
+      const reasons = await deadLetters([unsigned.id, byRequestService.id]);
+      expect(reasons.get(unsigned.id)).toMatch(/^authentication: unsigned: /);
+      expect(reasons.get(byRequestService.id)).toMatch(/^authentication: wrong_producer: /);
+      expect((await streamEvents(id)).some((e) => e.type === 'AccessGranted')).toBe(false);
+      const detail = await api().get(`/v1/access-requests/${id}`).set('authorization', `Bearer ${t.alice}`);
+      expect(detail.body.items[0].status).not.toBe('active');
     });
   });
 });
