@@ -10,7 +10,7 @@ export type MessageKeyEnv = Record<MessageProducer, { MESSAGE_SIGNING_KEY_FILE: 
 /**
  * One Ed25519 key pair per service, made on the first start and kept: private keys in
  * `private/<service>.pem` (mode 0600, folder 0700), public keys in `trusted/<service>.<keyId>.pem`,
- * the directory every service trusts. Production brings its own keys (see ADR 0013).
+ * the directory every service trusts. Production brings its own keys (see ADR 0015).
  */
 export function loadOrCreateMessageKeys(dir: string): MessageKeyEnv {
   const privateDir = join(dir, 'private');
