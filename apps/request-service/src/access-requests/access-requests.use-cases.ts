@@ -97,6 +97,9 @@ export class AccessRequestUseCases {
       // Read-your-writes: a request just created may not have reached the read model yet.
       const { revision } = await this.store.load(requestId);
       if (revision === 'no_stream') throw notFound();
+      if (await this.projection.isParked(requestId)) {
+        throw new ProblemError(422, 'ACCESS_REQUEST.UNREADABLE', 'Unprocessable Entity', 'the request exists but its events could not be stored in the read model (they are parked for an operator); retrying will not help');
+      }
       await this.projection.waitFor(requestId, revision);
       found = await this.queries.find(requestId);
       if (!found) throw new ProblemError(503, 'READ_MODEL_BEHIND', 'Service Unavailable', 'the request exists but is not readable yet; retry shortly');

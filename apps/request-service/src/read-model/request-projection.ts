@@ -7,7 +7,7 @@ import { describeFailure, parkedEventsGauge, PgCheckpointStore, PgParkedEvents, 
 import { ReadinessRegistry } from '@kairos/http';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { escapeTextForPostgres, isTransientDatabaseError, restoreFromPostgres, toPostgresJson } from '@kairos/persistence';
-import { requestIdOf } from '../access-requests/access-request.store';
+import { requestIdOf, streamName } from '../access-requests/access-request.store';
 import { CategorySubscriber } from '../shared/category-subscriber';
 
 export const READ_MODEL_SUBSCRIPTION = 'request-read-model';
@@ -76,6 +76,15 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     await this.subscriber.stop();
+  }
+
+  /** Whether an event of the request was parked: its view may never appear. */
+  async isParked(requestId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`SELECT 1 FROM ${this.parked.table} WHERE subscription_id = $1 AND stream = $2 LIMIT 1`, [
+      SUBSCRIPTION,
+      escapeTextForPostgres(streamName(requestId)),
+    ]);
+    return rows.length > 0;
   }
 
   /** Resolves once the read model has seen `revision` of the request (read-your-writes for the API). */
