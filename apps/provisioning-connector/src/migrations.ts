@@ -58,4 +58,47 @@ export class CreateProvisioningTables1733000000000 implements MigrationInterface
   }
 }
 
-export const migrations: Function[] = [...messagingMigrations, CreateProvisioningTables1733000000000];
+/**
+ * Jobs carry what the access is (resource, role, the role held in the target, duration, expiry,
+ * revocation reason); active grants are counted per role held; the context of each request item
+ * (requester, justification, fulfillers) is kept from AccessRequested.
+ */
+export class ProvisioningAccessDetails1735000000000 implements MigrationInterface {
+  name = 'ProvisioningAccessDetails1735000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE provisioning_jobs
+      ADD COLUMN resource_id text, ADD COLUMN role text, ADD COLUMN access_role text, ADD COLUMN duration text,
+      ADD COLUMN expires_at timestamptz, ADD COLUMN revocation_reason text, ADD COLUMN revocation_requested_by text,
+      ADD COLUMN break_glass boolean NOT NULL DEFAULT false, ADD COLUMN retained_by text[]`);
+    // The postgres connector always granted the target role itself; other connectors' roles were never kept.
+    await q.query(`UPDATE provisioning_jobs SET access_role = target WHERE connector = 'postgres'`);
+    await q.query(`ALTER TABLE provisioning_active_grants ADD COLUMN access_role text, ADD COLUMN role text`);
+    await q.query(`UPDATE provisioning_active_grants SET access_role = target WHERE connector = 'postgres'`);
+    await q.query(`CREATE INDEX provisioning_active_grants_access ON provisioning_active_grants (connector, target, subject_id, access_role)`);
+    await q.query(`CREATE TABLE provisioning_request_items (
+      request_id text NOT NULL,
+      item_id text NOT NULL,
+      requester_id text NOT NULL,
+      requested_by text NOT NULL,
+      justification text NOT NULL,
+      ticket text,
+      resource_id text NOT NULL,
+      role text NOT NULL,
+      fulfillers text[] NOT NULL,
+      recorded_at timestamptz NOT NULL,
+      PRIMARY KEY (request_id, item_id)
+    )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE provisioning_request_items');
+    await q.query('DROP INDEX provisioning_active_grants_access');
+    await q.query('ALTER TABLE provisioning_active_grants DROP COLUMN access_role, DROP COLUMN role');
+    await q.query(`ALTER TABLE provisioning_jobs
+      DROP COLUMN resource_id, DROP COLUMN role, DROP COLUMN access_role, DROP COLUMN duration, DROP COLUMN expires_at,
+      DROP COLUMN revocation_reason, DROP COLUMN revocation_requested_by, DROP COLUMN break_glass, DROP COLUMN retained_by`);
+  }
+}
+
+export const migrations: Function[] = [...messagingMigrations, CreateProvisioningTables1733000000000, ProvisioningAccessDetails1735000000000];

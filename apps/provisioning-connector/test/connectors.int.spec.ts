@@ -5,15 +5,23 @@ import { createTestDatabase, type TestDatabase } from '@kairos/testing';
 import { PostgresConnector } from '../src/connectors/postgres.connector';
 import { WebhookConnector } from '../src/connectors/webhook.connector';
 import { systemClock } from '../src/domain/clock';
+import { accessRoleOf } from '../src/domain/job';
+import type { GrantSpec } from '../src/connectors/connector';
 import { verifySignature } from '../src/domain/signature';
 import { sql, unique } from './fixtures';
 
-const spec = (subjectId: string, target: string) => ({
+const spec = (subjectId: string, target: string, role = 'reader', connector: 'postgres' | 'webhook' = 'postgres'): GrantSpec => ({
+  action: 'grant',
   requestId: randomUUID(),
   itemId: 'i1',
   grantId: randomUUID(),
   subject: { id: subjectId, kind: 'person' as const },
   target,
+  resourceId: 'orders-db',
+  role,
+  accessRole: accessRoleOf(connector, target, role),
+  duration: 'PT1H',
+  justification: 'INC-1 payments down',
 });
 
 describe('the postgres connector against a real target database', () => {
@@ -103,22 +111,22 @@ describe('the webhook connector', () => {
 
   it('signs every call so the receiver can check it', async () => {
     const connector = new WebhookConnector({ url, secret: 's3cret', timeoutMs: 5_000 }, systemClock);
-    expect(await connector.grant(spec('alice', 'crm'))).toMatch(/^HTTP 200/);
-    expect(await connector.verify(spec('alice', 'crm'))).toBe('present');
+    expect(await connector.grant(spec('alice', 'crm', 'admin', 'webhook'))).toMatch(/^HTTP 200/);
+    expect(await connector.verify(spec('alice', 'crm', 'admin', 'webhook'))).toBe('present');
     expect(received.every((r) => r.signed)).toBe(true);
     expect(JSON.parse(received[0]!.body)).toMatchObject({ action: 'grant', subject: { id: 'alice' }, target: 'crm' });
   });
 
   it('fails when the receiver refuses the signature (a wrong key)', async () => {
     const connector = new WebhookConnector({ url, secret: 'wrong', timeoutMs: 5_000 }, systemClock);
-    await expect(connector.grant(spec('alice', 'crm'))).rejects.toThrow(/answered 401/);
+    await expect(connector.grant(spec('alice', 'crm', 'admin', 'webhook'))).rejects.toThrow(/answered 401/);
   });
 
   it('is unhealthy and refuses to grant when no URL is configured', async () => {
     const connector = new WebhookConnector({ timeoutMs: 5_000 }, systemClock);
     expect(connector.configured).toBe(false);
     expect(await connector.health()).toEqual({ healthy: false, reason: 'WEBHOOK_URL is not set' });
-    await expect(connector.grant(spec('alice', 'crm'))).rejects.toThrow(/webhook connector is not configured: WEBHOOK_URL is not set/);
+    await expect(connector.grant(spec('alice', 'crm', 'admin', 'webhook'))).rejects.toThrow(/webhook connector is not configured: WEBHOOK_URL is not set/);
   });
 
   it('is unhealthy without a secret', async () => {

@@ -1,13 +1,30 @@
 import type { Subject } from '@kairos/contracts';
-import type { TargetState } from '../domain/job';
+import type { JobAction, TargetState } from '../domain/job';
 
-/** What to grant or revoke: one identity's membership of one target (a role, a group...). */
+/**
+ * What to grant, revoke or verify: one identity's role in one target, with what the access is and
+ * why it exists (carried to webhooks and tickets so the other side can check it).
+ */
 export interface GrantSpec {
+  readonly action: JobAction;
   readonly requestId: string;
   readonly itemId: string;
   readonly grantId: string;
   readonly subject: Subject;
   readonly target: string;
+  readonly resourceId: string;
+  /** The catalogue role. */
+  readonly role: string;
+  /** The role held in the target (for postgres the target role itself). */
+  readonly accessRole: string;
+  readonly duration?: string;
+  readonly expiresAt?: string;
+  readonly breakGlass?: boolean;
+  /** The requester's reason for the access (the request's justification), when recorded. */
+  readonly justification?: string;
+  readonly ticket?: string;
+  readonly revocationReason?: string;
+  readonly revocationRequestedBy?: string;
 }
 
 export type ConnectorHealth = { readonly healthy: true } | { readonly healthy: false; readonly reason: string };
@@ -20,6 +37,7 @@ export interface Connector {
   /** Returns what the target answered, when it says anything worth recording. */
   grant(spec: GrantSpec): Promise<string | void>;
   revoke(spec: GrantSpec): Promise<string | void>;
+  /** The state of exactly this access: the identity holding `accessRole` in `target`. */
   verify(spec: GrantSpec): Promise<TargetState>;
   health(): Promise<ConnectorHealth>;
   close(): Promise<void>;
@@ -32,13 +50,13 @@ export class ConnectorNotConfiguredError extends Error {
   }
 }
 
-/** Removes credentials from anything that might carry a connection string (errors, logs). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparseable url>';
+/**
+ * The connector will never do this (a privileged role, an unsafe name): the job fails for good at
+ * once instead of retrying, and nothing is claimed about the target.
+ */
+export class GrantRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GrantRefusedError';
   }
 }

@@ -96,6 +96,9 @@ describe('result messages', () => {
     connector: 'postgres' as const,
     target: 't',
     subject: { id: 's', kind: 'person' as const },
+    resourceId: 'orders-db',
+    role: 'reader',
+    accessRole: 't',
     status: 'running' as const,
     attempts: 2,
   };

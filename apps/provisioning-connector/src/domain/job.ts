@@ -7,7 +7,29 @@ export type TargetState = 'present' | 'absent';
 /** pending → running → (succeeded | pending again | failed); manual jobs wait for a person. */
 export type JobStatus = 'pending' | 'running' | 'awaiting_person' | 'succeeded' | 'failed';
 
-export interface Job {
+/** What the access is and why it exists: carried by jobs, tickets and webhook calls. */
+export interface AccessDetails {
+  readonly resourceId: string;
+  /** The catalogue role requested (viewer, admin…). */
+  readonly role: string;
+  /**
+   * The role the identity holds in the target because of this grant: what is reference-counted
+   * and verified. For postgres the connector grants membership of the target role whatever the
+   * catalogue role is called, so it is the target; for webhook and manual it is the catalogue role.
+   */
+  readonly accessRole: string;
+  /** Access duration once granted (ISO 8601), grants only. */
+  readonly duration?: string;
+  /** When the access ends: for a revocation, the expiry recorded when its grant succeeded. */
+  readonly expiresAt?: string;
+  /** Why the access ends (RevocationRequested.reason), revocations only. */
+  readonly revocationReason?: string;
+  /** Who asked for the revocation, when a person did. */
+  readonly revocationRequestedBy?: string;
+  readonly breakGlass?: boolean;
+}
+
+export interface Job extends AccessDetails {
   readonly id: string;
   readonly requestId: string;
   readonly itemId: string;
@@ -21,6 +43,11 @@ export interface Job {
   readonly correlationId?: string;
 }
 
+/** The role held in the target because of a grant (see AccessDetails.accessRole). */
+export function accessRoleOf(connector: ConnectorName, target: string, role: string): string {
+  return connector === 'postgres' ? target : role;
+}
+
 export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly backoffMs: number;
@@ -32,12 +59,13 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.max(0, attempt - 1));
 }
 
-export type CallResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** `refused`: the connector will never do this (a privileged or unsafe role): no retry, no verification. */
+export type CallResult = { readonly ok: true } | { readonly ok: false; readonly reason: string; readonly refused?: boolean };
 export type Verification = { readonly ok: true; readonly state: TargetState } | { readonly ok: false; readonly reason: string };
 
 export type AttemptOutcome =
   | { readonly kind: 'succeeded'; readonly verified: true; readonly note?: string }
-  | { readonly kind: 'failed'; readonly reason: string; readonly verified: boolean };
+  | { readonly kind: 'failed'; readonly reason: string; readonly verified: boolean; readonly refused?: boolean };
 
 export const expectedState = (action: JobAction): TargetState => {
   switch (action) {
@@ -58,6 +86,8 @@ export const expectedState = (action: JobAction): TargetState => {
  * after the change) succeeded; a call that answered fine but left it otherwise failed.
  */
 export function judgeAttempt(action: JobAction, call: CallResult, verification: Verification): AttemptOutcome {
+  // A refusal is final and claims nothing about the target (a role granted by someone else is not our grant).
+  if (!call.ok && call.refused) return { kind: 'failed', verified: false, refused: true, reason: call.reason };
   const wanted = expectedState(action);
   if (verification.ok && verification.state === wanted) {
     return call.ok ? { kind: 'succeeded', verified: true } : { kind: 'succeeded', verified: true, note: call.reason };
@@ -78,7 +108,7 @@ export function afterAttempt(attempt: number, outcome: AttemptOutcome, policy: R
     case 'succeeded':
       return { status: 'succeeded' };
     case 'failed':
-      if (attempt >= policy.maxAttempts) return { status: 'failed' };
+      if (attempt >= policy.maxAttempts || outcome.refused) return { status: 'failed' };
       return { status: 'pending', nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempt, policy)) };
     default: {
       const exhaustive: never = outcome;

@@ -1,10 +1,24 @@
 import type { ProvisioningResultMessage } from '@kairos/contracts';
+import { redactSecrets } from '@kairos/observability';
 import type { Job } from './job';
 
+/** A person resolved a ticket: who, and what they wrote (scrubbed of credentials). */
+export interface Fulfilment {
+  readonly fulfilledBy: string;
+  readonly comment: string;
+}
+
+/**
+ * `verified` is true only when the connector asked the target about exactly this access (identity
+ * + role in that target) and found the state the result claims. A person's word (a ticket) and a
+ * revocation that left the role for other grants (`retainedBy`) are never verified.
+ */
 export type JobResult =
   | { readonly kind: 'started'; readonly ticketId?: string }
-  | { readonly kind: 'succeeded'; readonly verified: boolean }
-  | { readonly kind: 'failed'; readonly reason: string; readonly final: boolean; readonly verified: boolean };
+  | { readonly kind: 'succeeded'; readonly verified: boolean; readonly retainedBy?: readonly string[]; readonly fulfilment?: Fulfilment }
+  | { readonly kind: 'failed'; readonly reason: string; readonly final: boolean; readonly verified: boolean; readonly fulfilment?: Fulfilment };
+
+const fulfilmentFields = (f: Fulfilment | undefined) => (f ? { fulfilledBy: f.fulfilledBy, comment: f.comment.slice(0, 2_000) } : {});
 
 /** The message on provisioning.results for one attempt of one job, and its stable id. */
 export function resultMessage(job: Job, attempt: number, result: JobResult, at: Date): { id: string; message: ProvisioningResultMessage } {
@@ -21,11 +35,25 @@ export function resultMessage(job: Job, attempt: number, result: JobResult, at: 
         id: id('succeeded'),
         message:
           job.action === 'grant'
-            ? { type: 'GrantSucceeded', data: { ...base, verified: result.verified } }
-            : { type: 'RevokeSucceeded', data: { ...base, verified: result.verified } },
+            ? { type: 'GrantSucceeded', data: { ...base, verified: result.verified, ...fulfilmentFields(result.fulfilment) } }
+            : {
+                type: 'RevokeSucceeded',
+                data: {
+                  ...base,
+                  verified: result.verified,
+                  ...(result.retainedBy && result.retainedBy.length > 0 ? { retainedBy: [...result.retainedBy] } : {}),
+                  ...fulfilmentFields(result.fulfilment),
+                },
+              },
       };
     case 'failed': {
-      const data = { ...base, reason: result.reason.slice(0, 2_000), final: result.final, verified: result.verified };
+      const data = {
+        ...base,
+        reason: redactSecrets(result.reason).slice(0, 2_000),
+        final: result.final,
+        verified: result.verified,
+        ...fulfilmentFields(result.fulfilment),
+      };
       return { id: id('failed'), message: job.action === 'grant' ? { type: 'GrantFailed', data } : { type: 'RevokeFailed', data } };
     }
     default: {

@@ -5,14 +5,13 @@ import {
   judgeAttempt,
   type AttemptOutcome,
   type CallResult,
-  type Job,
   type RetryPolicy,
   type Verification,
 } from '../domain/job';
-import type { Connector, GrantSpec } from '../connectors/connector';
+import { GrantRefusedError, type Connector, type GrantSpec } from '../connectors/connector';
 import type { ConnectorRegistry } from '../connectors/registry';
 import { safeMessage } from '../connectors/postgres.connector';
-import type { JobsRepository } from './jobs.repository';
+import type { JobsRepository, JobWithContext } from './jobs.repository';
 
 export interface WorkerLog {
   log(message: string, fields?: Record<string, unknown>): void;
@@ -68,7 +67,7 @@ export class JobWorker {
     return true;
   }
 
-  private async execute(job: Job): Promise<void> {
+  private async execute(job: JobWithContext): Promise<void> {
     const fields = {
       jobId: job.id,
       requestId: job.requestId,
@@ -78,19 +77,13 @@ export class JobWorker {
       attempt: job.attempts,
     };
     if (job.action === 'revoke') {
-      const others = await this.jobs.otherHolders(job);
-      if (others > 0) {
-        // The identity keeps the role through another active grant: this grant's record ends, the
-        // target is left alone, and the revocation is reported as done for this grant.
-        const outcome: AttemptOutcome = { kind: 'succeeded', verified: true, note: `role kept for ${others} other active grant(s)` };
-        await this.jobs.finishAttempt(
-          job,
-          outcome,
-          { status: 'succeeded' },
-          `not revoked in target: ${others} other active grant(s)`,
-          this.clock.now(),
-        );
-        this.log.log('grant record ended; target role kept for other active grants', { ...fields, others });
+      const retainedBy = await this.jobs.otherHolders(job);
+      if (retainedBy.length > 0) {
+        // Other active grants need exactly this access (same identity, same role in the same
+        // target): this grant ends, the role stays, and the result says so (retainedBy) without
+        // claiming the access is gone (verified: false).
+        await this.jobs.finishRetained(job, retainedBy, this.clock.now());
+        this.log.log('grant ended; the role stays in the target for other active grants of the same role', { ...fields, retainedBy });
         return;
       }
     }
@@ -111,8 +104,33 @@ export class JobWorker {
   }
 }
 
-async function attempt(connector: Connector, job: Job): Promise<{ outcome: AttemptOutcome; answer?: string }> {
-  const spec: GrantSpec = { requestId: job.requestId, itemId: job.itemId, grantId: job.grantId, subject: job.subject, target: job.target };
+export function specOf(job: JobWithContext): GrantSpec {
+  return {
+    action: job.action,
+    requestId: job.requestId,
+    itemId: job.itemId,
+    grantId: job.grantId,
+    subject: job.subject,
+    target: job.target,
+    resourceId: job.resourceId,
+    role: job.role,
+    accessRole: job.accessRole,
+    ...(job.duration ? { duration: job.duration } : {}),
+    ...(job.expiresAt ? { expiresAt: job.expiresAt } : {}),
+    breakGlass: job.breakGlass ?? false,
+    ...(job.justification ? { justification: job.justification } : {}),
+    ...(job.requestTicket ? { ticket: job.requestTicket } : {}),
+    ...(job.revocationReason ? { revocationReason: job.revocationReason } : {}),
+    ...(job.revocationRequestedBy ? { revocationRequestedBy: job.revocationRequestedBy } : {}),
+  };
+}
+
+async function attempt(connector: Connector, job: JobWithContext): Promise<{ outcome: AttemptOutcome; answer?: string }> {
+  const spec = specOf(job);
+  if (!spec.accessRole) {
+    // A job recorded before roles were kept: the role to check is unknown, so nothing is claimed.
+    return { outcome: { kind: 'failed', verified: false, refused: true, reason: 'the job does not say which role it is about' } };
+  }
   let call: CallResult;
   let answer: string | undefined;
   try {
@@ -120,7 +138,8 @@ async function attempt(connector: Connector, job: Job): Promise<{ outcome: Attem
     answer = typeof said === 'string' ? said : undefined;
     call = { ok: true };
   } catch (error) {
-    call = { ok: false, reason: safeMessage(error) };
+    call = { ok: false, reason: safeMessage(error), ...(error instanceof GrantRefusedError ? { refused: true } : {}) };
+    if (call.refused) return { outcome: judgeAttempt(job.action, call, { ok: false, reason: 'not asked' }) };
   }
   let verification: Verification;
   try {

@@ -3,12 +3,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
 import { enqueueOutbox, type OutgoingMessage } from '@kairos/messaging';
-import type { AttemptOutcome, ConnectorName, Job, JobAction, JobStatus, NextJobState } from '../domain/job';
+import { addDuration } from '@kairos/access-request-domain';
+import { redactSecrets } from '@kairos/observability';
+import type { AccessDetails, AttemptOutcome, ConnectorName, Job, JobAction, JobStatus, NextJobState } from '../domain/job';
+import { refusalToResolve, type RequestItemContext } from '../domain/fulfilment';
 import { resultMessage, type JobResult } from '../domain/results';
+import type { Recordable } from './record-job';
 
 export const SOURCE = 'urn:kairos:provisioning-connector';
 
-export interface NewJob {
+export interface NewJob extends AccessDetails {
+  readonly kind: 'job';
   readonly requestId: string;
   readonly itemId: string;
   readonly grantId: string;
@@ -37,6 +42,27 @@ interface JobRow {
   correlation_id: string | null;
   created_at: Date;
   updated_at: Date;
+  resource_id: string | null;
+  role: string | null;
+  access_role: string | null;
+  duration: string | null;
+  expires_at: Date | null;
+  revocation_reason: string | null;
+  revocation_requested_by: string | null;
+  break_glass: boolean;
+  retained_by: string[] | null;
+  // from provisioning_request_items (null when the request was recorded before the connector kept it)
+  requester_id?: string | null;
+  requested_by?: string | null;
+  justification?: string | null;
+  request_ticket?: string | null;
+  fulfillers?: string[] | null;
+}
+
+/** A job with what the request said about it (for webhook calls and tickets). */
+export interface JobWithContext extends Job {
+  readonly justification?: string;
+  readonly requestTicket?: string;
 }
 
 export interface JobView {
@@ -48,6 +74,13 @@ export interface JobView {
   readonly connector: ConnectorName;
   readonly target: string;
   readonly subject: { id: string; kind: string };
+  readonly resourceId: string | null;
+  readonly role: string | null;
+  readonly accessRole: string | null;
+  readonly expiresAt: string | null;
+  readonly revocationReason: string | null;
+  /** A revocation that left the role in place for these other active grants. */
+  readonly retainedBy: string[] | null;
   readonly status: JobStatus;
   readonly attempts: number;
   readonly nextAttemptAt: string;
@@ -68,6 +101,20 @@ export interface TicketView {
   readonly grantId: string;
   readonly target: string;
   readonly subject: { id: string; kind: string };
+  /** What to grant or remove, for whom, until when and why. */
+  readonly resourceId: string | null;
+  readonly role: string | null;
+  readonly duration: string | null;
+  /** Revocations: the expiry the grant had. Grants: the access runs `duration` from completion. */
+  readonly expiresAt: string | null;
+  readonly breakGlass: boolean;
+  readonly justification: string | null;
+  readonly requestTicket: string | null;
+  readonly requesterId: string | null;
+  readonly revocationReason: string | null;
+  readonly requestPath: string;
+  /** Who may resolve it besides admins (never the requester). */
+  readonly fulfillers: string[];
   readonly comment: string | null;
   readonly resolvedBy: string | null;
   readonly openedAt: string;
@@ -82,10 +129,27 @@ export type ResolveOutcome =
   | { readonly kind: 'resolved'; readonly ticket: TicketView }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'already_resolved'; readonly status: TicketStatus }
-  | { readonly kind: 'own_access' };
+  | { readonly kind: 'own_access' }
+  | { readonly kind: 'not_fulfiller' };
 
-const toJob = (r: JobRow): Job => ({
+export interface Resolver {
+  readonly id: string;
+  readonly roles: readonly string[];
+}
+
+const toJob = (r: JobRow): JobWithContext => ({
   id: r.id,
+  resourceId: r.resource_id ?? '',
+  role: r.role ?? '',
+  // Jobs recorded before roles were kept: postgres holds the target, others an unknown role.
+  accessRole: r.access_role ?? (r.connector === 'postgres' ? r.target : ''),
+  ...(r.duration ? { duration: r.duration } : {}),
+  ...(r.expires_at ? { expiresAt: new Date(r.expires_at).toISOString() } : {}),
+  ...(r.revocation_reason ? { revocationReason: r.revocation_reason } : {}),
+  ...(r.revocation_requested_by ? { revocationRequestedBy: r.revocation_requested_by } : {}),
+  breakGlass: r.break_glass,
+  ...(r.justification ? { justification: r.justification } : {}),
+  ...(r.request_ticket ? { requestTicket: r.request_ticket } : {}),
   requestId: r.request_id,
   itemId: r.item_id,
   grantId: r.grant_id,
@@ -107,6 +171,12 @@ const toView = (r: JobRow): JobView => ({
   connector: r.connector,
   target: r.target,
   subject: { id: r.subject_id, kind: r.subject_kind },
+  resourceId: r.resource_id,
+  role: r.role,
+  accessRole: r.access_role,
+  expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+  revocationReason: r.revocation_reason,
+  retainedBy: r.retained_by,
   status: r.status,
   attempts: r.attempts,
   nextAttemptAt: new Date(r.next_attempt_at).toISOString(),
@@ -142,12 +212,21 @@ export function outgoing(job: Job, attempt: number, result: JobResult, now: Date
 export class JobsRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  /** Records a job in the consumer's transaction; a second request for the same effect is a no-op. */
-  async record(tx: EntityManager, job: NewJob, now: Date): Promise<boolean> {
+  /**
+   * Records, in the consumer's transaction, a job (a second request for the same effect is a
+   * no-op) or the context of a new request's items.
+   */
+  async record(tx: EntityManager, recordable: Recordable, now: Date): Promise<boolean> {
+    if (recordable.kind === 'request') return this.recordRequest(tx, recordable.items, now);
+    const job = recordable;
+    // A revocation carries the expiry its grant had (recorded when the grant succeeded).
     const rows: unknown[] = await tx.query(
       `INSERT INTO provisioning_jobs (id, request_id, item_id, action, grant_id, connector, target, subject_id, subject_kind,
-         status, attempts, next_attempt_at, correlation_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $10, $10)
+         status, attempts, next_attempt_at, correlation_id, created_at, updated_at,
+         resource_id, role, access_role, duration, revocation_reason, revocation_requested_by, break_glass, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $10, $10, $12, $13, $14, $15, $16, $17, $18,
+         CASE WHEN $4 = 'revoke' THEN (SELECT g.expires_at FROM provisioning_jobs g
+                                        WHERE g.request_id = $2 AND g.item_id = $3 AND g.grant_id = $5 AND g.action = 'grant') END)
        ON CONFLICT (request_id, item_id, action, grant_id) DO NOTHING RETURNING 1`,
       [
         randomUUID(),
@@ -161,9 +240,40 @@ export class JobsRepository {
         job.subject.kind,
         now,
         job.correlationId ?? null,
+        job.resourceId,
+        job.role,
+        job.accessRole,
+        job.duration ?? null,
+        job.revocationReason ?? null,
+        job.revocationRequestedBy ?? null,
+        job.breakGlass ?? false,
       ],
     );
     return rows.length > 0;
+  }
+
+  private async recordRequest(tx: EntityManager, items: readonly RequestItemContext[], now: Date): Promise<boolean> {
+    let recorded = false;
+    for (const item of items) {
+      const rows: unknown[] = await tx.query(
+        `INSERT INTO provisioning_request_items (request_id, item_id, requester_id, requested_by, justification, ticket, resource_id, role, fulfillers, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (request_id, item_id) DO NOTHING RETURNING 1`,
+        [
+          item.requestId,
+          item.itemId,
+          item.requesterId,
+          item.requestedBy,
+          item.justification,
+          item.ticket ?? null,
+          item.resourceId,
+          item.role,
+          [...item.fulfillers],
+          now,
+        ],
+      );
+      recorded = recorded || rows.length > 0;
+    }
+    return recorded;
   }
 
   /**
@@ -172,7 +282,7 @@ export class JobsRepository {
    * the grant it ends, and the reference count is read by nobody else meanwhile. The advisory
    * lock makes claims of several replicas take turns.
    */
-  async claimNext(now: Date, leaseMs: number): Promise<Job | undefined> {
+  async claimNext(now: Date, leaseMs: number): Promise<JobWithContext | undefined> {
     return this.dataSource.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('provisioning_jobs.claim'))`);
       const rows: JobRow[] = await tx.query(
@@ -195,7 +305,7 @@ export class JobsRepository {
           [row.id, new Date(now.getTime() + leaseMs), now],
         ),
       );
-      const job = toJob(updated[0]!);
+      const job = toJob({ ...updated[0]!, ...(await this.context(tx, row)) });
       if (job.action === 'grant' && job.connector !== 'manual') {
         await enqueueOutbox(tx, [outgoing(job, job.attempts, { kind: 'started' }, now)]);
       }
@@ -203,14 +313,45 @@ export class JobsRepository {
     });
   }
 
-  /** Active grants of the same identity and target other than this job's own. */
-  async otherHolders(job: Job): Promise<number> {
-    const rows: { n: string }[] = await this.dataSource.query(
-      `SELECT count(*) AS n FROM provisioning_active_grants
-        WHERE connector = $1 AND target = $2 AND subject_id = $3 AND grant_id <> $4`,
-      [job.connector, job.target, job.subject.id, job.grantId],
+  private async context(tx: EntityManager, row: { request_id: string; item_id: string }): Promise<Partial<JobRow>> {
+    const rows: Partial<JobRow>[] = await tx.query(
+      `SELECT requester_id, requested_by, justification, ticket AS request_ticket, fulfillers
+         FROM provisioning_request_items WHERE request_id = $1 AND item_id = $2`,
+      [row.request_id, row.item_id],
     );
-    return Number(rows[0]?.n ?? 0);
+    return rows[0] ?? {};
+  }
+
+  /**
+   * Other active grants that need exactly the same access: same identity, same role held in the
+   * same target. A grant of a different role never keeps this one.
+   */
+  async otherHolders(job: Job): Promise<string[]> {
+    const rows: { grant_id: string }[] = await this.dataSource.query(
+      `SELECT grant_id FROM provisioning_active_grants
+        WHERE connector = $1 AND target = $2 AND subject_id = $3 AND access_role = $4 AND grant_id <> $5
+        ORDER BY granted_at, grant_id`,
+      [job.connector, job.target, job.subject.id, job.accessRole, job.grantId],
+    );
+    return rows.map((r) => r.grant_id);
+  }
+
+  /** A revocation that leaves the role to other active grants: it ends this grant's record, unverified. */
+  async finishRetained(job: Job, retainedBy: readonly string[], now: Date): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      const updated = rowsOf(
+        await tx.query(
+          `UPDATE provisioning_jobs SET status = 'succeeded', lease_until = NULL, last_error = NULL, retained_by = $3,
+                  last_answer = $4, updated_at = $5
+            WHERE id = $1 AND status = 'running' AND attempts = $2 RETURNING 1`,
+          [job.id, job.attempts, [...retainedBy], `not removed from the target: still needed by ${retainedBy.join(', ')}`, now],
+        ),
+      );
+      if (updated.length === 0) return false;
+      await this.applyToHolders(tx, job, now);
+      await enqueueOutbox(tx, [outgoing(job, job.attempts, { kind: 'succeeded', verified: false, retainedBy }, now)]);
+      return true;
+    });
   }
 
   /**
@@ -238,6 +379,7 @@ export class JobsRepository {
       );
       if (updated.length === 0) return false;
       if (outcome.kind === 'succeeded') await this.applyToHolders(tx, job, now);
+      if (outcome.kind === 'succeeded' && job.action === 'grant') await this.recordExpiry(tx, job, now);
       const result: JobResult =
         outcome.kind === 'succeeded'
           ? { kind: 'succeeded', verified: outcome.verified }
@@ -269,23 +411,45 @@ export class JobsRepository {
     });
   }
 
-  async resolveTicket(ticketId: string, resolution: TicketResolution, now: Date): Promise<ResolveOutcome> {
+  /** The expiry the decider records for this grant (`at` of GrantSucceeded + duration), kept for its revocation. */
+  private async recordExpiry(tx: EntityManager, job: Job, now: Date): Promise<void> {
+    if (!job.duration) return;
+    let expiresAt: string;
+    try {
+      expiresAt = addDuration(now.toISOString(), job.duration);
+    } catch {
+      return;
+    }
+    await tx.query(`UPDATE provisioning_jobs SET expires_at = $2 WHERE id = $1`, [job.id, expiresAt]);
+  }
+
+  async resolveTicket(ticketId: string, resolution: TicketResolution, resolver: Resolver, now: Date): Promise<ResolveOutcome> {
     return this.dataSource.transaction(async (tx) => {
       const rows: (JobRow & { ticket_status: TicketStatus })[] = await tx.query(
         `SELECT j.*, t.status AS ticket_status FROM provisioning_tickets t JOIN provisioning_jobs j ON j.id = t.job_id
           WHERE t.id = $1 FOR UPDATE OF t, j`,
         [ticketId],
       );
-      const row = rows[0];
-      if (!row) return { kind: 'not_found' };
+      const found = rows[0];
+      if (!found) return { kind: 'not_found' };
+      const row = { ...found, ...(await this.context(tx, found)) };
+      // Separation of duties: only the resource's fulfillers (or admins) resolve it, never anyone
+      // the request is about or who asked for it.
+      const refusal = refusalToResolve(resolver, {
+        subjectId: row.subject_id,
+        requesterId: row.requester_id,
+        requestedBy: row.requested_by,
+        fulfillers: row.fulfillers,
+      });
+      if (refusal === 'own_request') return { kind: 'own_access' };
+      if (refusal === 'not_fulfiller') return { kind: 'not_fulfiller' };
       if (row.ticket_status !== 'open') return { kind: 'already_resolved', status: row.ticket_status };
-      // Separation of duties: nobody fulfils (or closes) a ticket about their own access.
-      if (row.subject_id === resolution.by) return { kind: 'own_access' };
       const job = toJob(row);
+      const comment = redactSecrets(resolution.comment);
       await tx.query(`UPDATE provisioning_tickets SET status = $2, comment = $3, resolved_by = $4, resolved_at = $5 WHERE id = $1`, [
         ticketId,
         resolution.kind,
-        resolution.comment,
+        comment,
         resolution.by,
         now,
       ]);
@@ -297,10 +461,13 @@ export class JobsRepository {
         now,
       ]);
       if (resolution.kind === 'completed') await this.applyToHolders(tx, job, now);
+      if (resolution.kind === 'completed' && job.action === 'grant') await this.recordExpiry(tx, job, now);
+      // A person's word is recorded as theirs (fulfilledBy), never as a check of the target.
+      const fulfilment = { fulfilledBy: resolution.by, comment };
       const result: JobResult =
         resolution.kind === 'completed'
-          ? { kind: 'succeeded', verified: true }
-          : { kind: 'failed', reason: `${resolution.by}: ${resolution.comment}`, final: true, verified: false };
+          ? { kind: 'succeeded', verified: false, fulfilment }
+          : { kind: 'failed', reason: `fulfilment failed (${resolution.by}): ${comment}`, final: true, verified: false, fulfilment };
       await enqueueOutbox(tx, [outgoing(job, Math.max(1, job.attempts), result, now)]);
       const ticket = await this.ticket(tx, ticketId);
       return { kind: 'resolved', ticket: ticket! };
@@ -315,10 +482,14 @@ export class JobsRepository {
     return rows.map(toView);
   }
 
-  async listTickets(status: TicketStatus | undefined, limit: number): Promise<TicketView[]> {
+  /** Tickets the reader may resolve: all of them for admins, the items they fulfil for anyone else. */
+  async listTickets(status: TicketStatus | undefined, limit: number, reader: Resolver): Promise<TicketView[]> {
+    const admin = reader.roles.includes('admin');
     const rows: TicketRow[] = await this.dataSource.query(
-      `${TICKET_SELECT} WHERE ($1::text IS NULL OR t.status = $1) ORDER BY t.opened_at, t.id LIMIT $2`,
-      [status ?? null, limit],
+      `${TICKET_SELECT} WHERE ($1::text IS NULL OR t.status = $1)
+          AND ($3::boolean OR $4 = ANY(COALESCE(c.fulfillers, '{}')))
+        ORDER BY t.opened_at, t.id LIMIT $2`,
+      [status ?? null, limit, admin, reader.id],
     );
     return rows.map(toTicketView);
   }
@@ -332,9 +503,9 @@ export class JobsRepository {
     switch (job.action) {
       case 'grant':
         await tx.query(
-          `INSERT INTO provisioning_active_grants (connector, target, subject_id, grant_id, request_id, granted_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [job.connector, job.target, job.subject.id, job.grantId, job.requestId, now],
+          `INSERT INTO provisioning_active_grants (connector, target, subject_id, grant_id, request_id, granted_at, access_role, role)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+          [job.connector, job.target, job.subject.id, job.grantId, job.requestId, now, job.accessRole, job.role],
         );
         return;
       case 'revoke':
@@ -365,11 +536,24 @@ interface TicketRow {
   target: string;
   subject_id: string;
   subject_kind: string;
+  resource_id: string | null;
+  role: string | null;
+  duration: string | null;
+  expires_at: Date | null;
+  break_glass: boolean;
+  revocation_reason: string | null;
+  justification: string | null;
+  request_ticket: string | null;
+  requester_id: string | null;
+  fulfillers: string[] | null;
 }
 
 const TICKET_SELECT = `SELECT t.id, t.status, t.comment, t.resolved_by, t.opened_at, t.resolved_at,
-  j.action, j.request_id, j.item_id, j.grant_id, j.target, j.subject_id, j.subject_kind
-  FROM provisioning_tickets t JOIN provisioning_jobs j ON j.id = t.job_id`;
+  j.action, j.request_id, j.item_id, j.grant_id, j.target, j.subject_id, j.subject_kind,
+  j.resource_id, j.role, j.duration, j.expires_at, j.break_glass, j.revocation_reason,
+  c.justification, c.ticket AS request_ticket, c.requester_id, c.fulfillers
+  FROM provisioning_tickets t JOIN provisioning_jobs j ON j.id = t.job_id
+  LEFT JOIN provisioning_request_items c ON c.request_id = j.request_id AND c.item_id = j.item_id`;
 
 const toTicketView = (r: TicketRow): TicketView => ({
   id: r.id,
@@ -380,6 +564,17 @@ const toTicketView = (r: TicketRow): TicketView => ({
   grantId: r.grant_id,
   target: r.target,
   subject: { id: r.subject_id, kind: r.subject_kind },
+  resourceId: r.resource_id,
+  role: r.role,
+  duration: r.duration,
+  expiresAt: r.expires_at ? new Date(r.expires_at).toISOString() : null,
+  breakGlass: r.break_glass,
+  justification: r.justification,
+  requestTicket: r.request_ticket,
+  requesterId: r.requester_id,
+  revocationReason: r.revocation_reason,
+  requestPath: `/v1/access-requests/${encodeURIComponent(r.request_id)}`,
+  fulfillers: r.fulfillers ?? [],
   comment: r.comment,
   resolvedBy: r.resolved_by,
   openedAt: new Date(r.opened_at).toISOString(),

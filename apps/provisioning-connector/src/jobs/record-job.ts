@@ -1,18 +1,56 @@
 import type { EntityManager } from 'typeorm';
-import type { GrantRequested, RevocationRequested } from '@kairos/contracts';
+import type { AccessRequested, GrantRequested, RevocationRequested } from '@kairos/contracts';
 import type { ReceivedMessage } from '@kairos/messaging';
+import { accessRoleOf } from '../domain/job';
+import { fulfillersOf, type RequestItemContext } from '../domain/fulfilment';
 import type { NewJob } from './jobs.repository';
 
-/** The job an access-request event asks for, or nothing for the events this service ignores. */
-export function jobFor(message: ReceivedMessage): NewJob | undefined {
+/** What one access-request event makes the connector record: a job, the request's context, or nothing. */
+export type Recordable = NewJob | { readonly kind: 'request'; readonly items: readonly RequestItemContext[] };
+
+/**
+ * The job an access-request event asks for; for AccessRequested, who asked, why and who may
+ * fulfil each item (kept so tickets and webhook calls carry them and tickets are resolved only by
+ * the resource's fulfillers); nothing for the events this service ignores.
+ */
+export function jobFor(message: ReceivedMessage): Recordable | undefined {
   switch (message.type) {
+    case 'AccessRequested': {
+      const data = message.data as AccessRequested['data'];
+      return {
+        kind: 'request',
+        items: data.items.map((item) => ({
+          requestId: data.requestId,
+          itemId: item.itemId,
+          requesterId: data.requester.id,
+          requestedBy: data.requestedBy,
+          justification: data.justification,
+          ...(data.ticket !== undefined ? { ticket: data.ticket } : {}),
+          resourceId: item.resourceId,
+          role: item.role,
+          fulfillers: fulfillersOf(item.policy),
+        })),
+      };
+    }
     case 'GrantRequested': {
       const data = message.data as GrantRequested['data'];
-      return { ...common(data), action: 'grant', correlationId: message.correlationId };
+      return {
+        ...common(data),
+        action: 'grant',
+        duration: data.duration,
+        breakGlass: data.breakGlass,
+        correlationId: message.correlationId,
+      };
     }
     case 'RevocationRequested': {
       const data = message.data as RevocationRequested['data'];
-      return { ...common(data), action: 'revoke', correlationId: message.correlationId };
+      return {
+        ...common(data),
+        action: 'revoke',
+        revocationReason: data.reason,
+        ...(data.requestedBy !== undefined ? { revocationRequestedBy: data.requestedBy } : {}),
+        correlationId: message.correlationId,
+      };
     }
     default:
       return undefined;
@@ -20,12 +58,16 @@ export function jobFor(message: ReceivedMessage): NewJob | undefined {
 }
 
 const common = (data: GrantRequested['data'] | RevocationRequested['data']) => ({
+  kind: 'job' as const,
   requestId: data.requestId,
   itemId: data.itemId,
   grantId: data.grantId,
   connector: data.target.connector,
   target: data.target.target,
   subject: { id: data.subject.id, kind: data.subject.kind },
+  resourceId: data.resourceId,
+  role: data.role,
+  accessRole: accessRoleOf(data.target.connector, data.target.target, data.role),
 });
 
-export type RecordJob = (tx: EntityManager, job: NewJob) => Promise<boolean>;
+export type RecordJob = (tx: EntityManager, job: Recordable) => Promise<boolean>;

@@ -36,8 +36,9 @@ export class ResolveTicketBody {
 }
 
 /**
- * Manual fulfilment. Fulfillers are admins and approvers: both are trusted to act on target
- * systems, and nobody may close a ticket about their own access.
+ * Manual fulfilment. A ticket is resolved by the resource's fulfillers (its owners as the request's
+ * policy snapshot recorded them) or an admin, never by the person the access is for, its requester
+ * or whoever submitted it for them. Approvers see only the tickets they may resolve.
  */
 @ApiTags('tickets')
 @ApiBearerAuth()
@@ -52,19 +53,19 @@ export class TicketsController {
 
   @Get()
   @ApiOperation({ summary: 'The fulfilment queue, oldest first (open tickets unless status says otherwise)' })
-  async list(@Query() query: ListTicketsQuery): Promise<{ tickets: TicketView[] }> {
-    return { tickets: await this.jobs.listTickets(query.status ?? 'open', query.limit ?? 100) };
+  async list(@Query() query: ListTicketsQuery, @CurrentPrincipal() principal: Principal): Promise<{ tickets: TicketView[] }> {
+    return { tickets: await this.jobs.listTickets(query.status ?? 'open', query.limit ?? 100, principal) };
   }
 
   @Post(':id/complete')
   @HttpCode(200)
-  @ApiOperation({ summary: 'The access was granted (or removed) by hand; reported as verified by this person' })
+  @ApiOperation({ summary: 'The access was granted (or removed) by hand; recorded as attested by this person (fulfilledBy), not as verified' })
   async complete(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: ResolveTicketBody,
     @CurrentPrincipal() principal: Principal,
   ): Promise<TicketView> {
-    return this.answer(await this.jobs.resolveTicket(id, { kind: 'completed', by: principal.id, comment: body.comment }, this.clock.now()));
+    return this.answer(await this.jobs.resolveTicket(id, { kind: 'completed', by: principal.id, comment: body.comment }, principal, this.clock.now()));
   }
 
   @Post(':id/fail')
@@ -75,7 +76,7 @@ export class TicketsController {
     @Body() body: ResolveTicketBody,
     @CurrentPrincipal() principal: Principal,
   ): Promise<TicketView> {
-    return this.answer(await this.jobs.resolveTicket(id, { kind: 'failed', by: principal.id, comment: body.comment }, this.clock.now()));
+    return this.answer(await this.jobs.resolveTicket(id, { kind: 'failed', by: principal.id, comment: body.comment }, principal, this.clock.now()));
   }
 
   private answer(outcome: ResolveOutcome): TicketView {
@@ -88,7 +89,9 @@ export class TicketsController {
       case 'already_resolved':
         throw new ProblemError(409, 'TICKET.ALREADY_RESOLVED', 'Conflict', `the ticket is already ${outcome.status}`);
       case 'own_access':
-        throw new ProblemError(403, 'TICKET.OWN_ACCESS', 'Forbidden', 'nobody fulfils a ticket about their own access');
+        throw new ProblemError(403, 'TICKET.OWN_ACCESS', 'Forbidden', 'nobody fulfils a ticket about their own access or request');
+      case 'not_fulfiller':
+        throw new ProblemError(403, 'TICKET.NOT_FULFILLER', 'Forbidden', "only the resource's fulfillers or an admin may resolve this ticket");
       default: {
         const exhaustive: never = outcome;
         return exhaustive;
