@@ -1,4 +1,4 @@
-import { isAccessRequestEventType, type AccessRequestEvent } from '@kairos/contracts';
+import { isAccessRequestEventType, readPublishedEvent } from '@kairos/contracts';
 import { PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 import type { EntityManager } from 'typeorm';
 import type { Clock } from '../shared/clock';
@@ -11,8 +11,14 @@ import { timerRepository } from './timer.repository';
  */
 export async function applyRequestEvent(message: ReceivedMessage, tx: EntityManager, clock: Clock): Promise<Date[]> {
   if (!isAccessRequestEventType(message.type)) throw new PoisonMessageError(`unknown request event type ${message.type}`);
-  // The consumer checked the data against the event's published schema before calling us.
-  const event = { type: message.type, data: message.data } as AccessRequestEvent;
+  // The consumer checked the data against the event's published schema before calling us; the one
+  // reader of access-request.events brings an older version (named by ce_dataschema) to the current.
+  let event;
+  try {
+    event = readPublishedEvent({ type: message.type, data: message.data });
+  } catch (error) {
+    throw new PoisonMessageError(error instanceof Error ? error.message : String(error));
+  }
   const changes = planTimers(event);
   if (changes.length === 0) return [];
   await timerRepository.apply(tx, changes, clock.now(), message.correlationId);
