@@ -39,4 +39,19 @@ describe('a service started with bad configuration', () => {
     expect(stderr).toMatch(/DATABASE_URL must be a URL/);
     expect(stderr).not.toMatch(/s3cret/);
   });
+
+  it('names a bad message signing key without echoing it', async () => {
+    const { code, stderr } = await boot('expiry-scheduler', {
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      AUTH_ISSUER: 'http://issuer',
+      AUTH_JWKS_URL: 'http://issuer/jwks.json',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      MESSAGE_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbA==\n-----END PRIVATE KEY-----',
+      MESSAGE_SIGNING_KEY_ID: 'expiry-1',
+    });
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/MESSAGE_SIGNING_KEY is not a PEM private key/);
+    expect(stderr).toMatch(/MESSAGE_TRUSTED_KEYS is missing/);
+    expect(stderr).not.toMatch(/c2VjcmV0LWtleS1tYXRlcmlhbA/);
+  });
 });
