@@ -120,6 +120,21 @@ export const accessRequestEventCatalogue = {
     description: 'Nobody ratified a break-glass access in time; it is being revoked. Admins must be told.',
     schema: obj({ ...ids, grantId: str(), ratifyBy: instant(), missedAt: instant() }),
   },
+  ReviewEscalated: {
+    version: 1,
+    description:
+      "More people may review the item's current step: its fallback approvers after nobody answered (unanswered), or an approver's delegate while away (delegation).",
+    schema: obj({
+      ...ids,
+      escalationId: str('Unique per escalation; stable across redelivery'),
+      step: int(0, 'The approval step (from 0) the approvers are added to'),
+      reason: oneOf(['unanswered', 'delegation']),
+      approvers: arrayOf(str(), 'Identity ids added as eligible for the step'),
+      'delegatedBy?': str('The approver who delegated (reason delegation)'),
+      'until?': instant('End of the delegation (reason delegation)'),
+      escalatedAt: instant(),
+    }),
+  },
   GrantRequested: {
     version: 1,
     description: 'The connector is asked to grant an approved item (idempotent by grantId).',

@@ -144,6 +144,27 @@ export type BreakGlassRatificationMissed = Event<
   { requestId: string; itemId: string; grantId: string; ratifyBy: Iso8601; missedAt: Iso8601 }
 >;
 
+/**
+ * More people may now review the item's current step: its fallback approvers after nobody answered
+ * in time (`reason: unanswered`), or the person an approver delegated to while away (`reason:
+ * delegation`, with `delegatedBy` and `until`). Asked for by the notifier, recorded by the decider.
+ */
+export type ReviewEscalated = Event<
+  'ReviewEscalated',
+  {
+    requestId: string;
+    itemId: string;
+    escalationId: string;
+    /** The approval step (index from 0) the approvers are added to. */
+    step: number;
+    reason: 'unanswered' | 'delegation';
+    approvers: readonly string[];
+    delegatedBy?: string;
+    until?: Iso8601;
+    escalatedAt: Iso8601;
+  }
+>;
+
 export type GrantRequested = Event<
   'GrantRequested',
   {
@@ -319,6 +340,7 @@ export type AccessRequestEvent =
   | BreakGlassInvoked
   | BreakGlassRatified
   | BreakGlassRatificationMissed
+  | ReviewEscalated
   | GrantRequested
   | ProvisioningStarted
   | ProvisioningFailed

@@ -11,6 +11,7 @@ export const TOPICS = {
   approvalDecisions: 'approval.decisions',
   provisioningResults: 'provisioning.results',
   expiryEvents: 'expiry.events',
+  notifierEscalations: 'notifier.escalations',
 } as const;
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
@@ -82,12 +83,36 @@ export type TimerFired = Event<
 >;
 export type ExpiryMessage = TimerFired;
 
-export type InternalMessage = ApprovalDecisionMessage | ProvisioningResultMessage | ExpiryMessage;
+// notifier.escalations (notifier)
+
+/**
+ * The notifier asks the request service to let more people review an item's current step: the
+ * step's fallback approvers once nobody answered in time, or a delegate of an approver who is away.
+ * The decider records it only while the item still waits on that step.
+ */
+export type ReviewEscalationRequested = Event<
+  'ReviewEscalationRequested',
+  {
+    requestId: string;
+    itemId: string;
+    escalationId: string;
+    step: number;
+    reason: 'unanswered' | 'delegation';
+    approvers: readonly string[];
+    delegatedBy?: string;
+    until?: Iso8601;
+    requestedAt: Iso8601;
+  }
+>;
+export type NotifierMessage = ReviewEscalationRequested;
+
+export type InternalMessage = ApprovalDecisionMessage | ProvisioningResultMessage | ExpiryMessage | NotifierMessage;
 
 export interface InternalTopicMessages {
   'approval.decisions': ApprovalDecisionMessage;
   'provisioning.results': ProvisioningResultMessage;
   'expiry.events': ExpiryMessage;
+  'notifier.escalations': NotifierMessage;
 }
 export type InternalTopic = keyof InternalTopicMessages;
 
@@ -165,6 +190,24 @@ export const internalMessageCatalogue: { [Topic in InternalTopic]: TopicCatalogu
         kind: oneOf(TIMER_KINDS),
         dueAt: instant(),
         firedAt: instant(),
+      }),
+    },
+  },
+  'notifier.escalations': {
+    ReviewEscalationRequested: {
+      version: 1,
+      description:
+        "Let more people review an item's current step: its fallback approvers after nobody answered, or an approver's delegate.",
+      schema: obj({
+        requestId: str(),
+        itemId: str(),
+        escalationId: str(),
+        step: int(0),
+        reason: oneOf(['unanswered', 'delegation']),
+        approvers: arrayOf(str()),
+        'delegatedBy?': str(),
+        'until?': instant(),
+        requestedAt: instant(),
       }),
     },
   },

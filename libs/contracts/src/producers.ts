@@ -12,6 +12,7 @@ export const PRODUCER_OF_TOPIC = {
   [TOPICS.approvalDecisions]: 'approval-policy-service',
   [TOPICS.provisioningResults]: 'provisioning-connector',
   [TOPICS.expiryEvents]: 'expiry-scheduler',
+  [TOPICS.notifierEscalations]: 'notifier',
 } as const satisfies Record<Topic, string>;
 
 export type MessageProducer = (typeof PRODUCER_OF_TOPIC)[Topic];

@@ -3,7 +3,7 @@ import { formatValidationErrors, TOPICS, validateEvent, validateMessage, type In
 /** Checks a message's data against the published schema of its type; returns the problems, if any. */
 export type SchemaCheck = (topic: string, type: string, data: unknown, direction: 'publish' | 'receive') => string | undefined;
 
-const internalTopics = new Set<string>([TOPICS.approvalDecisions, TOPICS.provisioningResults, TOPICS.expiryEvents]);
+const internalTopics = new Set<string>([TOPICS.approvalDecisions, TOPICS.provisioningResults, TOPICS.expiryEvents, TOPICS.notifierEscalations]);
 
 /**
  * The contracts' schemas: strict on publish (unknown properties refused), tolerant on receipt

@@ -262,6 +262,7 @@ export function readModelChanges(event: AccessRequestEvent): ReadModelChange[] {
     // Kept in the timeline; no read model beyond it changes.
     case 'ApprovalStepPassed':
     case 'BreakGlassRatificationMissed':
+    case 'ReviewEscalated':
     case 'ProvisioningStarted':
     case 'ExtensionRequested':
     case 'ExtensionDenied':

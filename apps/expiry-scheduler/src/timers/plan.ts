@@ -93,6 +93,7 @@ export const planTimers = (event: AccessRequestEvent): readonly TimerChange[] =>
       return [cancel(event)];
     case 'ReviewRecorded':
     case 'ApprovalStepPassed':
+    case 'ReviewEscalated':
     case 'GrantRequested':
     case 'ProvisioningStarted':
     case 'ExtensionRequested':

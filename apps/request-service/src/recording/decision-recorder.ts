@@ -32,7 +32,7 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
       kafka,
       dataSource,
       groupId: RECORDER_GROUP,
-      topics: [TOPICS.approvalDecisions, TOPICS.provisioningResults, TOPICS.expiryEvents],
+      topics: [TOPICS.approvalDecisions, TOPICS.provisioningResults, TOPICS.expiryEvents, TOPICS.notifierEscalations],
       handle: (message) => this.record(message),
       log: logger,
       metrics,

@@ -10,6 +10,7 @@ import type {
   Subject,
   TimerFired,
 } from '@kairos/contracts';
+import type { RecordReviewEscalation } from './escalation';
 
 export interface Actor {
   readonly id: string;
@@ -98,6 +99,7 @@ export type AccessRequestCommand =
   | RecordGrantFailed
   | RecordRevokeSucceeded
   | RecordRevokeFailed
-  | RecordTimerFired;
+  | RecordTimerFired
+  | RecordReviewEscalation;
 
 export type AccessRequestCommandType = AccessRequestCommand['type'];

@@ -24,6 +24,7 @@ import type {
 } from './commands';
 import { addDuration, compareDurations, compareInstants, isDuration, isZeroDuration } from './duration';
 import { fail, type AccessRequestErrorCode } from './errors';
+import { recordReviewEscalation } from './escalation';
 import { canReview, resolveReview, reuseApplies, roundName, type ReviewRefusalCode, type ReviewRound } from './review-rules';
 import { assertNever, type AccessRequestState, type ItemOf, type ItemState, type RequestDetails } from './state';
 
@@ -63,6 +64,8 @@ export const decide = (command: AccessRequestCommand, state: AccessRequestState)
       return recordRevokeFailed(command, state);
     case 'RecordTimerFired':
       return recordTimerFired(command, state);
+    case 'RecordReviewEscalation':
+      return recordReviewEscalation(command, state);
     default:
       return assertNever(command, 'command');
   }

@@ -3,6 +3,7 @@ export * from './decide';
 export * from './decider';
 export * from './duration';
 export * from './errors';
+export * from './escalation';
 export * from './messages';
 export * from './review-rules';
 export * from './state';

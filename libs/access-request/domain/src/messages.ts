@@ -19,6 +19,8 @@ export const commandFromMessage = (message: InternalMessage, metadata: CommandMe
       return { type: 'RecordRevokeFailed', data: message.data, metadata };
     case 'TimerFired':
       return { type: 'RecordTimerFired', data: message.data, metadata };
+    case 'ReviewEscalationRequested':
+      return { type: 'RecordReviewEscalation', data: message.data, metadata };
     default:
       return assertNever(message, 'message');
   }

@@ -346,6 +346,18 @@ export const evolve = (state: AccessRequestState, event: AccessRequestEvent): Ac
         item.breakGlass ? { ...item, breakGlass: { ...item.breakGlass, missed: true } } : item,
       );
     }
+    case 'ReviewEscalated': {
+      // The added people are eligible for the step from now on: the step's snapshot carries them, so
+      // canReview accepts them exactly as it accepts the approvers named at submission.
+      const d = event.data;
+      return withItem(state, d.itemId, (item) => {
+        const snapshot = item.policy.steps[d.step];
+        if (item.status !== 'awaiting_approval' || item.step !== d.step || !snapshot) return item;
+        const approvers = [...snapshot.approvers, ...d.approvers.filter((id) => !snapshot.approvers.includes(id))];
+        const steps = item.policy.steps.map((step, index) => (index === d.step ? { ...step, approvers } : step));
+        return { ...item, policy: { ...item.policy, steps } };
+      });
+    }
     case 'GrantRequested': {
       const d = event.data;
       return withItem(state, d.itemId, (item) =>
