@@ -69,6 +69,10 @@ export class PolicyClient {
     if (response.status === 401 || response.status === 403) {
       throw new ProblemError(response.status, response.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', 'Policy refused the caller', body.detail);
     }
+    // The policy service down, restarting or without its database: a client should retry, not report a bug.
+    if (response.status >= 500) {
+      throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service answered ${response.status}; retry shortly`, { retryAfter: 2 });
+    }
     throw new ProblemError(502, 'POLICY_FAILED', 'Bad Gateway', `the approval policy service answered ${response.status}`);
   }
 }

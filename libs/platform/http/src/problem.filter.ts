@@ -1,7 +1,7 @@
 import { Catch, HttpException, Inject, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthenticationError, AuthorizationError } from '@kairos/auth';
-import { currentCorrelationId, JsonLogger } from '@kairos/observability';
+import { currentCorrelationId, dependencyOutage, JsonLogger } from '@kairos/observability';
 import { PROBLEM_MAPPERS, ProblemError, problemType, type ProblemMapper } from './problem';
 
 @Catch()
@@ -54,6 +54,9 @@ export class ProblemFilter implements ExceptionFilter {
     // client status and a message written for clients: body too large, bad encoding, aborted.
     const plumbing = clientHttpError(error);
     if (plumbing) return plumbing;
+    // A dependency that is down or restarting is not a bug: clients should retry, not report it.
+    const outage = dependencyOutage(error);
+    if (outage) return new ProblemError(503, 'DEPENDENCY_UNAVAILABLE', 'Service Unavailable', `${outage} is unavailable; retry shortly`, { retryAfter: 2 });
     return new ProblemError(500, 'INTERNAL', 'Internal Server Error', 'an unexpected error occurred; see the logs with this correlation id');
   }
 }

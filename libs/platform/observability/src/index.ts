@@ -2,3 +2,4 @@ export * from './context';
 export * from './logger';
 export * from './metrics';
 export * from './redact';
+export * from './failures';

@@ -134,34 +134,8 @@ export function toPostgresJson(value: unknown): string {
   return JSON.stringify(sanitizeForPostgres(value) ?? null);
 }
 
-/**
- * SQLSTATE classes of failures that say nothing about the data: connection exceptions (08),
- * insufficient resources (53), operator intervention such as a shutdown or a statement timeout
- * (57), system errors (58), and transaction rollbacks (40: serialization failure, deadlock).
- */
-const TRANSIENT_SQLSTATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
-const TRANSIENT_SQLSTATES = new Set(['55P03', '55006']);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const TRANSIENT_MESSAGES = /connection terminated|connection error|terminating connection|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|cannot use a pool after calling end|client has encountered a connection error|connection is not established|not queryable/i;
-
-/**
- * True when a database error is an outage (retry the same work later), false when it is about the
- * data itself (a constraint, an invalid value): then retrying can never help. The `pg` driver's
- * errors carry a SQLSTATE `code`; TypeORM copies it onto its QueryFailedError.
- */
-export function isTransientDatabaseError(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const e = error as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
-  const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code) {
-    if (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATES.has(code)) return true;
-    if (/^[0-9A-Z]{5}$/.test(code)) return TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2));
-  }
-  if (typeof e.message === 'string' && TRANSIENT_MESSAGES.test(e.message)) return true;
-  if (e.driverError && e.driverError !== error) return isTransientDatabaseError(e.driverError);
-  if (e.cause && e.cause !== error) return isTransientDatabaseError(e.cause);
-  return false;
-}
+// Outage vs data errors is decided in one place, shared with the HTTP edge (503) and the consumers.
+export { isTransientDatabaseError } from '@kairos/observability';
 
 /** Whether the database answers at all (within `timeoutMs`). */
 export async function databaseAnswers(db: { query(sql: string): Promise<unknown> }, timeoutMs = 2_000): Promise<boolean> {
