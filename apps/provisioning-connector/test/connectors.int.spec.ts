@@ -119,7 +119,7 @@ describe('the webhook connector', () => {
 
   it('fails when the receiver refuses the signature (a wrong key)', async () => {
     const connector = new WebhookConnector({ url, secret: 'wrong', timeoutMs: 5_000 }, systemClock);
-    await expect(connector.grant(spec('alice', 'crm', 'admin', 'webhook'))).rejects.toThrow(/answered 401/);
+    await expect(connector.grant(spec('alice', 'crm', 'admin', 'webhook'))).rejects.toThrow(/answered HTTP 401/);
   });
 
   it('is unhealthy and refuses to grant when no URL is configured', async () => {

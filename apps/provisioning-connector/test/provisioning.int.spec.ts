@@ -178,7 +178,8 @@ describe('provisioning-connector, in process', () => {
 
       await publisher.publish([event('RevocationRequested', revocationRequested(first))]);
       await eventually(async () => resultTypes(first.grantId).includes('RevokeSucceeded'), 'first RevokeSucceeded');
-      expect(results(first.grantId).find((r) => r.type === 'RevokeSucceeded')!.data.verified).toBe(true);
+      // The role stays for the second grant: this revocation is retained, not verified gone.
+      expect(results(first.grantId).find((r) => r.type === 'RevokeSucceeded')!.data).toMatchObject({ verified: false, retainedBy: [second.grantId] });
       expect(await isMember(target.url, readonlyRole, identityRoleName(subjectId))).toBe(true);
 
       await publisher.publish([event('RevocationRequested', revocationRequested(second))]);
@@ -284,11 +285,11 @@ describe('provisioning-connector, in process', () => {
       return { grant, ticketId: started.data.ticketId! };
     }
 
-    it('opens a ticket, lists it for fulfillers and completes it as a verified grant', async () => {
+    it('opens a ticket, lists it for fulfillers and completes it as an attested, unverified grant', async () => {
       const { grant, ticketId } = await openTicket(unique('ivy'));
       const list = await request(app.getHttpServer())
         .get('/v1/tickets')
-        .set('authorization', `Bearer ${await token('fulfiller-1', ['approver'])}`);
+        .set('authorization', `Bearer ${await token('fulfiller-1', ['admin'])}`);
       expect(list.status).toBe(200);
       expect(list.body.tickets).toEqual(
         expect.arrayContaining([expect.objectContaining({ id: ticketId, status: 'open', action: 'grant', grantId: grant.grantId })]),
@@ -296,12 +297,12 @@ describe('provisioning-connector, in process', () => {
 
       const done = await request(app.getHttpServer())
         .post(`/v1/tickets/${ticketId}/complete`)
-        .set('authorization', `Bearer ${await token('fulfiller-1', ['approver'])}`)
+        .set('authorization', `Bearer ${await token('fulfiller-1', ['admin'])}`)
         .send({ comment: 'added to vpn-group in the directory' });
       expect(done.status).toBe(200);
       expect(done.body).toMatchObject({ status: 'completed', resolvedBy: 'fulfiller-1', comment: 'added to vpn-group in the directory' });
       await eventually(async () => resultTypes(grant.grantId).includes('GrantSucceeded'), 'GrantSucceeded');
-      expect(results(grant.grantId).find((r) => r.type === 'GrantSucceeded')!.data.verified).toBe(true);
+      expect(results(grant.grantId).find((r) => r.type === 'GrantSucceeded')!.data).toMatchObject({ verified: false, fulfilledBy: 'fulfiller-1' });
 
       const again = await request(app.getHttpServer())
         .post(`/v1/tickets/${ticketId}/fail`)
