@@ -29,4 +29,19 @@ export class AuditParkedEvents1720000000100 implements MigrationInterface {
   }
 }
 
-export const migrations: Function[] = [AuditReadModels1720000000000, AuditParkedEvents1720000000100];
+/** Who vouched for a manually fulfilled grant (AccessGranted.fulfilledBy); new databases have it from the DDL. */
+export class AuditGrantAttestedBy1720000000200 implements MigrationInterface {
+  name = 'AuditGrantAttestedBy1720000000200';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const tables = new AuditTables((runner.connection.options as { schema?: string }).schema ?? 'public');
+    await runner.query(`ALTER TABLE ${tables.grants} ADD COLUMN IF NOT EXISTS grant_attested_by text`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    const tables = new AuditTables((runner.connection.options as { schema?: string }).schema ?? 'public');
+    await runner.query(`ALTER TABLE ${tables.grants} DROP COLUMN IF EXISTS grant_attested_by`);
+  }
+}
+
+export const migrations: Function[] = [AuditReadModels1720000000000, AuditParkedEvents1720000000100, AuditGrantAttestedBy1720000000200];

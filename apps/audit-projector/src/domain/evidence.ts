@@ -13,11 +13,15 @@ export interface EvidenceGrant {
   readonly grantId: string;
   readonly grantedAt: string;
   readonly expiresAt: string;
+  /** True only when the connector checked the target for exactly this identity and role. */
   readonly grantVerified: boolean;
+  /** The person who fulfilled it by hand (their word, not a check), when a person did. */
+  readonly grantAttestedBy: string | null;
   readonly expiredAt: string | null;
   readonly revocationRequestedAt: string | null;
   readonly revocationReason: string | null;
   readonly revokedAt: string | null;
+  /** True only when the connector checked the target and the access is gone (false when other grants of the role keep it). */
   readonly revocationVerified: boolean | null;
 }
 
@@ -84,6 +88,7 @@ export const EVIDENCE_CSV_COLUMNS = [
   'granted_at',
   'expires_at',
   'grant_verified',
+  'grant_attested_by',
   'revocation_reason',
   'revoked_at',
   'revocation_verified',
@@ -120,8 +125,8 @@ export function evidenceToCsv(records: readonly EvidenceRecord[]): string {
     const grants: readonly (EvidenceGrant | null)[] = r.grants.length > 0 ? r.grants : [null];
     for (const g of grants) {
       const grantCells = g
-        ? [g.grantId, g.grantedAt, g.expiresAt, g.grantVerified, g.revocationReason, g.revokedAt, g.revocationVerified]
-        : [null, null, null, null, null, null, null];
+        ? [g.grantId, g.grantedAt, g.expiresAt, g.grantVerified, g.grantAttestedBy, g.revocationReason, g.revokedAt, g.revocationVerified]
+        : [null, null, null, null, null, null, null, null];
       lines.push([...itemCells, ...grantCells].map(csvCell).join(','));
     }
   }

@@ -37,3 +37,36 @@ describe('the evidence CSV', () => {
     expect(lines[2]).toBe('');
   });
 });
+
+describe('the evidence of verification', () => {
+  const grant = {
+    grantId: 'g1',
+    grantedAt: '2025-03-01T10:00:00.000Z',
+    expiresAt: '2025-03-01T12:00:00.000Z',
+    expiredAt: null,
+    revocationRequestedAt: '2025-03-01T12:00:00.000Z',
+    revocationReason: 'expired',
+    revokedAt: '2025-03-01T12:05:00.000Z',
+  };
+  const row = (g: EvidenceRecord['grants'][number]) => {
+    const [header, line] = evidenceToCsv([{ ...record, justification: 'month end', grants: [g] }]).split('\r\n');
+    const cells = line!.split(',');
+    return Object.fromEntries(header!.split(',').map((name, i) => [name, cells[i]]));
+  };
+
+  it('never prints a manually fulfilled grant as verified, and names who vouched for it', () => {
+    expect(row({ ...grant, grantVerified: false, grantAttestedBy: 'maria', revocationVerified: false })).toMatchObject({
+      grant_verified: 'false',
+      grant_attested_by: 'maria',
+      revocation_verified: 'false',
+    });
+  });
+
+  it('prints a grant the connector checked as verified with nobody attesting', () => {
+    expect(row({ ...grant, grantVerified: true, grantAttestedBy: null, revocationVerified: true })).toMatchObject({
+      grant_verified: 'true',
+      grant_attested_by: '',
+      revocation_verified: 'true',
+    });
+  });
+});

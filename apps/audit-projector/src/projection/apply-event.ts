@@ -91,6 +91,7 @@ export const READ_MODELS: Readonly<Record<ReadModel, ReadModelSpec>> = {
       role: col('text'),
       break_glass: col('boolean'),
       grant_verified: col('boolean'),
+      grant_attested_by: col('text', true),
       granted_at: col('timestamptz'),
       expires_at: col('timestamptz'),
       expired_at: col('timestamptz', true),
@@ -228,6 +229,8 @@ export function readModelChanges(event: AccessRequestEvent): ReadModelChange[] {
             role: d.role,
             break_glass: d.breakGlass,
             grant_verified: d.verified,
+            // A person's word (manual fulfilment), recorded as theirs; null when the connector checked or nobody said.
+            grant_attested_by: d.fulfilledBy ?? null,
             granted_at: d.grantedAt,
             expires_at: d.expiresAt,
           },

@@ -198,6 +198,7 @@ export class AuditQueries {
           grantedAt: isoRequired(g.granted_at),
           expiresAt: isoRequired(g.expires_at),
           grantVerified: Boolean(g.grant_verified),
+          grantAttestedBy: str(g.grant_attested_by),
           expiredAt: iso(g.expired_at),
           revocationRequestedAt: iso(g.revocation_requested_at),
           revocationReason: str(g.revocation_reason),

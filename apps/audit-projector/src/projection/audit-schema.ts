@@ -106,6 +106,7 @@ export class AuditTables {
         role text NOT NULL,
         break_glass boolean NOT NULL,
         grant_verified boolean NOT NULL,
+        grant_attested_by text,
         granted_at timestamptz NOT NULL,
         expires_at timestamptz NOT NULL,
         expired_at timestamptz,
