@@ -74,6 +74,23 @@ export class GroupCoordinator {
     return { error: ErrorCode.NONE, durable: this.offsets.commitOffsets(groupId, entries) };
   }
 
+  /** DeleteGroups: refuses groups with members; forgets the offsets of the rest. */
+  async deleteGroup(groupId: string): Promise<number> {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const group = this.groups.get(groupId);
+    const live = group !== undefined && group.state !== 'Dead';
+    if (!live && !this.offsets.hasGroup(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (group && group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    group?.shutdown();
+    this.groups.delete(groupId);
+    try {
+      await this.offsets.deleteGroup(groupId);
+      return ErrorCode.NONE;
+    } catch {
+      return ErrorCode.KAFKA_STORAGE_ERROR;
+    }
+  }
+
   fetchOffset(groupId: string, topic: string, partition: number): { offset: number; metadata: string | null } {
     return this.offsets.get(groupId, topic, partition) ?? { offset: -1, metadata: '' };
   }

@@ -3,10 +3,13 @@ import { API_BY_KEY, API_VERSIONS_KEY, APIS } from '../protocol/apis';
 import { apiVersionsBody } from '../protocol/apis/api-versions';
 import { ProtocolError, Reader, Writer } from '../protocol/encoding';
 import { ErrorCode } from '../protocol/errors';
-import { BrokerContext, RequestHeader } from './context';
+import { BrokerContext, RequestHeader, Session } from './context';
 
 const MAX_FRAME_BYTES = 100 * 1024 * 1024;
 const PRODUCE_KEY = 0;
+/** What a client may send before SASL authentication completes (Kafka closes the connection on anything else). */
+const BEFORE_AUTH = new Set([18, 17, 36]);
+const ANONYMOUS = 'User:ANONYMOUS';
 
 interface InFlight {
   pipelinable: boolean;
@@ -22,12 +25,21 @@ export class Connection {
   private readonly inFlight: InFlight[] = [];
   private closed = false;
   private readonly clientHost: string;
+  private readonly session: Session;
 
   constructor(
     private readonly socket: Socket,
     private readonly ctx: BrokerContext,
+    principal: string = ANONYMOUS,
   ) {
     this.clientHost = `/${socket.remoteAddress ?? 'unknown'}`.replace('::ffff:', '');
+    this.session = {
+      principal,
+      host: this.clientHost.slice(1),
+      authenticated: ctx.sasl === null,
+      exchange: null,
+      closeAfterResponse: false,
+    };
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', () => this.close());
@@ -87,6 +99,12 @@ export class Connection {
       const { response } = this.inFlight.shift() as InFlight;
       if (response === 'close') return this.close();
       if (response && !this.closed) this.socket.write(response);
+      if (this.session.closeAfterResponse) {
+        this.closed = true;
+        this.queue.length = 0;
+        this.socket.end();
+        return;
+      }
     }
     this.drain();
   }
@@ -98,7 +116,8 @@ export class Connection {
       const apiKey = r.int16();
       const apiVersion = r.int16();
       const correlationId = r.int32();
-      header = { apiKey, apiVersion, correlationId, clientId: '', clientHost: this.clientHost };
+      header = { apiKey, apiVersion, correlationId, clientId: '', clientHost: this.clientHost, session: this.session };
+      if (!this.session.authenticated && !BEFORE_AUTH.has(apiKey)) return 'close';
       const api = API_BY_KEY.get(apiKey);
       if (apiKey === API_VERSIONS_KEY && api && apiVersion > api.maxVersion) {
         // Newer clients probe with a flexible version first; Kafka answers in v0 form so they can step down.

@@ -15,6 +15,8 @@ interface OffsetRecord {
   p: number;
   o: number;
   m: string | null;
+  /** Set on a record that deletes the whole group (DeleteGroups). */
+  d?: 1;
 }
 
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
@@ -67,6 +69,10 @@ export class OffsetsLog {
   }
 
   private apply(r: OffsetRecord): void {
+    if (r.d === 1) {
+      this.offsets.delete(r.g);
+      return;
+    }
     let group = this.offsets.get(r.g);
     if (!group) this.offsets.set(r.g, (group = new Map()));
     group.set(`${r.p}:${r.t}`, { offset: r.o, metadata: r.m });
@@ -102,6 +108,17 @@ export class OffsetsLog {
       return Promise.resolve();
     }
     const data = frame(records);
+    fs.writeSync(this.fd, data);
+    this.size += data.length;
+    return this.commit.sync();
+  }
+
+  /** Forgets every offset of a group; resolves when that is on disk. */
+  deleteGroup(group: string): Promise<void> {
+    const record: OffsetRecord = { g: group, t: '', p: -1, o: -1, m: null, d: 1 };
+    this.apply(record);
+    if (this.fd === null) return Promise.resolve();
+    const data = frame([record]);
     fs.writeSync(this.fd, data);
     this.size += data.length;
     return this.commit.sync();

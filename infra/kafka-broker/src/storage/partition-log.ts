@@ -1,17 +1,26 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProducerStates } from '../producers/producer-state';
-import { BatchHeader, assignBaseOffset, recordTimestamps } from '../protocol/record-batch';
-import { fdatasync, fsyncDir } from './fs-sync';
+import { BatchHeader, assignBaseOffset, readBatchHeader, recordTimestamps } from '../protocol/record-batch';
+import { decodeRecords, rebuildBatch } from '../protocol/records';
+import { fdatasync, fsyncDir, writeFileDurably } from './fs-sync';
 import { GroupCommit } from './group-commit';
 import { Segment } from './segment';
 import { recoverSegment } from './segment-recovery';
 
+/** What the log acts on; the topic's effective config (see topic-config.ts). Unlimited is -1. */
 export interface LogConfig {
   segmentBytes: number;
   retentionBytes?: number;
   retentionMs?: number;
+  segmentMs?: number;
+  delete?: boolean;
+  compact?: boolean;
+  deleteRetentionMs?: number;
+  minCompactionLagMs?: number;
 }
+
+const START_OFFSET_FILE = 'log-start-offset';
 
 export class PartitionLog {
   readonly producers = new ProducerStates();
@@ -20,12 +29,17 @@ export class PartitionLog {
   logEndOffset = 0;
   /** Everything below is on disk (fsynced) and visible to consumers. */
   highWatermark = 0;
+  /** Raised by DeleteRecords; the log start is the larger of this and the first segment's base. */
+  private deletedBelow = 0;
+  /** End of the prefix of rolled segments compacted last time, and when a kept tombstone expires. */
+  private cleanedThrough = 0;
+  private nextTombstoneExpiry = Infinity;
   private readonly commit: GroupCommit;
   private closed = false;
 
   private constructor(
     readonly dir: string | null,
-    private readonly config: LogConfig,
+    public config: LogConfig,
     private readonly onAdvance: () => void,
   ) {
     this.commit = new GroupCommit(() => this.flush());
@@ -42,10 +56,11 @@ export class PartitionLog {
       .readdirSync(dir)
       .filter((f) => /^\d{20}\.log$/.test(f))
       .sort();
+    for (const leftover of fs.readdirSync(dir).filter((f) => f.endsWith('.cleaned'))) fs.rmSync(path.join(dir, leftover), { force: true });
     for (const file of files) {
       const base = Number(file.slice(0, 20));
-      if (log.segments.length > 0 && base !== log.logEndOffset) {
-        // A later segment that does not continue the log cannot be trusted.
+      if (log.segments.length > 0 && base < log.logEndOffset) {
+        // A later segment that overlaps the log cannot be trusted (compaction leaves gaps, never overlaps).
         fs.rmSync(path.join(dir, file));
         continue;
       }
@@ -53,15 +68,18 @@ export class PartitionLog {
         log.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.recordCount, b.baseOffset),
       );
       log.segments.push(segment);
-      log.logEndOffset = segment.nextOffset;
+      log.logEndOffset = Math.max(base, segment.nextOffset);
     }
     if (log.segments.length === 0) log.segments.push(log.createSegment(0));
+    else if (log.active.nextOffset < log.logEndOffset) log.segments.push(log.createSegment(log.logEndOffset));
+    const startFile = path.join(dir, START_OFFSET_FILE);
+    if (fs.existsSync(startFile)) log.deletedBelow = Math.min(Number(fs.readFileSync(startFile, 'utf8')) || 0, log.logEndOffset);
     log.highWatermark = log.logEndOffset;
     return log;
   }
 
   get logStartOffset(): number {
-    return this.segments[0].baseOffset;
+    return Math.max(this.segments[0].baseOffset, this.deletedBelow);
   }
 
   private get active(): Segment {
@@ -77,10 +95,13 @@ export class PartitionLog {
   }
 
   /** Appends at once (so offsets follow call order); `durable` settles once the batch is fsynced. */
-  append(batch: Buffer, header: BatchHeader): { baseOffset: number; durable: Promise<void> } {
+  append(batch: Buffer, header: BatchHeader, now = Date.now()): { baseOffset: number; durable: Promise<void> } {
     const baseOffset = this.logEndOffset;
     const lastOffset = baseOffset + header.lastOffsetDelta;
-    if (this.active.size > 0 && this.active.size + batch.length > this.config.segmentBytes) this.roll();
+    const { segmentBytes, segmentMs } = this.config;
+    const active = this.active;
+    const tooOld = segmentMs !== undefined && segmentMs >= 0 && active.entries.length > 0 && now - active.entries[0].maxTimestamp > segmentMs;
+    if (active.size > 0 && (active.size + batch.length > segmentBytes || tooOld)) this.roll();
     assignBaseOffset(batch, baseOffset);
     this.active.append(batch, baseOffset, lastOffset, header.maxTimestamp);
     this.logEndOffset = lastOffset + 1;
@@ -133,41 +154,151 @@ export class PartitionLog {
   }
 
   offsetForTimestamp(timestamp: number): { offset: number; timestamp: number } | null {
+    const start = this.logStartOffset;
     for (const segment of this.segments) {
       if (segment.largestTimestamp < timestamp) continue;
       for (let i = 0; i < segment.entries.length; i++) {
         const entry = segment.entries[i];
-        if (entry.maxTimestamp < timestamp || entry.baseOffset >= this.highWatermark) continue;
+        if (entry.maxTimestamp < timestamp || entry.baseOffset >= this.highWatermark || entry.lastOffset < start) continue;
         const records = recordTimestamps(segment.readBatch(i));
-        if (records === null) return { offset: entry.baseOffset, timestamp: entry.maxTimestamp };
-        const hit = records.find((r) => r.timestamp >= timestamp);
+        if (records === null) return { offset: Math.max(entry.baseOffset, start), timestamp: entry.maxTimestamp };
+        const hit = records.find((r) => r.timestamp >= timestamp && r.offset >= start);
         if (hit) return hit;
       }
     }
     return null;
   }
 
+  /** Base offsets of the segments, newest first (ListOffsets v0's answer). */
+  segmentBaseOffsets(): Array<{ baseOffset: number; largestTimestamp: number }> {
+    return this.segments.map((s) => ({ baseOffset: Math.max(s.baseOffset, this.logStartOffset), largestTimestamp: s.largestTimestamp })).reverse();
+  }
+
   sizeInBytes(): number {
     return this.segments.reduce((sum, s) => sum + s.size, 0);
   }
 
-  /** Drops whole old segments beyond the size or age limits; the active one only once rolled. */
+  /**
+   * DeleteRecords: moves the log start to `offset` (at most the high watermark), durably, and
+   * drops the segments wholly below it. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): number {
+    if (offset <= this.logStartOffset) return this.logStartOffset;
+    this.deletedBelow = offset;
+    if (this.dir !== null) writeFileDurably(path.join(this.dir, START_OFFSET_FILE), String(offset));
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= offset) this.dropOldest();
+    return this.logStartOffset;
+  }
+
+  private dropOldest(): void {
+    const oldest = this.segments.shift() as Segment;
+    oldest.close();
+    if (oldest.file) fs.rmSync(oldest.file, { force: true });
+  }
+
+  /** Applies the topic's cleanup policy: deletion by size and age, and/or compaction. */
   applyRetention(now: number): void {
-    const { retentionBytes, retentionMs } = this.config;
-    const expired = (s: Segment) => retentionMs !== undefined && s.size > 0 && s.largestTimestamp < now - retentionMs;
+    if (this.config.delete !== false) this.deleteOldSegments(now);
+    if (this.config.compact) this.compact(now);
+  }
+
+  /** Drops whole old segments beyond the size or age limits; the active one only once rolled. */
+  private deleteOldSegments(now: number): void {
+    const retentionBytes = this.config.retentionBytes ?? -1;
+    const retentionMs = this.config.retentionMs ?? -1;
+    const expired = (s: Segment) => retentionMs >= 0 && s.size > 0 && s.largestTimestamp < now - retentionMs;
     if (expired(this.active) && this.highWatermark === this.logEndOffset) this.roll();
     let total = this.sizeInBytes();
     while (this.segments.length > 1) {
       const oldest = this.segments[0];
       if (oldest.baseOffset >= this.highWatermark) break;
-      const tooBig = retentionBytes !== undefined && total - oldest.size >= retentionBytes;
+      const tooBig = retentionBytes >= 0 && total - oldest.size >= retentionBytes;
       if (!tooBig && !expired(oldest)) break;
       if (oldest.nextOffset > this.highWatermark) break;
-      this.segments.shift();
       total -= oldest.size;
-      oldest.close();
-      if (oldest.file) fs.rmSync(oldest.file, { force: true });
+      this.dropOldest();
     }
+  }
+
+  /**
+   * Log compaction over the rolled segments (never the active one, as in Kafka): keeps the
+   * last record per key, drops tombstones older than delete.retention.ms, and rewrites each
+   * changed segment aside, fsyncs it and renames it over the old one. Offsets keep their gaps.
+   * Batches in codecs this broker cannot read (snappy, lz4, zstd) are kept whole.
+   */
+  compact(now: number): void {
+    const lag = this.config.minCompactionLagMs ?? 0;
+    const rolled = this.segments.slice(0, -1);
+    let cleanable = 0;
+    while (cleanable < rolled.length && rolled[cleanable].largestTimestamp <= now - lag) cleanable++;
+    if (cleanable === 0) return;
+    const end = rolled[cleanable - 1].nextOffset;
+    if (end <= this.cleanedThrough && now < this.nextTombstoneExpiry) return;
+    const horizon = now - (this.config.deleteRetentionMs ?? 86_400_000);
+    const latest = new Map<string, number>();
+    for (const segment of rolled.slice(0, cleanable)) {
+      for (let i = 0; i < segment.entries.length; i++) {
+        const batch = segment.readBatch(i);
+        const base = segment.entries[i].baseOffset;
+        for (const r of decodeRecords(batch) ?? []) if (r.key !== null) latest.set(r.key.toString('latin1'), base + r.offsetDelta);
+      }
+    }
+    let nextExpiry = Infinity;
+    for (let s = 0; s < cleanable; s++) {
+      const segment = this.segments[s];
+      const kept: Buffer[] = [];
+      let changed = false;
+      for (let i = 0; i < segment.entries.length; i++) {
+        const batch = segment.readBatch(i);
+        const records = decodeRecords(batch);
+        if (records === null) {
+          kept.push(batch);
+          continue;
+        }
+        const maxTimestamp = readBatchHeader(batch).maxTimestamp;
+        const keep = records.filter((r) => {
+          if (r.key === null) return true;
+          if (latest.get(r.key.toString('latin1')) !== segment.entries[i].baseOffset + r.offsetDelta) return false;
+          if (r.value !== null) return true;
+          if (maxTimestamp < horizon) return false;
+          nextExpiry = Math.min(nextExpiry, maxTimestamp + (now - horizon));
+          return true;
+        });
+        if (keep.length === records.length) kept.push(batch);
+        else {
+          changed = true;
+          if (keep.length > 0) kept.push(rebuildBatch(batch, keep));
+        }
+      }
+      if (changed) this.segments[s] = this.replaceSegment(segment, kept);
+    }
+    this.cleanedThrough = end;
+    this.nextTombstoneExpiry = nextExpiry;
+  }
+
+  private replaceSegment(old: Segment, batches: Buffer[]): Segment {
+    if (old.file === null || this.dir === null) {
+      const fresh = new Segment(old.baseOffset, null, null);
+      for (const b of batches) {
+        const h = readBatchHeader(b);
+        fresh.append(b, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
+      }
+      return fresh;
+    }
+    const aside = `${old.file}.cleaned`;
+    const fd = fs.openSync(aside, 'w');
+    try {
+      const data = Buffer.concat(batches);
+      let written = 0;
+      while (written < data.length) written += fs.writeSync(fd, data, written, data.length - written, written);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    old.close();
+    fs.renameSync(aside, old.file);
+    fsyncDir(this.dir);
+    return recoverSegment(old.file, old.baseOffset, () => undefined);
   }
 
   close(): void {

@@ -24,7 +24,7 @@ export function recoverSegment(file: string, baseOffset: number, onBatch: (b: Re
     const header = readBatchHeader(data, position);
     const size = header.batchLength + 12;
     if (header.magic !== 2 || header.batchLength < BATCH_HEADER_SIZE - 12 || position + size > data.length) break;
-    if (header.baseOffset !== expected || !batchCrcMatches(data, position, size)) break;
+    if (header.baseOffset < expected || !batchCrcMatches(data, position, size)) break;
     const lastOffset = header.baseOffset + header.lastOffsetDelta;
     segment.add({ baseOffset: header.baseOffset, lastOffset, position, size, maxTimestamp: header.maxTimestamp });
     onBatch({

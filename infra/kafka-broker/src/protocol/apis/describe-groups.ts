@@ -1,3 +1,5 @@
+import { allowedOnGroup } from '../../server/context';
+import { Operation } from '../../security/acl';
 import { Writer } from '../encoding';
 import { ErrorCode } from '../errors';
 import { Api } from './api';
@@ -8,11 +10,16 @@ export const describeGroupsApi: Api = {
   key: 15,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, { apiVersion: v }, r) {
+  handle(ctx, header, r) {
+    const v = header.apiVersion;
     const ids = r.array((r) => r.string());
     const w = new Writer();
     if (v >= 1) w.int32(0);
     w.array(ids, (w, id) => {
+      if (!allowedOnGroup(ctx, header, Operation.DESCRIBE, id)) {
+        w.int16(ErrorCode.GROUP_AUTHORIZATION_FAILED).string(id).string('').string('').string('').int32(0);
+        return;
+      }
       const group = ctx.groups.describe(id);
       if (!group) {
         w.int16(ErrorCode.NONE).string(id).string('Dead').string('').string('').int32(0);

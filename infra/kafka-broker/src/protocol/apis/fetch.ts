@@ -1,4 +1,5 @@
-import { BrokerContext } from '../../server/context';
+import { BrokerContext, RequestHeader, allowedOnTopic } from '../../server/context';
+import { Operation } from '../../security/acl';
 import { Writer } from '../encoding';
 import { ErrorCode } from '../errors';
 import { Api } from './api';
@@ -19,12 +20,15 @@ interface PartitionData {
 
 const EMPTY = Buffer.alloc(0);
 
-function readAll(ctx: BrokerContext, topics: Array<{ name: string; partitions: FetchPartition[] }>, maxBytes: number) {
+function readAll(ctx: BrokerContext, header: RequestHeader, topics: Array<{ name: string; partitions: FetchPartition[] }>, maxBytes: number) {
   let budget = maxBytes;
   let total = 0;
   const result = topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p): PartitionData => {
+      if (!allowedOnTopic(ctx, header, Operation.READ, t.name)) {
+        return { partition: p.partition, error: ErrorCode.TOPIC_AUTHORIZATION_FAILED, highWatermark: -1, logStartOffset: -1, records: null };
+      }
       const log = ctx.topics.partition(t.name, p.partition);
       if (!log) return { partition: p.partition, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1, logStartOffset: -1, records: null };
       const base = { partition: p.partition, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset };
@@ -48,7 +52,8 @@ export const fetchApi: Api = {
   key: 1,
   minVersion: 4,
   maxVersion: 11,
-  async handle(ctx, { apiVersion: v }, r) {
+  async handle(ctx, header, r) {
+    const v = header.apiVersion;
     r.int32();
     const maxWaitMs = r.int32();
     const minBytes = r.int32();
@@ -69,12 +74,12 @@ export const fetchApi: Api = {
       }),
     }));
     const deadline = Date.now() + Math.max(0, maxWaitMs);
-    let read = readAll(ctx, topics, maxBytes);
+    let read = readAll(ctx, header, topics, maxBytes);
     while (read.total < Math.max(1, minBytes) && Date.now() < deadline && !read.result.some((t) => t.partitions.some((p) => p.error !== 0))) {
       const keys = topics.flatMap((t) => t.partitions.map((p) => `${t.name}:${p.partition}`));
       await ctx.fetchWaiters.wait(keys, deadline - Date.now());
       if (ctx.closing) break;
-      read = readAll(ctx, topics, maxBytes);
+      read = readAll(ctx, header, topics, maxBytes);
     }
     const w = new Writer().int32(0);
     if (v >= 7) w.int16(ErrorCode.NONE).int32(0);

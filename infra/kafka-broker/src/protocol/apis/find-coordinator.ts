@@ -1,3 +1,5 @@
+import { allowedOnGroup } from '../../server/context';
+import { Operation } from '../../security/acl';
 import { Writer } from '../encoding';
 import { ErrorCode } from '../errors';
 import { Api } from './api';
@@ -6,9 +8,21 @@ export const findCoordinatorApi: Api = {
   key: 10,
   minVersion: 0,
   maxVersion: 2,
-  handle(ctx, { apiVersion: v }, r) {
-    r.string();
-    if (v >= 1) r.int8();
+  handle(ctx, header, r) {
+    const v = header.apiVersion;
+    const key = r.string();
+    const keyType = v >= 1 ? r.int8() : 0;
+    const refuse = (error: number, message: string) => {
+      const w = new Writer();
+      if (v >= 1) w.int32(0);
+      w.int16(error);
+      if (v >= 1) w.string(message);
+      return w.int32(-1).string('').int32(-1);
+    };
+    // No transaction coordinator here: answered as by a broker that lacks transactions.
+    if (keyType === 1) return refuse(ErrorCode.UNSUPPORTED_VERSION, 'Transactions are not supported by this broker');
+    if (keyType !== 0) return refuse(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
+    if (!allowedOnGroup(ctx, header, Operation.DESCRIBE, key)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
     const { nodeId, host, port } = ctx.settings;
     const w = new Writer();
     if (v >= 1) w.int32(0);

@@ -1,11 +1,15 @@
+import { allowedOnGroup } from '../../server/context';
+import { Operation } from '../../security/acl';
 import { Writer } from '../encoding';
+import { ErrorCode } from '../errors';
 import { Api } from './api';
 
 export const joinGroupApi: Api = {
   key: 11,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, { apiVersion: v, clientId, clientHost }, r) {
+  async handle(ctx, header, r) {
+    const { apiVersion: v, clientId, clientHost } = header;
     const groupId = r.string();
     const sessionTimeoutMs = r.int32();
     const rebalanceTimeoutMs = v >= 1 ? r.int32() : sessionTimeoutMs;
@@ -13,7 +17,9 @@ export const joinGroupApi: Api = {
     const groupInstanceId = v >= 5 ? r.nullableString() : null;
     const protocolType = r.string();
     const protocols = r.array((r) => ({ name: r.string(), metadata: Buffer.from(r.bytes()) }));
-    const res = await ctx.groups.join(
+    const res = !allowedOnGroup(ctx, header, Operation.READ, groupId)
+      ? { error: ErrorCode.GROUP_AUTHORIZATION_FAILED, generation: -1, protocolName: '', leader: '', memberId, members: [] }
+      : await ctx.groups.join(
       groupId,
       { memberId, groupInstanceId, clientId, clientHost, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols },
       v,

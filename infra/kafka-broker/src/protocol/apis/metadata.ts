@@ -1,4 +1,5 @@
-import { resolveTopic } from '../../server/context';
+import { allowedOnTopic, resolveTopic } from '../../server/context';
+import { Operation } from '../../security/acl';
 import { Topic } from '../../storage/topic-store';
 import { Writer } from '../encoding';
 import { ErrorCode } from '../errors';
@@ -8,13 +9,21 @@ export const metadataApi: Api = {
   key: 3,
   minVersion: 1,
   maxVersion: 6,
-  handle(ctx, { apiVersion: v }, r) {
+  handle(ctx, header, r) {
+    const v = header.apiVersion;
     const requested = r.nullableArray((r) => r.string());
     const allowAuto = v >= 4 ? r.bool() : true;
     const topics: Array<{ name: string; error: number; topic?: Topic }> =
       requested === null || requested.length === 0
-        ? ctx.topics.all().map((topic) => ({ name: topic.name, error: ErrorCode.NONE, topic }))
-        : requested.map((name) => ({ name, ...resolveTopic(ctx, name, allowAuto) }));
+        ? ctx.topics
+            .all()
+            .filter((topic) => allowedOnTopic(ctx, header, Operation.DESCRIBE, topic.name))
+            .map((topic) => ({ name: topic.name, error: ErrorCode.NONE, topic }))
+        : requested.map((name) => {
+            // An existing topic the caller may not describe is TOPIC_AUTHORIZATION_FAILED; a missing one may be created if allowed.
+            if (ctx.topics.get(name) && !allowedOnTopic(ctx, header, Operation.DESCRIBE, name)) return { name, error: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
+            return { name, ...resolveTopic(ctx, name, allowAuto, header) };
+          });
     const { nodeId, host, port, clusterId } = ctx.settings;
     const w = new Writer();
     if (v >= 3) w.int32(0);
