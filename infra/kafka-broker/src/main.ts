@@ -1,4 +1,33 @@
-import { startKafkaBroker, BrokerOptions } from './server/broker';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startKafkaBroker, BrokerOptions, SecurityOptions } from './server/broker';
+
+interface SecurityFile {
+  tls?: { certFile: string; keyFile: string; caFile?: string; requireClientCert?: boolean };
+  sasl?: SecurityOptions['sasl'];
+  authorizer?: SecurityOptions['authorizer'];
+}
+
+/**
+ * --security <file.json>: TLS key material by path, SASL users and the authorizer. The file holds
+ * passwords, so its contents are never printed; only its shape is checked here.
+ */
+function readSecurity(file: string): SecurityOptions {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as SecurityFile;
+  const base = path.dirname(path.resolve(file));
+  const read = (p: string) => fs.readFileSync(path.resolve(base, p), 'utf8');
+  const out: SecurityOptions = {};
+  if (raw.tls) {
+    if (!raw.tls.certFile || !raw.tls.keyFile) throw new Error(`${file}: tls needs certFile and keyFile`);
+    out.tls = { cert: read(raw.tls.certFile), key: read(raw.tls.keyFile), ca: raw.tls.caFile ? read(raw.tls.caFile) : undefined, requireClientCert: raw.tls.requireClientCert };
+  }
+  if (raw.sasl) {
+    if (!Array.isArray(raw.sasl.users)) throw new Error(`${file}: sasl.users must be a list of { name, password }`);
+    out.sasl = raw.sasl;
+  }
+  if (raw.authorizer) out.authorizer = raw.authorizer;
+  return out;
+}
 
 function parseArgs(argv: string[]): BrokerOptions {
   const opts: BrokerOptions = { port: 9092 };
@@ -34,6 +63,15 @@ function parseArgs(argv: string[]): BrokerOptions {
       case '--retention-ms':
         opts.retention = { ...opts.retention, ms: Number(value()) };
         break;
+      case '--message-max-bytes':
+        opts.messageMaxBytes = Number(value());
+        break;
+      case '--retention-check-ms':
+        opts.retentionCheckMs = Number(value());
+        break;
+      case '--security':
+        opts.security = readSecurity(value());
+        break;
       case '--rebalance-delay-ms':
         opts.initialRebalanceDelayMs = Number(value());
         break;
@@ -46,8 +84,10 @@ function parseArgs(argv: string[]): BrokerOptions {
 }
 
 async function main(): Promise<void> {
-  const broker = await startKafkaBroker(parseArgs(process.argv.slice(2)));
-  process.stdout.write(`kafka-broker ready on ${broker.brokers[0]}\n`);
+  const opts = parseArgs(process.argv.slice(2));
+  const broker = await startKafkaBroker(opts);
+  const protocol = `${opts.security?.sasl ? 'SASL_' : ''}${opts.security?.tls ? 'SSL' : 'PLAINTEXT'}`;
+  process.stdout.write(`kafka-broker ready on ${broker.brokers[0]} (${protocol}${opts.security?.authorizer ? ', ACLs' : ''})\n`);
   const stop = () => {
     broker.close().then(
       () => process.exit(0),

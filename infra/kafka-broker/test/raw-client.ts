@@ -66,11 +66,18 @@ function varint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-export function recordBatch(opts: { values: string[]; producerId?: number; epoch?: number; baseSequence?: number; timestamp?: number }): Buffer {
+export function recordBatch(opts: {
+  values: Array<string | null>;
+  keys?: Array<string | null>;
+  producerId?: number;
+  epoch?: number;
+  baseSequence?: number;
+  timestamp?: number;
+}): Buffer {
   const ts = opts.timestamp ?? Date.now();
+  const field = (s: string | null | undefined) => (s === null || s === undefined ? [varint(-1)] : [varint(Buffer.byteLength(s)), Buffer.from(s)]);
   const records = opts.values.map((value, i) => {
-    const v = Buffer.from(value);
-    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), varint(-1), varint(v.length), v, varint(0)]);
+    const body = Buffer.concat([Buffer.from([0]), varint(0), varint(i), ...field(opts.keys?.[i]), ...field(value), varint(0)]);
     return Buffer.concat([varint(body.length), body]);
   });
   const tail = new Writer()
