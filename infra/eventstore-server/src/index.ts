@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
-import { FileLog, LOG_START, MemoryLog, type CommitLog } from './storage/commit-log';
 import { EventStore } from './storage/event-store';
 import { serverFeaturesService } from './grpc/server-features';
 import { streamsService } from './grpc/streams-service';
-import type { Users } from './grpc/authentication';
+import type { UserGroups, Users } from './grpc/authentication';
 
 export interface EventStoreServerOptions {
   /** 0 (the default) picks a free port. */
@@ -18,8 +17,12 @@ export interface EventStoreServerOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Basic-auth users, checked over TLS only (credentials never travel in plaintext). Default admin/changeit. */
   readonly users?: Record<string, string>;
-  /** Bytes per append (data + metadata + 2 × type), as EventStoreDB counts them. */
+  /** Groups per user (`$admins` may do anything). Default: admin in `$admins`, ops in `$ops`. */
+  readonly userGroups?: UserGroups;
+  /** Bytes per append (data + metadata + 2 × type), as EventStoreDB counts them. Default 1 MiB. */
   readonly maxAppendSize?: number;
+  /** Bytes per log segment file (default 64 MiB). */
+  readonly segmentBytes?: number;
 }
 
 export interface RunningEventStoreServer {
@@ -30,24 +33,29 @@ export interface RunningEventStoreServer {
   close(): Promise<void>;
 }
 
-const MAX_MESSAGE_BYTES = 17 * 1024 * 1024;
+const MIN_MESSAGE_BYTES = 17 * 1024 * 1024;
 export const DEFAULT_MAX_APPEND_SIZE = 1_048_576;
 
 export async function startEventStoreServer(options: EventStoreServerOptions = {}): Promise<RunningEventStoreServer> {
   if (!options.memory && !options.dataDir) throw new Error('startEventStoreServer needs a dataDir, or memory: true');
   const host = options.host ?? '127.0.0.1';
-  const opened = openStore(options);
+  const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
+  if (!Number.isSafeInteger(maxAppendSize) || maxAppendSize <= 0) throw new Error('maxAppendSize must be a positive number of bytes');
+  const opened = EventStore.open({ memory: options.memory, dataDir: options.dataDir, segmentBytes: options.segmentBytes });
   const { store } = opened;
   await store.seedIfEmpty();
 
   const users: Users | null = options.tls ? (options.users ?? { admin: 'changeit' }) : null;
+  // A message must hold the largest append the server accepts (plus framing).
+  const messageBytes = Math.max(MIN_MESSAGE_BYTES, maxAppendSize + 1024 * 1024);
   const server = new Server({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
-    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': messageBytes,
+    'grpc.max_send_message_length': messageBytes,
     'grpc.keepalive_permit_without_calls': 1,
   });
+  const streams = streamsService(store, { maxAppendSize, users, groups: options.userGroups });
   server.addService(ServerFeaturesService, serverFeaturesService());
-  server.addService(StreamsService, streamsService(store, { maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE, users }));
+  server.addService(StreamsService, streams.implementation);
 
   const credentials = options.tls
     ? ServerCredentials.createSsl(
@@ -74,21 +82,24 @@ export async function startEventStoreServer(options: EventStoreServerOptions = {
     connectionString: `esdb://${clientHost.includes(':') ? `[${clientHost}]` : clientHost}:${port}?tls=${options.tls ? 'true' : 'false'}`,
     recoveredTruncatedBytes: opened.truncatedBytes,
     close: () => {
-      // Subscriptions never end on their own, so in-flight calls are cancelled; acknowledged writes are already durable.
+      // Writes already accepted finish; every call still open (subscriptions, unfinished batches)
+      // is answered UNAVAILABLE, as a stopping EventStoreDB answers, so clients reconnect elsewhere.
       closing ??= (async () => {
-        server.forceShutdown();
+        await store.stopWriting();
+        streams.shutdown();
+        await new Promise<void>((resolve) => {
+          const force = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, 1_000);
+          server.tryShutdown(() => {
+            clearTimeout(force);
+            resolve();
+          });
+        });
         await store.close();
       })();
       return closing;
     },
   };
-}
-
-function openStore(options: EventStoreServerOptions): { store: EventStore; truncatedBytes: number } {
-  if (options.memory) return { store: new EventStore(new MemoryLog(), LOG_START), truncatedBytes: 0 };
-  const recovered: Parameters<EventStore['recover']>[0][] = [];
-  const { log, end, truncatedBytes } = FileLog.open(options.dataDir!, (record) => recovered.push(record));
-  const store = new EventStore(log as CommitLog, end);
-  for (const record of recovered) store.recover(record);
-  return { store, truncatedBytes };
 }

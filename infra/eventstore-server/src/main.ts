@@ -1,7 +1,16 @@
 import { startEventStoreServer, type EventStoreServerOptions } from './index';
 
-function parseArgs(argv: readonly string[]): EventStoreServerOptions {
+function positiveBytes(text: string, what: string): number {
+  const match = /^(\d+)([kmg]?)$/i.exec(text.trim());
+  const value = match ? Number(match[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g'] : NaN;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${what} must be a positive number of bytes (suffix k, m or g allowed)`);
+  return value;
+}
+
+/** Flags win over the environment; EVENTSTORE_MAX_APPEND_SIZE is the name EventStoreDB reads too. */
+function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): EventStoreServerOptions {
   const options: { -readonly [K in keyof EventStoreServerOptions]: EventStoreServerOptions[K] } = {};
+  if (env.EVENTSTORE_MAX_APPEND_SIZE) options.maxAppendSize = positiveBytes(env.EVENTSTORE_MAX_APPEND_SIZE, 'EVENTSTORE_MAX_APPEND_SIZE');
   let cert: string | undefined;
   let key: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -36,6 +45,17 @@ function parseArgs(argv: readonly string[]): EventStoreServerOptions {
         options.users = { ...options.users, [name]: rest.join(':') };
         break;
       }
+      case '--user-groups': {
+        const [name, list = ''] = value().split(':');
+        options.userGroups = { ...options.userGroups, [name]: list.split(',').filter(Boolean) };
+        break;
+      }
+      case '--max-append-size':
+        options.maxAppendSize = positiveBytes(value(), '--max-append-size');
+        break;
+      case '--segment-size':
+        options.segmentBytes = positiveBytes(value(), '--segment-size');
+        break;
       default:
         throw new Error(`unknown argument ${arg}`);
     }
@@ -51,10 +71,10 @@ function parseArgs(argv: readonly string[]): EventStoreServerOptions {
 async function main(): Promise<void> {
   let options: EventStoreServerOptions;
   try {
-    options = parseArgs(process.argv.slice(2));
+    options = parseArgs(process.argv.slice(2), process.env);
   } catch (error) {
     console.error(
-      `${(error as Error).message}\nusage: eventstore [--port 2113] [--host 127.0.0.1] (--data <dir> | --memory) [--tls-cert f --tls-key f] [--user name:password]`,
+      `${(error as Error).message}\nusage: eventstore [--port 2113] [--host 127.0.0.1] (--data <dir> | --memory) [--tls-cert f --tls-key f] [--user name:password] [--user-groups name:$admins,group] [--max-append-size 1m] [--segment-size 64m]`,
     );
     process.exit(2);
   }

@@ -1,4 +1,5 @@
-import type { handleClientStreamingCall } from '@grpc/grpc-js';
+import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import { assertAccess, type AclSource, type Principal } from '../access/stream-acl';
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import { AppendReq, AppendResp } from '@eventstore/db-client/generated/streams_pb';
 import type { EventStore, WriteOutcome } from '../storage/event-store';
@@ -7,8 +8,12 @@ import type { ExpectedRevision } from '../storage/expected-revision';
 import { invalidArgument, maxAppendSizeExceeded, streamDeleted, toStatus } from './protocol-error';
 import { appendSize, expectedRevision, proposedEvent, streamName } from './wire';
 
-export function appendHandler(store: EventStore, maxAppendSize: number): handleClientStreamingCall<AppendReq, AppendResp> {
-  return (call, callback) => {
+export function appendHandler(
+  store: EventStore,
+  acl: AclSource,
+  maxAppendSize: number,
+): (call: ServerReadableStream<AppendReq, AppendResp>, callback: sendUnaryData<AppendResp>, principal: Principal | null) => void {
+  return (call, callback, principal) => {
     let target: { stream: string; expected: ExpectedRevision } | null = null;
     const events: NewEvent[] = [];
     let size = 0;
@@ -25,10 +30,10 @@ export function appendHandler(store: EventStore, maxAppendSize: number): handleC
         if (request.hasOptions()) {
           if (target) throw invalidArgument('options were sent twice');
           const options = request.getOptions()!;
-          target = {
-            stream: streamName(options.getStreamIdentifier()),
-            expected: expectedRevision(options, options.hasRevision() ? options.getRevision() : undefined),
-          };
+          const stream = streamName(options.getStreamIdentifier());
+          // Checked before any event is buffered, as EventStoreDB checks the write at its options.
+          assertAccess(principal, 'write', stream, acl);
+          target = { stream, expected: expectedRevision(options, options.hasRevision() ? options.getRevision() : undefined) };
         } else if (request.hasProposedMessage()) {
           if (!target) throw invalidArgument('options must come first');
           const event = proposedEvent(request.getProposedMessage()!);

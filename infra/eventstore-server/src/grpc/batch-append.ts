@@ -1,7 +1,8 @@
-import type { handleBidiStreamingCall } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { Empty } from 'google-protobuf/google/protobuf/empty_pb';
 import { Any } from 'google-protobuf/google/protobuf/any_pb';
 import {
+  AccessDenied,
   BadRequest,
   MaximumAppendSizeExceeded,
   StreamDeleted,
@@ -11,7 +12,8 @@ import {
 } from '@eventstore/db-client/generated/shared_pb';
 import { BatchAppendReq, BatchAppendResp } from '@eventstore/db-client/generated/streams_pb';
 import { Status } from '@eventstore/db-client/generated/status_pb';
-import type { EventStore, WriteOutcome } from '../storage/event-store';
+import { mayAccess, type AclSource, type Principal } from '../access/stream-acl';
+import { StoreUnavailableError, type EventStore, type WriteOutcome } from '../storage/event-store';
 import type { NewEvent } from '../storage/event-record';
 import type { ExpectedRevision } from '../storage/expected-revision';
 import { invalidArgument, ProtocolError, toStatus } from './protocol-error';
@@ -20,106 +22,168 @@ import { allStreamPosition, appendSize, expectedRevision, proposedEvent, streamI
 interface PendingBatch {
   readonly stream: string;
   readonly expected: ExpectedRevision;
-  readonly deadlineMs: number | null;
   readonly events: NewEvent[];
+  readonly timer: NodeJS.Timeout;
   size: number;
-  failure: Status | null;
 }
 
 // google.rpc.Code values the client maps back to its typed errors.
-const CODE = { unknown: 2, invalidArgument: 3, deadlineExceeded: 4, streamDeleted: 5, wrongExpectedVersion: 6 } as const;
+const CODE = { unknown: 2, invalidArgument: 3, deadlineExceeded: 4, streamDeleted: 5, wrongExpectedVersion: 6, permissionDenied: 7 } as const;
 const MAX_OPEN_BATCHES = 10_000;
+/** Correlations answered before their last chunk (timeout, size, access): their later chunks are dropped. */
+const MAX_ANSWERED = 10_000;
+
+export interface BatchAppendOptions {
+  readonly maxAppendSize: number;
+  /** Longest wait for a batch's last chunk, whatever deadline the client asked for. */
+  readonly writeTimeoutMs: number;
+}
 
 /**
- * One long-lived call per client channel, with many appends multiplexed by correlation id. Each
- * append is buffered until its final chunk and answered exactly once.
+ * One long-lived call per client channel, with many appends multiplexed by correlation id, as
+ * EventStoreDB serves it: each append is answered exactly once, when its last chunk arrives, as soon
+ * as it is refused (access, size, bad event), or when its deadline passes before its last chunk
+ * came (a timer per batch, not a check at the last chunk, which may never arrive).
  */
-export function batchAppendHandler(store: EventStore, maxAppendSize: number): handleBidiStreamingCall<BatchAppendReq, BatchAppendResp> {
-  return (call) => {
+export function batchAppendHandler(
+  store: EventStore,
+  acl: AclSource,
+  options: BatchAppendOptions,
+): (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>, principal: Principal | null) => void {
+  const { maxAppendSize, writeTimeoutMs } = options;
+  return (call, principal) => {
     const open = new Map<string, PendingBatch>();
+    const answered = new Set<string>();
     let inFlight = 0;
     let ended = false;
     let failed = false;
+    const stopTimers = (): void => {
+      for (const batch of open.values()) clearTimeout(batch.timer);
+      open.clear();
+    };
     const fail = (error: unknown): void => {
       if (failed) return;
       failed = true;
-      call.emit('error', toStatus(error));
+      stopTimers();
+      if (!call.cancelled && !call.writableEnded) call.emit('error', toStatus(error));
     };
     const maybeEnd = (): void => {
-      if (ended && inFlight === 0 && !failed && !call.cancelled) call.end();
+      if (ended && inFlight === 0 && open.size === 0 && !failed && !call.cancelled && !call.writableEnded) call.end();
     };
     const reply = (response: BatchAppendResp): void => {
-      if (!failed && !call.cancelled) call.write(response);
+      if (!failed && !call.cancelled && !call.writableEnded) call.write(response);
+    };
+    /** Answers a batch before its last chunk and forgets it; its remaining chunks are ignored. */
+    const answerEarly = (correlation: string, stream: string, status: Status): void => {
+      const batch = open.get(correlation);
+      if (batch) clearTimeout(batch.timer);
+      open.delete(correlation);
+      answered.add(correlation);
+      if (answered.size > MAX_ANSWERED) answered.delete(answered.values().next().value!);
+      reply(response(correlation, stream, status));
     };
 
     call.on('data', (request: BatchAppendReq) => {
       if (failed) return;
+      let correlation: string;
       try {
-        const correlation = uuidString(request.getCorrelationId(), 'correlation id');
-        let batch = open.get(correlation);
-        if (!batch) {
-          const options = request.getOptions();
-          if (!options) throw invalidArgument('the first request of a batch carries its options');
-          if (open.size >= MAX_OPEN_BATCHES) throw invalidArgument('too many open batches');
-          const deadline = options.getDeadline();
-          batch = {
-            stream: streamName(options.getStreamIdentifier()),
-            expected: expectedRevision(options, options.hasStreamPosition() ? options.getStreamPosition() : undefined),
-            deadlineMs: deadline ? deadline.getSeconds() * 1000 + Math.floor(deadline.getNanos() / 1e6) : null,
-            events: [],
-            size: 0,
-            failure: null,
-          };
-          open.set(correlation, batch);
-        }
-        for (const message of request.getProposedMessagesList()) {
-          if (batch.failure) break;
-          let event: NewEvent;
-          try {
-            event = proposedEvent(message);
-          } catch (error) {
-            batch.failure = errorStatus(CODE.invalidArgument, 'BadRequest', new BadRequest().setMessage(String((error as Error).message)));
-            batch.events.length = 0;
-            break;
-          }
-          batch.size += appendSize(event);
-          if (batch.size > maxAppendSize) {
-            batch.failure = errorStatus(
-              CODE.invalidArgument,
-              'MaximumAppendSizeExceeded',
-              new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize),
-            );
-            batch.events.length = 0;
-          } else batch.events.push(event);
-        }
-        if (!request.getIsFinal()) return;
-        open.delete(correlation);
-        const done = batch;
-        if (!done.failure && done.deadlineMs !== null && Date.now() > done.deadlineMs) done.failure = timeoutStatus();
-        if (done.failure) return reply(response(correlation, done.stream, done.failure));
-        inFlight++;
-        store
-          .append(done.stream, done.expected, done.events)
-          .then(
-            (outcome) => reply(response(correlation, done.stream, outcome, done.expected)),
-            (error: unknown) =>
-              reply(response(correlation, done.stream, errorStatus(CODE.unknown, 'Unknown', new Unknown(), String(error)))),
-          )
-          .finally(() => {
-            inFlight--;
-            maybeEnd();
-          });
+        correlation = uuidString(request.getCorrelationId(), 'correlation id');
       } catch (error) {
-        // Without a readable correlation or options there is nobody to answer: end the whole call.
-        fail(error instanceof ProtocolError ? error : invalidArgument(String(error)));
+        // Without a readable correlation there is nobody to answer: end the whole call.
+        return fail(error instanceof ProtocolError ? error : invalidArgument(String(error)));
       }
+      let batch = open.get(correlation);
+      const options = request.getOptions();
+      if (!batch && options) {
+        let stream: string;
+        let expected: ExpectedRevision;
+        try {
+          stream = streamName(options.getStreamIdentifier());
+          expected = expectedRevision(options, options.hasStreamPosition() ? options.getStreamPosition() : undefined);
+        } catch (error) {
+          return answerEarly(correlation, '', errorStatus(CODE.invalidArgument, 'BadRequest', new BadRequest().setMessage((error as Error).message)));
+        }
+        answered.delete(correlation);
+        if (!mayAccess(principal, 'write', stream, acl)) return answerEarly(correlation, stream, errorStatus(CODE.permissionDenied, 'AccessDenied', new AccessDenied()));
+        if (open.size >= MAX_OPEN_BATCHES) {
+          return answerEarly(correlation, stream, errorStatus(CODE.invalidArgument, 'BadRequest', new BadRequest().setMessage('too many open batches')));
+        }
+        const deadline = options.getDeadline();
+        const requested = deadline ? deadline.getSeconds() * 1000 + Math.floor(deadline.getNanos() / 1e6) - Date.now() : Infinity;
+        const timeoutMs = Math.min(requested, writeTimeoutMs);
+        if (!(timeoutMs > 0)) return answerEarly(correlation, stream, timeoutStatus());
+        const timer = setTimeout(() => {
+          if (open.get(correlation) === created) {
+            answerEarly(correlation, stream, timeoutStatus());
+            maybeEnd();
+          }
+        }, timeoutMs);
+        timer.unref();
+        const created: PendingBatch = { stream, expected, events: [], size: 0, timer };
+        batch = created;
+        open.set(correlation, batch);
+      }
+      if (!batch) {
+        // A later chunk of a batch already answered is dropped, as EventStoreDB drops it.
+        if (answered.has(correlation)) {
+          if (request.getIsFinal()) answered.delete(correlation);
+          return;
+        }
+        // A batch that never had options is no client's doing: end the whole call.
+        return fail(invalidArgument('the first request of a batch carries its options'));
+      }
+      for (const message of request.getProposedMessagesList()) {
+        let event: NewEvent;
+        try {
+          event = proposedEvent(message);
+        } catch (error) {
+          return answerEarly(correlation, batch.stream, errorStatus(CODE.invalidArgument, 'BadRequest', new BadRequest().setMessage(String((error as Error).message))));
+        }
+        batch.size += appendSize(event);
+        if (batch.size > maxAppendSize) {
+          // Refused as soon as it is too big, so a huge append is never buffered whole.
+          return answerEarly(
+            correlation,
+            batch.stream,
+            errorStatus(CODE.invalidArgument, 'MaximumAppendSizeExceeded', new MaximumAppendSizeExceeded().setMaxappendsize(maxAppendSize)),
+          );
+        }
+        batch.events.push(event);
+      }
+      if (!request.getIsFinal()) return;
+      clearTimeout(batch.timer);
+      open.delete(correlation);
+      const done = batch;
+      inFlight++;
+      let outcome: Promise<WriteOutcome>;
+      try {
+        outcome = store.append(done.stream, done.expected, done.events);
+      } catch (error) {
+        outcome = Promise.reject(error);
+      }
+      outcome
+        .then(
+          (result) => reply(response(correlation, done.stream, result, done.expected)),
+          (error: unknown) => {
+            // A store that is stopping or failed ends the call with UNAVAILABLE, as EventStoreDB does.
+            if (error instanceof StoreUnavailableError) fail(error);
+            else reply(response(correlation, done.stream, errorStatus(CODE.unknown, 'Unknown', new Unknown(), 'The append failed.')));
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          maybeEnd();
+        });
     });
     call.on('end', () => {
       ended = true;
       maybeEnd();
     });
+    call.on('cancelled', stopTimers);
+    call.on('close', stopTimers);
     call.on('error', () => {
       failed = true;
+      stopTimers();
     });
   };
 }

@@ -1,10 +1,11 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 
-type WritableCall<T> = Pick<ServerWritableStream<unknown, T>, 'write' | 'once' | 'removeListener' | 'cancelled'>;
+type WritableCall<T> = Pick<ServerWritableStream<unknown, T>, 'write' | 'once' | 'removeListener' | 'cancelled' | 'writableEnded'>;
 
 /** Writes one message, waiting for the transport when its buffer is full; false once the caller left. */
 export async function send<T>(call: WritableCall<T>, message: T): Promise<boolean> {
-  if (call.cancelled) return false;
+  // Cancelled by the caller, or already answered (for example with UNAVAILABLE at shutdown).
+  if (call.cancelled || call.writableEnded) return false;
   if (call.write(message)) return true;
   await new Promise<void>((resolve) => {
     const done = (): void => {
@@ -19,5 +20,5 @@ export async function send<T>(call: WritableCall<T>, message: T): Promise<boolea
     call.once('close', done);
     call.once('error', done);
   });
-  return !call.cancelled;
+  return !call.cancelled && !call.writableEnded;
 }

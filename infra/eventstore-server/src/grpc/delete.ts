@@ -1,4 +1,5 @@
-import { status, type handleUnaryCall } from '@grpc/grpc-js';
+import { status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import { assertAccess, type AclSource, type Principal } from '../access/stream-acl';
 import { Empty } from '@eventstore/db-client/generated/shared_pb';
 import { DeleteReq, DeleteResp, TombstoneReq, TombstoneResp } from '@eventstore/db-client/generated/streams_pb';
 import type { EventStore, WriteOutcome } from '../storage/event-store';
@@ -12,9 +13,14 @@ const EXPECTED_VERSION_CODE: Record<Exclude<ExpectedRevision['kind'], 'revision'
   stream_exists: '-4',
 };
 
-export function deleteHandler(store: EventStore): handleUnaryCall<DeleteReq, DeleteResp> {
-  return (call, callback) => {
-    run(call.request.getOptions(), (stream, expected) => store.delete(stream, expected))
+type UnaryHandler<Q, R> = (call: ServerUnaryCall<Q, R>, callback: sendUnaryData<R>, principal: Principal | null) => void;
+
+export function deleteHandler(store: EventStore, acl: AclSource): UnaryHandler<DeleteReq, DeleteResp> {
+  return (call, callback, principal) => {
+    run(call.request.getOptions(), (stream, expected) => {
+      assertAccess(principal, 'delete', stream, acl);
+      return store.delete(stream, expected);
+    })
       .then((position) => {
         const reply = new DeleteResp();
         if (position === null) reply.setNoPosition(new Empty());
@@ -25,9 +31,12 @@ export function deleteHandler(store: EventStore): handleUnaryCall<DeleteReq, Del
   };
 }
 
-export function tombstoneHandler(store: EventStore): handleUnaryCall<TombstoneReq, TombstoneResp> {
-  return (call, callback) => {
-    run(call.request.getOptions(), (stream, expected) => store.tombstone(stream, expected))
+export function tombstoneHandler(store: EventStore, acl: AclSource): UnaryHandler<TombstoneReq, TombstoneResp> {
+  return (call, callback, principal) => {
+    run(call.request.getOptions(), (stream, expected) => {
+      assertAccess(principal, 'delete', stream, acl);
+      return store.tombstone(stream, expected);
+    })
       .then((position) => {
         const reply = new TombstoneResp();
         if (position === null) reply.setNoPosition(new Empty());

@@ -1,5 +1,6 @@
-import type { handleServerStreamingCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { ServerWritableStream } from '@grpc/grpc-js';
 import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
+import { assertAccess, mayAccess, type AclSource, type Principal } from '../access/stream-acl';
 import type { EventStore } from '../storage/event-store';
 import type { EventRecord } from '../storage/event-record';
 import { send } from './call-writer';
@@ -10,22 +11,31 @@ import { eventResponse, streamIdentifier } from './wire';
 
 export type ReadCall = ServerWritableStream<ReadReq, ReadResp>;
 
-export function readHandler(store: EventStore): handleServerStreamingCall<ReadReq, ReadResp> {
-  return (call) => {
+/** Resolves a link only to a record the caller may read; otherwise the link comes back unresolved. */
+export type LinkResolver = (record: EventRecord) => EventRecord | null | undefined;
+
+export function readHandler(store: EventStore, acl: AclSource): (call: ReadCall, principal: Principal | null) => void {
+  return (call, principal) => {
     let task: Promise<void>;
     try {
       const request = parseReadRequest(call.request);
-      task = request.subscribe ? runSubscription(store, call, request) : runRead(store, call, request);
+      assertAccess(principal, 'read', request.source === 'stream' ? request.stream : '$all', acl);
+      const resolve: LinkResolver = (record) => {
+        if (!request.resolveLinks || record.type !== '$>') return undefined;
+        const target = store.resolveLink(record);
+        return target && mayAccess(principal, 'read', target.stream, acl) ? target : null;
+      };
+      task = request.subscribe ? runSubscription(store, call, request, resolve) : runRead(store, call, request, resolve);
     } catch (error) {
       task = Promise.reject(error);
     }
     task.catch((error: unknown) => {
-      if (!call.cancelled) call.emit('error', toStatus(error));
+      if (!call.cancelled && !call.writableEnded) call.emit('error', toStatus(error));
     });
   };
 }
 
-async function runRead(store: EventStore, call: ReadCall, request: ReturnType<typeof parseReadRequest>): Promise<void> {
+async function runRead(store: EventStore, call: ReadCall, request: ReturnType<typeof parseReadRequest>, resolve: LinkResolver): Promise<void> {
   let records: Iterable<EventRecord>;
   if (request.source === 'stream') {
     const result = store.readStream(request.stream, request.from, request.backwards, request.count);
@@ -41,8 +51,7 @@ async function runRead(store: EventStore, call: ReadCall, request: ReturnType<ty
     records = store.readAll(request.from, request.backwards, request.count);
   }
   for (const record of records) {
-    const resolved = request.resolveLinks && record.type === '$>' ? store.resolveLink(record) : undefined;
-    if (!(await send(call, eventResponse(record, resolved)))) return;
+    if (!(await send(call, eventResponse(record, resolve(record))))) return;
   }
-  call.end();
+  if (!call.writableEnded) call.end();
 }

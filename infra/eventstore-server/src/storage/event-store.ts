@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { CommitLog } from './commit-log';
+import { FileLog, LOG_START, MemoryLog, type CommitLog } from './commit-log';
 import { METADATA_TYPE, STREAM_DELETED_TYPE, metastreamOf, isMetastream, type EventRecord, type NewEvent } from './event-record';
 import { exactRevision, expectationHolds, type ExpectedRevision } from './expected-revision';
+import { Lru } from './lru';
 import { decodeRecord, encodeRecord } from './record-codec';
 import { parseStreamMetadata, type StreamMetadata } from './stream-metadata';
+import { StreamIndex } from './stream-index';
 
+/** What a writer needs to know about a stream; cached for recently used streams only. */
 interface StreamState {
-  readonly name: string;
-  /** Index = revision. Includes records not yet durable; readers stop at `visible`. */
-  readonly records: EventRecord[];
-  visible: number;
-  readonly ids: Map<string, number>;
-  tombstone: EventRecord | null;
-  tombstoneVisible: boolean;
+  /** Last revision, -1 when the stream has no events. */
+  readonly last: number;
+  readonly lastPosition: number | null;
+  readonly tombstoned: boolean;
 }
 
 export type WriteRefusal =
@@ -27,68 +27,96 @@ export type StreamStart = { readonly kind: 'start' } | { readonly kind: 'end' } 
 export type AllStart = { readonly kind: 'start' } | { readonly kind: 'end' } | { readonly kind: 'position'; readonly position: bigint };
 
 export type StreamRead =
-  { readonly kind: 'not_found' } | { readonly kind: 'deleted' } | { readonly kind: 'events'; readonly records: Iterable<EventRecord> };
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'deleted' }
+  | { readonly kind: 'events'; readonly records: Iterable<EventRecord>; readonly last: number };
 
-export class StoreUnavailableError extends Error {}
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+export interface EventStoreOptions {
+  readonly memory?: boolean;
+  readonly dataDir?: string;
+  /** Bytes per log segment (default 64 MiB). */
+  readonly segmentBytes?: number;
+  readonly clock?: () => number;
+}
 
 const DELETED_METADATA = Buffer.from('{"$tb":9223372036854775807}', 'utf8');
+/** The index revision of a tombstone record (its wire revision is 2^63 - 1). */
+const TOMBSTONE_REVISION = Number.MAX_SAFE_INTEGER;
+const STATE_CACHE = 50_000;
+const RECENT_IDS = 100_000;
+
+interface Entry {
+  readonly revision: number;
+  readonly position: number;
+  /** Set when the record had to be read to check its stream name. */
+  readonly record?: EventRecord;
+}
 
 /**
- * The in-memory index over the log. Writes are checked and applied to the index at once (so the next
- * writer sees them), but readers and subscribers only see records once the log acknowledged them.
+ * The store over the log. The index holds positions only; payloads are read from the log when a
+ * reader asks. Writes are checked and indexed at once (so the next writer sees them), but readers
+ * and subscribers only see records below the log's durable end.
  */
 export class EventStore {
-  private readonly all: EventRecord[] = [];
-  private visibleAll = 0;
-  private readonly streams = new Map<string, StreamState>();
+  private readonly states = new Lru<string, StreamState>(STATE_CACHE);
+  /** Recent commits, for idempotent retries with `any` / `stream_exists` (EventStoreDB keeps such a cache too). */
+  private readonly recentIds = new Lru<string, number>(RECENT_IDS);
+  private readonly parsedMetadata = new Lru<number, StreamMetadata>(10_000);
   private tail: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
+  private closed = false;
+  private logClosed = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(
+  private constructor(
     private readonly log: CommitLog,
-    private nextPosition: number,
-    private readonly clock: () => number = Date.now,
+    private readonly index: StreamIndex,
+    private readonly clock: () => number,
   ) {}
 
-  /** Replays one record read back from the log at startup. */
-  recover(record: EventRecord): void {
-    this.index(record);
-    this.makeVisible(record);
+  static open(options: EventStoreOptions): { store: EventStore; truncatedBytes: number } {
+    const clock = options.clock ?? Date.now;
+    const index = new StreamIndex();
+    if (options.memory) {
+      index.openSegment(0);
+      return { store: new EventStore(new MemoryLog(), index, clock), truncatedBytes: 0 };
+    }
+    if (!options.dataDir) throw new Error('a dataDir is required unless memory is set');
+    const recentIds: [string, number][] = [];
+    const hooks = {
+      segmentStarted: (base: number) => index.openSegment(base),
+      segmentSealed: (base: number, path: string, bytes: number) => index.seal(base, path, bytes),
+      attachSealed: (base: number, path: string, bytes: number) => index.attachSealed(base, path, bytes),
+    };
+    const { log, truncatedBytes } = FileLog.open(dataDir(options.dataDir), { segmentBytes: options.segmentBytes, hooks }, (record) => {
+      index.add(record.stream, record.revision, record.position);
+      index.noteRecord(record.position);
+      if (!record.tombstone) {
+        recentIds.push([idKey(record.stream, record.id), record.revision]);
+        if (recentIds.length > RECENT_IDS * 2) recentIds.splice(0, RECENT_IDS);
+      }
+    });
+    const store = new EventStore(log, index, clock);
+    for (const [key, revision] of recentIds.slice(-RECENT_IDS)) store.recentIds.set(key, revision);
+    return { store, truncatedBytes };
   }
 
   /** A fresh store holds one system event, which clients expect to find in `$all`. */
   async seedIfEmpty(): Promise<void> {
-    if (this.all.length > 0) return;
+    if (this.log.durableEnd > LOG_START) return;
     const data = Buffer.from(JSON.stringify({ createdBy: 'kairos-eventstore-server' }), 'utf8');
     await this.write([
       this.newRecord('$kairos-node', 0, { id: randomUUID(), type: '$NodeInitialised', isJson: true, data, metadata: Buffer.alloc(0) }),
     ]);
   }
 
-  get lastPosition(): number {
-    return this.visibleAll === 0 ? 0 : this.all[this.visibleAll - 1].position;
-  }
-
-  get visibleCount(): number {
-    return this.visibleAll;
-  }
-
-  recordAt(index: number): EventRecord {
-    return this.all[index];
-  }
-
-  /** Index of the first visible record whose position is >= `position` (or > when `exclusive`). */
-  indexFrom(position: bigint, exclusive: boolean): number {
-    let lo = 0;
-    let hi = this.visibleAll;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const p = BigInt(this.all[mid].position);
-      if (p < position || (exclusive && p === position)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  /** Position after the last durable record: readers see everything below it. */
+  get visibleEnd(): number {
+    return this.log.durableEnd;
   }
 
   onPublish(listener: () => void): () => void {
@@ -98,68 +126,58 @@ export class EventStore {
 
   append(stream: string, expected: ExpectedRevision, events: readonly NewEvent[]): Promise<WriteOutcome> {
     this.ensureWritable();
-    const state = this.streams.get(stream);
-    if (state?.tombstone) return Promise.resolve(refused({ kind: 'stream_deleted' }));
-    const current = state ? state.records.length - 1 : -1;
-    const meta = this.metadata(stream, false);
+    const state = this.state(stream);
+    if (state.tombstoned) return Promise.resolve(refused({ kind: 'stream_deleted' }));
+    const current = state.last;
+    const meta = this.metadata(stream, Infinity);
     const softDeleted = meta?.truncateBefore !== undefined && meta.truncateBefore > current;
     if (expected.kind === 'stream_exists' && softDeleted) return Promise.resolve(refused({ kind: 'stream_deleted' }));
 
     // no_stream on a soft-deleted stream recreates it; its old events are not a previous attempt.
     const revives = softDeleted && expected.kind === 'no_stream';
-    const retry = state && events.length > 0 && !revives ? this.idempotentRetry(state, expected, events) : 'new';
+    const retry = current >= 0 && events.length > 0 && !revives ? this.idempotentRetry(stream, current, expected, events) : 'new';
     if (retry === 'conflict') return Promise.resolve(wrongVersion(current, expected));
     if (retry !== 'new') return this.tail.then(() => retry);
 
-    const condition = { current, softDeleted, metastreamExists: this.streamLength(metastreamOf(stream)) > 0 };
+    const condition = { current, softDeleted, metastreamExists: this.exists(metastreamOf(stream)) };
     if (!expectationHolds(expected, condition)) return Promise.resolve(wrongVersion(current, expected));
-    if (events.length === 0) {
-      const last = state?.records[current];
-      return this.tail.then(() => ({ ok: true, revision: current, position: last ? last.position : null }));
-    }
+    if (events.length === 0) return this.tail.then(() => ({ ok: true, revision: current, position: state.lastPosition }));
 
     const drafts = events.map((event, i) => this.newRecord(stream, current + 1 + i, event));
     if (softDeleted && meta && !isMetastream(stream)) {
       const revived = Buffer.from(JSON.stringify({ ...meta.raw, $tb: current + 1 }), 'utf8');
       drafts.push(this.metadataRecord(stream, revived));
     }
-    return this.write(drafts).then((records) => {
-      const last = records[events.length - 1];
-      return { ok: true, revision: last.revision, position: last.position };
-    });
+    return this.write(drafts).then((positions) => ({ ok: true, revision: current + events.length, position: positions[events.length - 1] }));
   }
 
   /** Soft delete: reads say "not found" until the stream is appended to again. */
   delete(stream: string, expected: ExpectedRevision): Promise<WriteOutcome> {
     this.ensureWritable();
-    const state = this.streams.get(stream);
-    if (state?.tombstone) return Promise.resolve(refused({ kind: 'stream_deleted' }));
-    const current = state ? state.records.length - 1 : -1;
-    const meta = this.metadata(stream, false);
+    const state = this.state(stream);
+    if (state.tombstoned) return Promise.resolve(refused({ kind: 'stream_deleted' }));
+    const current = state.last;
+    const meta = this.metadata(stream, Infinity);
     const softDeleted = meta?.truncateBefore !== undefined && meta.truncateBefore > current;
-    const metastreamExists = this.streamLength(metastreamOf(stream)) > 0;
+    const metastreamExists = this.exists(metastreamOf(stream));
     if (!expectationHolds(expected, { current, softDeleted, metastreamExists }) || (current === -1 && !metastreamExists)) {
       return Promise.resolve(wrongVersion(current, expected));
     }
-    return this.write([this.metadataRecord(stream, DELETED_METADATA)]).then(([record]) => ({
-      ok: true,
-      revision: current,
-      position: record.position,
-    }));
+    return this.write([this.metadataRecord(stream, DELETED_METADATA)]).then(([position]) => ({ ok: true, revision: current, position }));
   }
 
   /** Hard delete: the stream can never be read, subscribed to or written again. */
   tombstone(stream: string, expected: ExpectedRevision): Promise<WriteOutcome> {
     this.ensureWritable();
-    const state = this.streams.get(stream);
-    if (state?.tombstone) return Promise.resolve(refused({ kind: 'stream_deleted' }));
-    const current = state ? state.records.length - 1 : -1;
-    const meta = this.metadata(stream, false);
+    const state = this.state(stream);
+    if (state.tombstoned) return Promise.resolve(refused({ kind: 'stream_deleted' }));
+    const current = state.last;
+    const meta = this.metadata(stream, Infinity);
     const softDeleted = meta?.truncateBefore !== undefined && meta.truncateBefore > current;
-    const metastreamExists = this.streamLength(metastreamOf(stream)) > 0;
+    const metastreamExists = this.exists(metastreamOf(stream));
     if (!expectationHolds(expected, { current, softDeleted, metastreamExists })) return Promise.resolve(wrongVersion(current, expected));
     const record: EventRecord = {
-      ...this.newRecord(stream, Number.MAX_SAFE_INTEGER, {
+      ...this.newRecord(stream, TOMBSTONE_REVISION, {
         id: randomUUID(),
         type: STREAM_DELETED_TYPE,
         isJson: true,
@@ -168,44 +186,112 @@ export class EventStore {
       }),
       tombstone: true,
     };
-    return this.write([record]).then(([written]) => ({ ok: true, revision: current, position: written.position }));
+    return this.write([record]).then(([position]) => ({ ok: true, revision: current, position }));
   }
 
+  /**
+   * A stream read as EventStoreDB answers it: `$maxCount`, `$maxAge`, `$tb` and soft deletes hide
+   * events; `$$` metastreams show their last event only. Subscriptions catch up through this too.
+   */
   readStream(stream: string, from: StreamStart, backwards: boolean, count: number): StreamRead {
-    const state = this.streams.get(stream);
-    if (state?.tombstoneVisible) return { kind: 'deleted' };
-    const last = state ? state.visible - 1 : -1;
-    if (!state || last < 0) return { kind: 'not_found' };
-    const meta = this.metadata(stream, true);
+    const below = this.log.durableEnd;
+    const lastEntry = this.lastEntry(stream, below);
+    if (!lastEntry) return { kind: 'not_found' };
+    if (lastEntry.revision === TOMBSTONE_REVISION) return { kind: 'deleted' };
+    const last = this.lastEntry(stream, below, true)?.revision ?? -1;
+    if (last < 0) return { kind: 'not_found' };
+    const meta = this.metadata(stream, below);
     if (meta?.truncateBefore !== undefined && meta.truncateBefore > last) return { kind: 'not_found' };
     const maxCount = isMetastream(stream) ? 1 : meta?.maxCount;
     const lower = Math.max(0, maxCount !== undefined ? last - maxCount + 1 : 0, meta?.truncateBefore ?? 0);
     const oldest = meta?.maxAge !== undefined ? this.clock() - meta.maxAge * 1000 : -Infinity;
     const start =
       from.kind === 'start' ? (backwards ? -1 : 0) : from.kind === 'end' ? (backwards ? last : last + 1) : clampRevision(from.revision);
-    return { kind: 'events', records: streamRange(state.records, start, lower, last, backwards, count, oldest) };
+    const low = backwards ? lower : Math.max(start, lower);
+    const high = backwards ? Math.min(start, last) : last;
+    return { kind: 'events', last, records: this.range(stream, low, high, backwards, count, oldest, below) };
+  }
+
+  /** Last visible revision of a stream (-1 if none), ignoring metadata: where live delivery starts. */
+  lastVisibleRevision(stream: string): number {
+    return this.lastEntry(stream, this.log.durableEnd, true)?.revision ?? -1;
+  }
+
+  /** Visible records from `revision` on, as written (live subscription delivery). */
+  recordsFrom(stream: string, revision: number): Iterable<EventRecord> {
+    const below = this.log.durableEnd;
+    return this.range(stream, revision, Number.MAX_SAFE_INTEGER - 1, false, Number.MAX_SAFE_INTEGER, -Infinity, below);
+  }
+
+  /** The visible tombstone of a stream, if it has one. */
+  visibleTombstone(stream: string): EventRecord | null {
+    const entry = this.lastEntry(stream, this.log.durableEnd);
+    return entry && entry.revision === TOMBSTONE_REVISION ? (entry.record ?? this.recordAt(entry.position)) : null;
   }
 
   readAll(from: AllStart, backwards: boolean, count: number): Iterable<EventRecord> {
-    const all = this.all;
-    const visible = this.visibleAll;
-    let index: number;
-    if (backwards) index = from.kind === 'start' ? -1 : from.kind === 'end' ? visible - 1 : this.indexFrom(from.position, false) - 1;
-    else index = from.kind === 'start' ? 0 : from.kind === 'end' ? visible : this.indexFrom(from.position, false);
-    return (function* () {
-      for (let n = 0; n < count && index >= 0 && index < visible; n++, index += backwards ? -1 : 1) yield all[index];
-    })();
+    const below = this.log.durableEnd;
+    if (!backwards) {
+      const start = from.kind === 'start' ? LOG_START : from.kind === 'end' ? below : this.boundaryAtOrAfter(from.position, below);
+      return this.forwardFrom(start, below, count);
+    }
+    const bound = from.kind === 'start' ? LOG_START : from.kind === 'end' ? below : Math.min(below, Math.max(LOG_START, clampPosition(from.position)));
+    return this.backwardFrom(bound, count);
   }
 
-  /** Stream view for subscriptions: the visible revisions and whether a tombstone is visible. */
-  streamView(stream: string): {
-    readonly visible: number;
-    readonly records: readonly EventRecord[];
-    readonly tombstone: EventRecord | null;
-  } {
-    const state = this.streams.get(stream);
-    if (!state) return { visible: 0, records: [], tombstone: null };
-    return { visible: state.visible, records: state.records, tombstone: state.tombstoneVisible ? state.tombstone : null };
+  private *forwardFrom(start: number, below: number, count: number): Generator<EventRecord> {
+    let position = start;
+    for (let n = 0; n < count && position < below; n++) {
+      const { record, next } = this.frameAt(position);
+      yield record;
+      position = next;
+    }
+  }
+
+  /** Backwards in chunks: from a remembered boundary forwards to the bound, then in reverse. */
+  private *backwardFrom(end: number, count: number): Generator<EventRecord> {
+    let bound = end;
+    let n = 0;
+    while (n < count && bound > LOG_START) {
+      const chunkStart = this.index.boundaryAtOrBefore(bound - 1, LOG_START);
+      const chunk: EventRecord[] = [];
+      for (let p = chunkStart; p < bound; ) {
+        const { record, next } = this.frameAt(p);
+        chunk.push(record);
+        p = next;
+      }
+      for (let i = chunk.length - 1; i >= 0 && n < count; i--, n++) yield chunk[i];
+      bound = chunkStart;
+    }
+  }
+
+  /** The first record position at or after `position` (the visible end if none). */
+  boundaryAtOrAfter(position: bigint, below = this.log.durableEnd): number {
+    const p = clampPosition(position);
+    if (p <= LOG_START) return LOG_START;
+    if (p >= below) return below;
+    let at = this.index.boundaryAtOrBefore(p, LOG_START);
+    while (at < p && at < below) at = this.frameAt(at).next;
+    return at;
+  }
+
+  /** Position of the last visible record (the seed at least). */
+  lastVisiblePosition(): number {
+    const below = this.log.durableEnd;
+    let at = this.index.boundaryAtOrBefore(below - 1, LOG_START);
+    for (let next = at; next < below; ) {
+      at = next;
+      next = this.frameAt(at).next;
+    }
+    return at;
+  }
+
+  /** The record at a record position and the position after it. */
+  frameAt(position: number): { record: EventRecord; next: number } {
+    const frame = this.log.frame(position);
+    const decoded = decodeRecord(frame, 0, position);
+    if (!decoded.ok) throw new Error(`the record at ${position} is damaged (${decoded.reason})`);
+    return { record: decoded.record, next: position + frame.length };
   }
 
   /** The target of a link event (`$>` with data "revision@stream"), if it exists and is visible. */
@@ -214,82 +300,176 @@ export class EventStore {
     const at = text.indexOf('@');
     if (at <= 0) return null;
     const revision = Number(text.slice(0, at));
-    const state = this.streams.get(text.slice(at + 1));
-    if (!state || !Number.isInteger(revision) || revision < 0 || revision >= state.visible) return null;
-    return state.records[revision];
+    if (!Number.isSafeInteger(revision) || revision < 0) return null;
+    return this.recordAtRevision(text.slice(at + 1), revision, this.log.durableEnd);
+  }
+
+  /** The last visible event of a stream (used for `$settings`). */
+  lastVisibleRecord(stream: string): EventRecord | null {
+    const entry = this.lastEntry(stream, this.log.durableEnd, true);
+    return entry ? (entry.record ?? this.recordAt(entry.position)) : null;
+  }
+
+  /** Metadata as readers see it (durable only). */
+  visibleMetadata(stream: string): StreamMetadata | undefined {
+    return this.metadata(stream, this.log.durableEnd);
+  }
+
+  /** Refuses new writes (UNAVAILABLE) and waits for the accepted ones to be durable. Reads go on. */
+  async stopWriting(): Promise<void> {
+    this.closed = true;
+    await this.tail;
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    if (this.logClosed) return;
+    this.logClosed = true;
+    await this.stopWriting();
     await this.log.close();
+    this.index.close();
   }
 
-  private idempotentRetry(state: StreamState, expected: ExpectedRevision, events: readonly NewEvent[]): WriteOutcome | 'new' | 'conflict' {
+  private state(stream: string): StreamState {
+    const cached = this.states.get(stream);
+    if (cached) return cached;
+    const last = this.lastEntry(stream, Infinity);
+    let state: StreamState;
+    if (!last) state = { last: -1, lastPosition: null, tombstoned: false };
+    else if (last.revision === TOMBSTONE_REVISION) state = { last: -1, lastPosition: null, tombstoned: true };
+    else state = { last: last.revision, lastPosition: last.position, tombstoned: false };
+    this.states.set(stream, state);
+    return state;
+  }
+
+  private exists(stream: string): boolean {
+    return this.state(stream).last >= 0;
+  }
+
+  /** Entries of a stream below `below`, newest first or oldest first; names checked where hashed. */
+  private *entries(stream: string, backwards: boolean, below: number): Generator<Entry> {
+    const slices = this.index.slices(stream);
+    for (let s = 0; s < slices.length; s++) {
+      const slice = slices[backwards ? slices.length - 1 - s : s];
+      const n = slice.positions.length;
+      for (let k = 0; k < n; k++) {
+        const i = backwards ? n - 1 - k : k;
+        const position = slice.positions[i];
+        if (position >= below) continue;
+        if (slice.exact) yield { revision: slice.revisions[i], position };
+        else {
+          const record = this.recordAt(position);
+          if (record.stream === stream) yield { revision: slice.revisions[i], position, record };
+        }
+      }
+    }
+  }
+
+  private lastEntry(stream: string, below: number, skipTombstone = false): Entry | null {
+    for (const entry of this.entries(stream, true, below)) {
+      if (skipTombstone && entry.revision === TOMBSTONE_REVISION) continue;
+      return entry;
+    }
+    return null;
+  }
+
+  private recordAtRevision(stream: string, revision: number, below: number): EventRecord | null {
+    for (const entry of this.entries(stream, true, below)) {
+      if (entry.revision === revision) return entry.record ?? this.recordAt(entry.position);
+      if (entry.revision < revision) return null;
+    }
+    return null;
+  }
+
+  private *range(
+    stream: string,
+    low: number,
+    high: number,
+    backwards: boolean,
+    count: number,
+    oldestMs: number,
+    below: number,
+  ): Generator<EventRecord> {
+    let sent = 0;
+    if (sent >= count || low > high) return;
+    for (const entry of this.entries(stream, backwards, below)) {
+      if (entry.revision === TOMBSTONE_REVISION) continue;
+      if (backwards ? entry.revision < low : entry.revision > high) return;
+      if (entry.revision < low || entry.revision > high) continue;
+      const record = entry.record ?? this.recordAt(entry.position);
+      if (record.createdMs < oldestMs) continue;
+      yield record;
+      if (++sent >= count) return;
+    }
+  }
+
+  private recordAt(position: number): EventRecord {
+    return this.frameAt(position).record;
+  }
+
+  private idempotentRetry(stream: string, current: number, expected: ExpectedRevision, events: readonly NewEvent[]): WriteOutcome | 'new' | 'conflict' {
     const exact = exactRevision(expected);
     let first: number;
     if (exact === null) {
-      const found = state.ids.get(events[0].id);
+      const found = this.recentIds.get(idKey(stream, events[0].id));
       if (found === undefined) return 'new';
       first = found;
     } else {
-      if (exact >= BigInt(state.records.length - 1)) return 'new';
+      if (exact >= BigInt(current)) return 'new';
       first = Number(exact) + 1;
     }
+    let last: EventRecord | null = null;
     for (let i = 0; i < events.length; i++) {
-      if (state.records[first + i]?.id !== events[i].id) return 'conflict';
+      last = first + i <= current ? this.recordAtRevision(stream, first + i, Infinity) : null;
+      if (last?.id !== events[i].id) return 'conflict';
     }
-    const last = state.records[first + events.length - 1];
-    return { ok: true, revision: last.revision, position: last.position };
+    return { ok: true, revision: last!.revision, position: last!.position };
   }
 
-  private metadata(stream: string, visibleOnly: boolean): StreamMetadata | undefined {
+  private metadata(stream: string, below: number): StreamMetadata | undefined {
     if (isMetastream(stream)) return undefined;
-    const meta = this.streams.get(metastreamOf(stream));
-    if (!meta) return undefined;
-    const record = meta.records[(visibleOnly ? meta.visible : meta.records.length) - 1];
-    return record ? parseStreamMetadata(record) : undefined;
-  }
-
-  private streamLength(stream: string): number {
-    return this.streams.get(stream)?.records.length ?? 0;
+    const entry = this.lastEntry(metastreamOf(stream), below);
+    if (!entry) return undefined;
+    const cached = this.parsedMetadata.get(entry.position);
+    if (cached) return cached;
+    const meta = parseStreamMetadata(entry.record ?? this.recordAt(entry.position));
+    this.parsedMetadata.set(entry.position, meta);
+    return meta;
   }
 
   private metadataRecord(stream: string, data: Buffer): EventRecord {
     const name = metastreamOf(stream);
-    return this.newRecord(name, this.streamLength(name), {
-      id: randomUUID(),
-      type: METADATA_TYPE,
-      isJson: true,
-      data,
-      metadata: Buffer.alloc(0),
-    });
+    return this.newRecord(name, this.state(name).last + 1, { id: randomUUID(), type: METADATA_TYPE, isJson: true, data, metadata: Buffer.alloc(0) });
   }
 
   private newRecord(stream: string, revision: number, event: NewEvent): EventRecord {
     return { ...event, stream, revision, tombstone: false, createdMs: this.clock(), position: 0 };
   }
 
-  /** Assigns positions, indexes at once, and publishes once the log made the bytes durable. */
-  private write(drafts: readonly EventRecord[]): Promise<EventRecord[]> {
-    const frames: Buffer[] = [];
-    const records: EventRecord[] = [];
-    let pendingPosition = this.nextPosition;
+  /** Reserves positions, indexes at once, and publishes once the log made the bytes durable. */
+  private write(drafts: readonly EventRecord[]): Promise<number[]> {
+    const frames = drafts.map((draft, i) => encodeRecord(draft, i === drafts.length - 1));
+    const bytes = frames.length === 1 ? frames[0] : Buffer.concat(frames);
+    const start = this.log.reserve(bytes.length);
+    const positions: number[] = [];
+    let position = start;
     for (let i = 0; i < drafts.length; i++) {
-      const frame = encodeRecord({ ...drafts[i], position: pendingPosition }, i === drafts.length - 1);
-      // The kept record points into its own frame, so it does not pin the gRPC request it came in.
-      const decoded = decodeRecord(frame, 0, pendingPosition);
-      if (!decoded.ok) throw new Error(`record failed to round-trip: ${decoded.reason}`);
-      pendingPosition += frame.length;
-      frames.push(frame);
-      records.push({ ...decoded.record, revision: drafts[i].revision });
+      const draft = drafts[i];
+      this.index.add(draft.stream, draft.revision, position);
+      this.index.noteRecord(position);
+      this.states.set(
+        draft.stream,
+        draft.tombstone
+          ? { last: -1, lastPosition: null, tombstoned: true }
+          : { last: draft.revision, lastPosition: position, tombstoned: false },
+      );
+      if (!draft.tombstone) this.recentIds.set(idKey(draft.stream, draft.id), draft.revision);
+      positions.push(position);
+      position += frames[i].length;
     }
-    this.nextPosition = pendingPosition;
-    for (const record of records) this.index(record);
-    const written = this.log.append(frames.length === 1 ? frames[0] : Buffer.concat(frames)).then(
+    const written = this.log.append(start, bytes).then(
       () => {
-        for (const record of records) this.makeVisible(record);
         for (const listener of this.listeners) listener();
-        return records;
+        return positions;
       },
       (error: Error) => {
         this.failure = error;
@@ -300,32 +480,18 @@ export class EventStore {
     return written;
   }
 
-  private index(record: EventRecord): void {
-    this.all.push(record);
-    let state = this.streams.get(record.stream);
-    if (!state) {
-      state = { name: record.stream, records: [], visible: 0, ids: new Map(), tombstone: null, tombstoneVisible: false };
-      this.streams.set(record.stream, state);
-    }
-    if (record.tombstone) {
-      state.tombstone = record;
-      return;
-    }
-    state.records.push(record);
-    if (!state.ids.has(record.id)) state.ids.set(record.id, state.records.length - 1);
-  }
-
-  private makeVisible(record: EventRecord): void {
-    this.visibleAll++;
-    const state = this.streams.get(record.stream);
-    if (!state) return;
-    if (record.tombstone) state.tombstoneVisible = true;
-    else state.visible++;
-  }
-
   private ensureWritable(): void {
     if (this.failure) throw new StoreUnavailableError(this.failure.message);
+    if (this.closed) throw new StoreUnavailableError('the server is shutting down');
   }
+}
+
+function dataDir(dir: string): string {
+  return dir;
+}
+
+function idKey(stream: string, id: string): string {
+  return `${stream}\u0000${id}`;
 }
 
 function refused(refusal: WriteRefusal): WriteOutcome {
@@ -337,30 +503,9 @@ function wrongVersion(current: number, expected: ExpectedRevision): WriteOutcome
 }
 
 function clampRevision(revision: bigint): number {
-  return revision > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(revision);
+  return revision > BigInt(Number.MAX_SAFE_INTEGER - 1) ? Number.MAX_SAFE_INTEGER - 1 : Number(revision);
 }
 
-function* streamRange(
-  records: readonly EventRecord[],
-  start: number,
-  lower: number,
-  last: number,
-  backwards: boolean,
-  count: number,
-  oldestMs: number,
-): Generator<EventRecord> {
-  let sent = 0;
-  if (backwards) {
-    for (let r = Math.min(start, last); r >= lower && sent < count; r--) {
-      if (records[r].createdMs < oldestMs) continue;
-      yield records[r];
-      sent++;
-    }
-  } else {
-    for (let r = Math.max(start, lower); r <= last && sent < count; r++) {
-      if (records[r].createdMs < oldestMs) continue;
-      yield records[r];
-      sent++;
-    }
-  }
+function clampPosition(position: bigint): number {
+  return position > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(position);
 }
