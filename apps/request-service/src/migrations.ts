@@ -52,4 +52,33 @@ class CreateParkedEvents1732400000200 implements MigrationInterface {
   }
 }
 
-export const migrations: Function[] = [...messagingMigrations, CreateRequestReadModel1732400000100, CreateParkedEvents1732400000200];
+/**
+ * `Idempotency-Key` of submissions: the key names the request id before anything is appended, so a
+ * retry after a lost reply finds the same request instead of creating a second one.
+ */
+class CreateIdempotencyKeys1732400000300 implements MigrationInterface {
+  name = 'CreateIdempotencyKeys1732400000300';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE idempotency_keys (
+      principal_id text NOT NULL,
+      key text NOT NULL,
+      request_id uuid NOT NULL,
+      body_hash text NOT NULL,
+      created_at timestamptz NOT NULL,
+      PRIMARY KEY (principal_id, key)
+    )`);
+    await q.query(`CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE idempotency_keys`);
+  }
+}
+
+export const migrations: Function[] = [
+  ...messagingMigrations,
+  CreateRequestReadModel1732400000100,
+  CreateParkedEvents1732400000200,
+  CreateIdempotencyKeys1732400000300,
+];

@@ -7,6 +7,7 @@ import { PostgresModule } from '@kairos/persistence';
 import { AccessRequestStore } from './access-requests/access-request.store';
 import { AccessRequestQueries } from './access-requests/access-requests.queries';
 import { AccessRequestUseCases } from './access-requests/access-requests.use-cases';
+import { IdempotencyKeys } from './access-requests/idempotency-keys';
 import { POLICY_URL, PolicyClient } from './access-requests/policy.client';
 import type { RequestServiceConfig } from './config';
 import { AccessRequestsController } from './http/access-requests.controller';
@@ -41,6 +42,7 @@ export class RequestServiceModule {
         AccessRequestStore,
         AccessRequestQueries,
         AccessRequestUseCases,
+        IdempotencyKeys,
         RequestProjection,
         KafkaRelay,
         DecisionRecorder,

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { compareDurations, toView, type AccessRequestCommand, type AccessRequestView, type CommandMetadata } from '@kairos/access-request-domain';
+import { compareDurations, isAccessRequestError, toView, type AccessRequestCommand, type AccessRequestView, type CommandMetadata } from '@kairos/access-request-domain';
 import { hasRole, type Principal } from '@kairos/auth';
 import { ProblemError } from '@kairos/http';
 import { currentCorrelationId } from '@kairos/observability';
 import { RequestProjection } from '../read-model/request-projection';
 import { CLOCK, type Clock } from '../shared/clock';
 import { AccessRequestStore } from './access-request.store';
+import { IdempotencyKeys } from './idempotency-keys';
 import { PolicyClient } from './policy.client';
 import { AccessRequestQueries, type HistoryEntry, type ListFilter } from './access-requests.queries';
 
@@ -34,15 +35,41 @@ export class AccessRequestUseCases {
     private readonly policy: PolicyClient,
     private readonly queries: AccessRequestQueries,
     private readonly projection: RequestProjection,
+    private readonly idempotency: IdempotencyKeys,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async submit(principal: Principal, input: SubmitInput): Promise<AccessRequestView> {
+  /**
+   * With an `Idempotency-Key`, a retry of the same body returns the same request (`replayed`), a
+   * different body with the same key is refused, and nothing is ever submitted twice.
+   */
+  async submit(principal: Principal, input: SubmitInput, idempotencyKey?: string): Promise<AccessRequestView & { replayed?: boolean }> {
+    if (idempotencyKey === undefined) return this.submitAs(principal, input, randomUUID());
+    const { requestId } = await this.idempotency.reserve(principal.id, idempotencyKey, input, this.clock.now());
+    const existing = await this.store.load(requestId);
+    if (existing.revision !== 'no_stream') return { ...this.viewOf(existing.state), replayed: true };
+    try {
+      return await this.submitAs(principal, input, requestId);
+    } catch (error) {
+      // A concurrent retry with the same key appended it first: the same intent, already done.
+      if (isAccessRequestError(error) && error.code === 'ACCESS_REQUEST.ALREADY_EXISTS') {
+        return { ...this.viewOf((await this.store.load(requestId)).state), replayed: true };
+      }
+      throw error;
+    }
+  }
+
+  private viewOf(state: Parameters<typeof toView>[0]): AccessRequestView {
+    const view = toView(state);
+    if (!view) throw notFound();
+    return view;
+  }
+
+  private async submitAs(principal: Principal, input: SubmitInput, requestId: string): Promise<AccessRequestView> {
     const onBehalf = input.onBehalfOf !== undefined && input.onBehalfOf !== principal.id;
     if (onBehalf && !hasRole(principal, 'admin')) throw forbidden('only admins may request access on behalf of another identity');
     if (!hasRole(principal, 'requester', 'admin')) throw forbidden('this operation needs the requester role');
     const requester = onBehalf ? { id: input.onBehalfOf!, kind: input.onBehalfOfKind ?? 'person' } : { id: principal.id, kind: principal.kind };
-    const requestId = randomUUID();
     const items = input.items.map((item, index) => ({ itemId: `i${index + 1}`, resourceId: item.resourceId, role: item.role }));
     const { items: evaluated, requesterGroups } = await this.policy.evaluate(
       { requester, items, duration: input.duration, justification: input.justification, breakGlass: input.breakGlass ?? false },

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles, type Principal } from '@kairos/auth';
 import { AccessRequestUseCases } from '../access-requests/access-requests.use-cases';
@@ -16,9 +16,21 @@ export class AccessRequestsController {
   @Post()
   @Roles('requester', 'admin')
   @ApiOperation({ summary: 'Ask for access to one or more resources, with a reason and a duration' })
-  async create(@CurrentPrincipal() principal: Principal, @Body() body: CreateAccessRequestDto, @Res({ passthrough: true }) res: Response) {
-    const view = await this.useCases.submit(principal, body);
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Any unique string (e.g. a UUID) per intent, 1–255 printable characters. A retry with the same key and body returns the same request (header Idempotent-Replayed: true) instead of creating another; the same key with another body is refused (422). Keys are remembered for 24 hours.',
+  })
+  async create(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: CreateAccessRequestDto,
+    @Res({ passthrough: true }) res: Response,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ) {
+    const { replayed, ...view } = await this.useCases.submit(principal, body, idempotencyKey);
     res.status(201).setHeader('location', `/v1/access-requests/${view.requestId}`);
+    if (replayed) res.setHeader('idempotent-replayed', 'true');
     return view;
   }
 
