@@ -312,6 +312,14 @@ export type AccessRevoked = Event<
     reason: RevocationReason;
     /** True when the connector checked the target system and the access is really gone. */
     verified: boolean;
+    /**
+     * Other live grants (ids) that still need the same role for the same identity in the same
+     * target: this grant ended, the role stays for them, and `verified` is false.
+     */
+    retainedBy?: readonly string[];
+    /** The person who carried out a manual revocation ticket (their word, not a check). */
+    fulfilledBy?: string;
+    comment?: string;
     revokedAt: Iso8601;
   }
 >;

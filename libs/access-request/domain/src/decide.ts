@@ -668,7 +668,12 @@ const recordRevokeSucceeded = ({ data }: RecordRevokeSucceeded, state: Request):
         resourceId: item.resourceId,
         role: item.role,
         reason: item.revocation.reason,
-        verified: data.verified,
+        // `verified` only when the target was checked and the access is gone; a role kept for
+        // other live grants says so, and a person's word says who gave it.
+        verified: data.verified && (data.retainedBy === undefined || data.retainedBy.length === 0),
+        ...(data.retainedBy !== undefined && data.retainedBy.length > 0 ? { retainedBy: data.retainedBy } : {}),
+        ...(data.fulfilledBy !== undefined ? { fulfilledBy: data.fulfilledBy } : {}),
+        ...(data.comment !== undefined ? { comment: data.comment } : {}),
         revokedAt: data.at,
       },
     },

@@ -129,6 +129,24 @@ describe('revoking a grant', () => {
       expect(state.items[0]?.status).toBe('revoked');
     });
 
+    it('never records "verified" for a role kept because another live grant of the same role still needs it', () => {
+      const retained = revokeSucceeded();
+      const command = { ...retained, data: { ...retained.data, verified: true, retainedBy: ['other-request:i1:1'] } } as typeof retained;
+      const { events } = given(...revoking())
+        .when(command)
+        .thenEmits('AccessRevoked');
+      expect(events[0]?.data).toMatchObject({ verified: false, retainedBy: ['other-request:i1:1'] });
+    });
+
+    it('records who carried out a manual revocation and what they wrote, as their word (not verified)', () => {
+      const manual = revokeSucceeded();
+      const command = { ...manual, data: { ...manual.data, verified: false, fulfilledBy: 'bob', comment: 'removed from the console' } } as typeof manual;
+      const { events } = given(...revoking())
+        .when(command)
+        .thenEmits('AccessRevoked');
+      expect(events[0]?.data).toMatchObject({ verified: false, fulfilledBy: 'bob', comment: 'removed from the console' });
+    });
+
     it('ignores a redelivered confirmation', () => {
       const events = [
         ...revoking(),
