@@ -45,6 +45,7 @@ export const itemPolicySnapshotSchema: JsonSchema = obj(
       'approvedDuration?': isoDuration('The access duration the people who approved it agreed to; a reuse grants at most this'),
     }),
     'separationOfDuties?': bool('false when the tier lets one person approve several steps of one item; absent means enforced'),
+    'fulfillers?': arrayOf(str(), "Who may carry out the item's manual tickets besides admins (resolved at submission)"),
     target: obj({ connector: oneOf(['postgres', 'webhook', 'manual']), target: str() }),
   },
   'The policy in force at submission, resolved for one item',

@@ -62,6 +62,11 @@ export interface ItemPolicySnapshot {
    * means enforced; only a tier that opts out explicitly records `false`.
    */
   readonly separationOfDuties?: boolean;
+  /**
+   * Who may carry out this item's manual fulfilment tickets besides admins (identity ids, resolved at
+   * submission: the resource's active owners other than the requester).
+   */
+  readonly fulfillers?: readonly string[];
   /** Where the connector grants it. Never holds credentials. */
   readonly target: {
     readonly connector: 'postgres' | 'webhook' | 'manual';

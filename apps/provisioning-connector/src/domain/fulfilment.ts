@@ -20,6 +20,8 @@ export interface RequestItemContext {
  * catalogue has no fulfiller group; admins fulfil everything else.
  */
 export function fulfillersOf(policy: ItemPolicySnapshot): string[] {
+  // Recorded by the policy engine since snapshots carry them; older snapshots fall back to the owner step.
+  if (policy.fulfillers !== undefined) return [...policy.fulfillers].sort();
   const owners = new Set<string>();
   for (const step of policy.steps) {
     const fallback = (step as { readonly fallback?: unknown }).fallback;

@@ -26,8 +26,19 @@ export const EVALUATION_PROBLEM_CODES = [
   'JUSTIFICATION_REQUIRED',
   'BREAK_GLASS_NOT_ALLOWED',
   'NO_ELIGIBLE_APPROVER',
+  'NOT_ALLOWED_TO_REQUEST',
 ] as const;
 export type EvaluationProblemCode = (typeof EVALUATION_PROBLEM_CODES)[number];
+
+/**
+ * Who may ask for a resource at all: members of one of its `requestableBy` groups, or everyone
+ * when it names none. The catalogue shows a requester only what this allows, and evaluation
+ * refuses the rest, so the two cannot disagree.
+ */
+export function mayRequest(resource: Pick<Resource, 'requestableBy'>, requesterGroups: ReadonlySet<string>): boolean {
+  const groups = resource.requestableBy ?? [];
+  return groups.length === 0 || groups.some((group) => requesterGroups.has(group));
+}
 
 export interface EvaluationProblem {
   readonly itemId?: string;
@@ -122,6 +133,11 @@ function evaluateItem(item: RequestedItem, scope: ItemScope): EvaluatedItem | { 
     problem('UNKNOWN_RESOURCE', `no resource ${item.resourceId} in the catalogue`);
     return { problems };
   }
+  // Nothing more about the resource (roles, limits, approvers) is told to someone who may not ask for it.
+  if (!mayRequest(resource, directory.groupsOf(requester.id))) {
+    problem('NOT_ALLOWED_TO_REQUEST', `${requester.id} is in none of the groups that may request ${resource.name}`);
+    return { problems };
+  }
   if (!resource.allowedRoles.includes(item.role)) {
     problem('ROLE_NOT_ALLOWED', `role ${item.role} is not offered on ${resource.name} (allowed: ${resource.allowedRoles.join(', ')})`);
   }
@@ -194,6 +210,7 @@ function evaluateItem(item: RequestedItem, scope: ItemScope): EvaluatedItem | { 
       extensionRequiresApproval: settings.extensionRequiresApproval,
       breakGlass: { allowed: breakGlassAllowed, ratifyWithin: settings.breakGlass.ratifyWithin, ratifiers },
       ...(settings.separationOfDuties === false ? { separationOfDuties: false } : {}),
+      fulfillers: [...new Set(resource.owners)].filter(eligible).sort(),
       ...(reuse && steps.length > 0
         ? {
             reusesApproval: {

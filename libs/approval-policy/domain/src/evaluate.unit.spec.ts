@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   defaultTiers,
   evaluate,
+  mayRequest,
   parseDuration,
   PolicyConfigError,
   SEVEN_DAYS_SECONDS,
@@ -193,6 +194,13 @@ describe('evaluate', () => {
     });
   });
 
+  describe('fulfillers', () => {
+    it("records the resource's active owners other than the requester as the fulfillers of manual tickets, whatever the approval mode", () => {
+      expect(policyOf(evaluate(request('db-tier-1'), context([resource(1)]))).fulfillers).toEqual(['olga', 'owen']);
+      expect(policyOf(evaluate(request('db-tier-1', { requester: 'owen' }), context([resource(1)]))).fulfillers).toEqual(['olga']);
+    });
+  });
+
   describe('service-account requesters', () => {
     it('sends the manager step to the account owner', () => {
       const policy = policyOf(evaluate(request('db-tier-3', { requester: 'build-bot' }), context([resource(3)])));
@@ -203,6 +211,49 @@ describe('evaluate', () => {
       const ciAuto = resource(2, { groupOverrides: { ci: { approval: { mode: 'automatic' } } } });
       const policy = policyOf(evaluate(request('db-tier-2', { requester: 'build-bot' }), context([ciAuto])));
       expect(policy).toMatchObject({ mode: 'automatic', overrideGroup: 'ci', policyId: 'db-tier-2/tier-2/group-ci' });
+    });
+  });
+
+  describe('who may request a resource (requestableBy)', () => {
+    const sreOnly = resource(1, { id: 'sre-db', requestableBy: ['sre'] });
+
+    it('refuses a request for a resource the requester\'s groups may not request, and says nothing more about it', () => {
+      const result = evaluate(request('sre-db', { requester: 'carl', duration: 'P30D' }), context([sreOnly]));
+      expect(result).toEqual({
+        ok: false,
+        problems: [{ itemId: 'item-1', code: 'NOT_ALLOWED_TO_REQUEST', message: 'carl is in none of the groups that may request Database tier 1' }],
+      });
+    });
+
+    it('lets a member of one of the groups request it', () => {
+      expect(evaluate(request('sre-db', { requester: 'dana' }), context([sreOnly])).ok).toBe(true);
+    });
+
+    it('refuses a service account outside the groups too', () => {
+      expect(codesOf(evaluate(request('sre-db', { requester: 'build-bot' }), context([sreOnly])))).toEqual(['NOT_ALLOWED_TO_REQUEST']);
+    });
+
+    it('lets everyone request a resource that names no group (absent or empty)', () => {
+      expect(evaluate(request('db-tier-1'), context([resource(1)])).ok).toBe(true);
+      expect(evaluate(request('db-tier-1'), context([resource(1, { requestableBy: [] })])).ok).toBe(true);
+    });
+
+    it('is decided per item: the allowed item is not refused with the other', () => {
+      const input = request('sre-db', {
+        requester: 'carl',
+        items: [
+          { itemId: 'item-1', resourceId: 'sre-db', role: 'read' },
+          { itemId: 'item-2', resourceId: 'db-tier-1', role: 'read' },
+        ],
+      });
+      const result = evaluate(input, context([sreOnly, resource(1)]));
+      expect(result.ok ? [] : result.problems.map((p) => [p.itemId, p.code])).toEqual([['item-1', 'NOT_ALLOWED_TO_REQUEST']]);
+    });
+
+    it('mayRequest is the one rule: true for any shared group, false for none', () => {
+      expect(mayRequest({ requestableBy: ['a', 'b'] }, new Set(['b']))).toBe(true);
+      expect(mayRequest({ requestableBy: ['a'] }, new Set(['c']))).toBe(false);
+      expect(mayRequest({}, new Set())).toBe(true);
     });
   });
 
