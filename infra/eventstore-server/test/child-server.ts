@@ -23,9 +23,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs the CLI as its own process, as an operator would, and waits for its ready line. */
-export function startChildServer(args: readonly string[]): Promise<ChildServer> {
+export function startChildServer(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['tools/run-ts.js', 'infra/eventstore-server/src/main.ts', ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
