@@ -44,4 +44,31 @@ export class AuditGrantAttestedBy1720000000200 implements MigrationInterface {
   }
 }
 
-export const migrations: Function[] = [AuditReadModels1720000000000, AuditParkedEvents1720000000100, AuditGrantAttestedBy1720000000200];
+/**
+ * Where a reused approval came from (ItemApproved.reusedFrom), and why a revocation was not verified:
+ * the role kept for other live grants (AccessRevoked.retainedBy) or a person's word (fulfilledBy).
+ */
+export class AuditReuseAndRetention1720000000300 implements MigrationInterface {
+  name = 'AuditReuseAndRetention1720000000300';
+
+  async up(runner: QueryRunner): Promise<void> {
+    const tables = new AuditTables((runner.connection.options as { schema?: string }).schema ?? 'public');
+    await runner.query(`ALTER TABLE ${tables.items} ADD COLUMN IF NOT EXISTS reused_from text`);
+    await runner.query(`ALTER TABLE ${tables.grants} ADD COLUMN IF NOT EXISTS revocation_retained_by text`);
+    await runner.query(`ALTER TABLE ${tables.grants} ADD COLUMN IF NOT EXISTS revocation_attested_by text`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    const tables = new AuditTables((runner.connection.options as { schema?: string }).schema ?? 'public');
+    await runner.query(`ALTER TABLE ${tables.items} DROP COLUMN IF EXISTS reused_from`);
+    await runner.query(`ALTER TABLE ${tables.grants} DROP COLUMN IF EXISTS revocation_retained_by`);
+    await runner.query(`ALTER TABLE ${tables.grants} DROP COLUMN IF EXISTS revocation_attested_by`);
+  }
+}
+
+export const migrations: Function[] = [
+  AuditReadModels1720000000000,
+  AuditParkedEvents1720000000100,
+  AuditGrantAttestedBy1720000000200,
+  AuditReuseAndRetention1720000000300,
+];

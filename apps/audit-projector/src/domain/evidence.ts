@@ -23,6 +23,10 @@ export interface EvidenceGrant {
   readonly revokedAt: string | null;
   /** True only when the connector checked the target and the access is gone (false when other grants of the role keep it). */
   readonly revocationVerified: boolean | null;
+  /** Live grants that still need the same role: this grant ended, the role stayed for them. */
+  readonly revocationRetainedBy: string | null;
+  /** The person who removed it by hand (their word, not a check), when a person did. */
+  readonly revocationAttestedBy: string | null;
 }
 
 /** One requested item with its whole chain: who, what, why, who approved, when granted and removed. */
@@ -42,6 +46,8 @@ export interface EvidenceRecord {
   readonly status: string;
   readonly approval: {
     readonly via: string | null;
+    /** For `reused_approval`: the request/item whose approval people gave. */
+    readonly reusedFrom: string | null;
     readonly approvedAt: string | null;
     readonly approvalExpiresAt: string | null;
     readonly deniedBy: string | null;
@@ -79,6 +85,7 @@ export const EVIDENCE_CSV_COLUMNS = [
   'policy_mode',
   'status',
   'approved_via',
+  'reused_from',
   'approved_at',
   'approvers',
   'denied_by',
@@ -92,6 +99,8 @@ export const EVIDENCE_CSV_COLUMNS = [
   'revocation_reason',
   'revoked_at',
   'revocation_verified',
+  'revocation_retained_by',
+  'revocation_attested_by',
 ] as const;
 
 /** One line per grant (or per item when it was never granted), approvals in one cell. */
@@ -116,6 +125,7 @@ export function evidenceToCsv(records: readonly EvidenceRecord[]): string {
       r.policy.mode,
       r.status,
       r.approval.via,
+      r.approval.reusedFrom,
       r.approval.approvedAt,
       approvers,
       r.approval.deniedBy,
@@ -125,8 +135,19 @@ export function evidenceToCsv(records: readonly EvidenceRecord[]): string {
     const grants: readonly (EvidenceGrant | null)[] = r.grants.length > 0 ? r.grants : [null];
     for (const g of grants) {
       const grantCells = g
-        ? [g.grantId, g.grantedAt, g.expiresAt, g.grantVerified, g.grantAttestedBy, g.revocationReason, g.revokedAt, g.revocationVerified]
-        : [null, null, null, null, null, null, null, null];
+        ? [
+            g.grantId,
+            g.grantedAt,
+            g.expiresAt,
+            g.grantVerified,
+            g.grantAttestedBy,
+            g.revocationReason,
+            g.revokedAt,
+            g.revocationVerified,
+            g.revocationRetainedBy,
+            g.revocationAttestedBy,
+          ]
+        : [null, null, null, null, null, null, null, null, null, null];
       lines.push([...itemCells, ...grantCells].map(csvCell).join(','));
     }
   }

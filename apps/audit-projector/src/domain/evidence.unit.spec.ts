@@ -14,7 +14,7 @@ const record: EvidenceRecord = {
   requestedAt: '2025-03-01T09:00:00.000Z',
   policy: { tier: 2, mode: 'manager' },
   status: 'granted',
-  approval: { via: 'reviews', approvedAt: null, approvalExpiresAt: null, deniedBy: null, denialReason: null, breakGlassRatifiedBy: null, reviews: [] },
+  approval: { via: 'reviews', reusedFrom: null, approvedAt: null, approvalExpiresAt: null, deniedBy: null, denialReason: null, breakGlassRatifiedBy: null, reviews: [] },
   grants: [],
 };
 
@@ -47,6 +47,8 @@ describe('the evidence of verification', () => {
     revocationRequestedAt: '2025-03-01T12:00:00.000Z',
     revocationReason: 'expired',
     revokedAt: '2025-03-01T12:05:00.000Z',
+    revocationRetainedBy: null,
+    revocationAttestedBy: null,
   };
   const row = (g: EvidenceRecord['grants'][number]) => {
     const [header, line] = evidenceToCsv([{ ...record, justification: 'month end', grants: [g] }]).split('\r\n');
@@ -60,6 +62,19 @@ describe('the evidence of verification', () => {
       grant_attested_by: 'maria',
       revocation_verified: 'false',
     });
+  });
+
+  it("never prints 'revoked, verified' for a role kept for another live grant (Dave's admin), and says which grant keeps it", () => {
+    expect(row({ ...grant, grantVerified: true, grantAttestedBy: null, revocationVerified: false, revocationRetainedBy: 'r9:i1:1' })).toMatchObject({
+      revocation_verified: 'false',
+      revocation_retained_by: 'r9:i1:1',
+    });
+  });
+
+  it('prints a reused approval as reused, pointing at the approval people gave', () => {
+    const [header, line] = evidenceToCsv([{ ...record, justification: 'month end', approval: { ...record.approval, via: 'reused_approval', reusedFrom: 'r0/i1' } }]).split('\r\n');
+    const cells = Object.fromEntries(header!.split(',').map((name, i) => [name, line!.split(',')[i]]));
+    expect(cells).toMatchObject({ approved_via: 'reused_approval', reused_from: 'r0/i1' });
   });
 
   it('prints a grant the connector checked as verified with nobody attesting', () => {

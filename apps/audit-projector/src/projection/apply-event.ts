@@ -55,6 +55,7 @@ export const READ_MODELS: Readonly<Record<ReadModel, ReadModelSpec>> = {
       policy_mode: col('text', true),
       status: col('text'),
       approved_via: col('text', true),
+      reused_from: col('text', true),
       approved_at: col('timestamptz', true),
       approval_expires_at: col('timestamptz', true),
       denied_by: col('text', true),
@@ -98,6 +99,8 @@ export const READ_MODELS: Readonly<Record<ReadModel, ReadModelSpec>> = {
       revocation_requested_at: col('timestamptz', true),
       revocation_reason: col('text', true),
       revoked_at: col('timestamptz', true),
+      revocation_retained_by: col('text', true),
+      revocation_attested_by: col('text', true),
       revocation_verified: col('boolean', true),
     },
   },
@@ -198,7 +201,16 @@ export function readModelChanges(event: AccessRequestEvent): ReadModelChange[] {
     }
     case 'ItemApproved': {
       const d = event.data;
-      return [setItem(d, { status: 'approved', approved_via: d.via, approved_at: d.approvedAt, approval_expires_at: d.approvalExpiresAt })];
+      return [
+        setItem(d, {
+          status: 'approved',
+          approved_via: d.via,
+          // A reuse points at the approval people gave, so the evidence can follow it to its approvers.
+          reused_from: d.reusedFrom ? `${d.reusedFrom.requestId}/${d.reusedFrom.itemId}` : null,
+          approved_at: d.approvedAt,
+          approval_expires_at: d.approvalExpiresAt,
+        }),
+      ];
     }
     case 'ItemDenied': {
       const d = event.data;
@@ -252,7 +264,13 @@ export function readModelChanges(event: AccessRequestEvent): ReadModelChange[] {
       const d = event.data;
       return [
         setItem(d, { status: 'revoked', closed_at: d.revokedAt }),
-        setGrant(d.grantId, { revoked_at: d.revokedAt, revocation_reason: d.reason, revocation_verified: d.verified }),
+        setGrant(d.grantId, {
+          revoked_at: d.revokedAt,
+          revocation_reason: d.reason,
+          revocation_verified: d.verified,
+          revocation_retained_by: d.retainedBy && d.retainedBy.length > 0 ? d.retainedBy.join(' ') : null,
+          revocation_attested_by: d.fulfilledBy ?? null,
+        }),
       ];
     }
     case 'ApprovalExpired':

@@ -142,7 +142,7 @@ export class AuditQueries {
   /** Every item of the requests submitted in [from, to), with its approvals and grants. */
   async evidence(from: Date, to: Date): Promise<EvidenceRecord[]> {
     const items: Row[] = await this.db.query(
-      `SELECT r.*, i.item_id, i.resource_id, i.role, i.tier, i.policy_mode, i.status, i.approved_via, i.approved_at, i.approval_expires_at,
+      `SELECT r.*, i.item_id, i.resource_id, i.role, i.tier, i.policy_mode, i.status, i.approved_via, i.reused_from, i.approved_at, i.approval_expires_at,
               i.denied_by, i.denial_reason, i.break_glass_ratified_by
          FROM ${this.t.requests} r JOIN ${this.t.items} i ON i.request_id = r.request_id
         WHERE r.requested_at >= $1 AND r.requested_at < $2
@@ -175,6 +175,7 @@ export class AuditQueries {
       status: String(i.status),
       approval: {
         via: str(i.approved_via),
+        reusedFrom: str(i.reused_from),
         approvedAt: iso(i.approved_at),
         approvalExpiresAt: iso(i.approval_expires_at),
         deniedBy: str(i.denied_by),
@@ -204,6 +205,8 @@ export class AuditQueries {
           revocationReason: str(g.revocation_reason),
           revokedAt: iso(g.revoked_at),
           revocationVerified: g.revocation_verified === null ? null : Boolean(g.revocation_verified),
+          revocationRetainedBy: str(g.revocation_retained_by),
+          revocationAttestedBy: str(g.revocation_attested_by),
         }),
       ),
     }));

@@ -74,6 +74,7 @@ export class AuditTables {
         policy_mode text,
         status text NOT NULL,
         approved_via text,
+        reused_from text,
         approved_at timestamptz,
         approval_expires_at timestamptz,
         denied_by text,
@@ -113,7 +114,9 @@ export class AuditTables {
         revocation_requested_at timestamptz,
         revocation_reason text,
         revoked_at timestamptz,
-        revocation_verified boolean
+        revocation_verified boolean,
+        revocation_retained_by text,
+        revocation_attested_by text
       )`,
       `CREATE INDEX ON ${this.grants} (resource_id, granted_at)`,
       `CREATE INDEX ON ${this.grants} (subject_id, granted_at)`,
