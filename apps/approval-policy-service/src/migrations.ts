@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { messagingMigrations } from '@kairos/messaging';
+import { ConnectorsFromTheList1733000000020 } from './catalogue/connector-migration';
 
 export class CreateCatalogueAndDirectory1733000000000 implements MigrationInterface {
   name = 'CreateCatalogueAndDirectory1733000000000';
@@ -139,4 +140,5 @@ export const migrations: Function[] = [
   CreateCatalogueAndDirectory1733000000000,
   CreateReviewReadModel1733000000001,
   OneLifecycleModel1733000000002,
+  ConnectorsFromTheList1733000000020,
 ];

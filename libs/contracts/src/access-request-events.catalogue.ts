@@ -1,3 +1,4 @@
+import { CONNECTOR_NAMES } from './connectors';
 import { REVOCATION_REASONS, type AccessRequestEventType } from './access-request-events';
 import { arrayOf, bool, instant, int, isoDuration, JsonSchema, obj, oneOf, str, text } from './json-schema';
 import { itemPolicySnapshotSchema } from './policy-snapshot.schema';
@@ -12,7 +13,7 @@ export interface CatalogueEntry {
 const ids = { requestId: str('Request id (uuid), also the Kafka key'), itemId: str('Item id, unique in its request') };
 const subject = obj({ id: str(), kind: oneOf(['person', 'service']) }, 'The identity that holds the access');
 const target = obj(
-  { connector: oneOf(['postgres', 'webhook', 'manual']), target: str() },
+  { connector: oneOf(CONNECTOR_NAMES), target: str() },
   'Where the connector grants it (never credentials)',
 );
 const grantee = { subject, resourceId: str(), role: str() };

@@ -1,3 +1,4 @@
+import type { ConnectorName } from './connectors';
 import type { ItemPolicySnapshot } from './policy-snapshot';
 
 /**
@@ -19,7 +20,7 @@ export interface Subject {
 }
 
 export interface GrantTarget {
-  readonly connector: 'postgres' | 'webhook' | 'manual';
+  readonly connector: ConnectorName;
   readonly target: string;
 }
 

@@ -11,3 +11,4 @@ export * from './cloudevents';
 export * from './duration-bounds';
 export * from './asyncapi';
 export { closeSchema, JSON_SCHEMA_DIALECT, type JsonSchema } from './json-schema';
+export * from './connectors';

@@ -1,3 +1,4 @@
+import { CONNECTOR_NAMES } from './connectors';
 import { arrayOf, bool, int, isoDuration, JsonSchema, obj, oneOf, str } from './json-schema';
 
 export const APPROVAL_MODES = ['automatic', 'manager', 'resource_owner', 'named', 'group', 'steps'] as const;
@@ -46,7 +47,7 @@ export const itemPolicySnapshotSchema: JsonSchema = obj(
     }),
     'separationOfDuties?': bool('false when the tier lets one person approve several steps of one item; absent means enforced'),
     'fulfillers?': arrayOf(str(), "Who may carry out the item's manual tickets besides admins (resolved at submission)"),
-    target: obj({ connector: oneOf(['postgres', 'webhook', 'manual']), target: str() }),
+    target: obj({ connector: oneOf(CONNECTOR_NAMES), target: str() }),
   },
   'The policy in force at submission, resolved for one item',
 );

@@ -1,3 +1,4 @@
+import type { ConnectorName } from './connectors';
 /**
  * The policy in force when a request was submitted, resolved for one item and recorded on the
  * request's stream inside `AccessRequested`. Later policy changes never rewrite it; the request
@@ -69,7 +70,7 @@ export interface ItemPolicySnapshot {
   readonly fulfillers?: readonly string[];
   /** Where the connector grants it. Never holds credentials. */
   readonly target: {
-    readonly connector: 'postgres' | 'webhook' | 'manual';
+    readonly connector: ConnectorName;
     readonly target: string;
   };
 }

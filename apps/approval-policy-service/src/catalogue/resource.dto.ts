@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOmittable } from '@kairos/http';
+import { CONNECTOR_NAMES, type ConnectorName } from '@kairos/contracts';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -25,9 +26,9 @@ export class ResourceBodyDto {
   @MaxLength(200)
   name!: string;
 
-  @ApiProperty({ enum: ['postgres', 'webhook', 'manual'] })
-  @IsIn(['postgres', 'webhook', 'manual'])
-  connector!: 'postgres' | 'webhook' | 'manual';
+  @ApiProperty({ enum: CONNECTOR_NAMES })
+  @IsIn(CONNECTOR_NAMES)
+  connector!: ConnectorName;
 
   @ApiProperty({ description: 'where the connector grants access; never credentials', example: 'postgres://orders.internal/app' })
   @IsString()

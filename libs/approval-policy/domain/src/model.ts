@@ -1,12 +1,13 @@
 // Type-only: the domain takes the snapshot's shape from the contracts, never its runtime code.
-import type { ApprovalMode, ApprovalStepSnapshot, ItemPolicySnapshot } from '@kairos/contracts';
+import type { ApprovalMode, ApprovalStepSnapshot, ConnectorName, ItemPolicySnapshot } from '@kairos/contracts';
 
 export type { ApprovalMode, ApprovalStepSnapshot, ItemPolicySnapshot };
 
 export type Tier = 0 | 1 | 2 | 3 | 4;
 export const TIERS: readonly Tier[] = [0, 1, 2, 3, 4];
 
-export type Connector = 'postgres' | 'webhook' | 'manual';
+/** The connectors come from the one list in @kairos/contracts (CONNECTOR_NAMES). */
+export type Connector = ConnectorName;
 
 /** One approval requirement. `steps` chains the others; a step is never itself a chain. */
 export type SingleApprovalRule =
