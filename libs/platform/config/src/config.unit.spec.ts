@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config';
-import { serviceConfig } from './common';
+import { parseOrigins, serviceConfig } from './common';
 
 const valid = {
   PORT: '3000',
@@ -36,5 +36,24 @@ describe('service configuration', () => {
   it('refuses a value outside an enum or a range', () => {
     expect(() => loadConfig(serviceConfig, { ...valid, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL must be one of/);
     expect(() => loadConfig(serviceConfig, { ...valid, PORT: '70000' })).toThrow(/PORT must be <= 65535/);
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  it('is empty by default: CORS is answered for nobody', () => {
+    expect(parseOrigins(loadConfig(serviceConfig, valid).CORS_ORIGINS)).toEqual([]);
+  });
+
+  it('lists origins', () => {
+    expect(parseOrigins(loadConfig(serviceConfig, { ...valid, CORS_ORIGINS: 'http://127.0.0.1:3000, https://console.example.com' }).CORS_ORIGINS)).toEqual([
+      'http://127.0.0.1:3000',
+      'https://console.example.com',
+    ]);
+  });
+
+  it('refuses a wildcard, a path or a non-http scheme instead of opening the API to every site', () => {
+    for (const bad of ['*', 'https://console.example.com/', 'https://console.example.com/app', 'ftp://x.example.com', 'console.example.com']) {
+      expect(() => loadConfig(serviceConfig, { ...valid, CORS_ORIGINS: bad })).toThrow(/CORS_ORIGINS must list origins/);
+    }
   });
 });

@@ -3,6 +3,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { correlationMiddleware } from './correlation.middleware';
+import { applyBrowserEdge, type BrowserEdgeOptions } from './edge';
 import { jsonBodyParser } from './json-body';
 import { MediaTypeInterceptor } from './media-type.interceptor';
 import { InputTextPipe, problemValidationPipe } from './validation';
@@ -17,11 +18,12 @@ export interface ServiceAppOptions {
  * Builds a service's HTTP application: middleware, bounded JSON parsing, the media-type gate, input
  * and DTO validation, OpenAPI at /docs, graceful shutdown.
  */
-export async function createServiceApp(module: Type<unknown> | object, options: ServiceAppOptions): Promise<INestApplication> {
+export async function createServiceApp(module: Type<unknown> | object, options: ServiceAppOptions, edge: BrowserEdgeOptions = {}): Promise<INestApplication> {
   // Nest's own parsers are off: JSON is parsed (and bounded) by jsonBodyParser, and no route reads forms.
   const app = await NestFactory.create(module as Type<unknown>, { bufferLogs: true, abortOnError: false, bodyParser: false });
   const logger = app.get(JsonLogger);
   app.useLogger(logger);
+  applyBrowserEdge(app, edge);
   app.use(correlationMiddleware(app.get(ServiceMetrics)));
   app.use(jsonBodyParser());
   app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));

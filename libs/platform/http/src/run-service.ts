@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { ConfigError, loadConfig, type Config, type ConfigSpec } from '@kairos/config';
+import { ConfigError, httpEdgeConfig, loadConfig, parseOrigins, type Config, type ConfigSpec } from '@kairos/config';
 import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
 
 export interface ServiceDefinition<S extends ConfigSpec> {
@@ -16,8 +16,10 @@ export interface ServiceDefinition<S extends ConfigSpec> {
  */
 export async function runService<S extends ConfigSpec>(definition: ServiceDefinition<S>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: Config<S>;
+  let corsOrigins: string[];
   try {
     config = loadConfig(definition.config, env);
+    corsOrigins = parseOrigins(loadConfig(httpEdgeConfig, env).CORS_ORIGINS);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(
@@ -28,7 +30,7 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
     throw error;
   }
   try {
-    const app = await createServiceApp(definition.module(config), definition.docs);
+    const app = await createServiceApp(definition.module(config), definition.docs, { corsOrigins });
     await listen(app, definition.port(config), definition.name);
   } catch (error) {
     process.stderr.write(
