@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
 import { EventStoreDBClient, jsonEvent, streamNameFilter } from '@eventstore/db-client';
+import { EventStore } from '../src/storage/event-store';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const WRITERS = 10;
@@ -101,6 +104,7 @@ export async function benchEventStore(): Promise<Record<string, number>> {
       'subscription latency p50 (ms)': Number(latency.p50.toFixed(2)),
       'subscription latency p99 (ms)': Number(latency.p99.toFixed(2)),
       'server RSS (MB)': Math.round(rssMb(server.process.pid!)),
+      ...(await benchLogSizes()),
     };
   } finally {
     await client.dispose();
@@ -108,6 +112,89 @@ export async function benchEventStore(): Promise<Record<string, number>> {
     await new Promise((resolve) => server.process.once('exit', resolve));
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Builds a log of `count` events (streams of 10 events of ~1 KB, as a small installation writes
+ * them) in-process through the store itself, many appends in flight so they share fsyncs.
+ */
+async function buildLog(dataDir: string, count: number): Promise<void> {
+  const { store } = EventStore.open({ dataDir });
+  await store.seedIfEmpty();
+  const data = Buffer.from(JSON.stringify({ payload: 'x'.repeat(1000) }), 'utf8');
+  const perStream = 10;
+  let written = 0;
+  while (written < count) {
+    const appends: Promise<unknown>[] = [];
+    for (let i = 0; i < 200 && written < count; i++, written += perStream) {
+      const batch = Array.from({ length: Math.min(perStream, count - written) }, () => ({
+        id: randomUUID(),
+        type: 'BenchEvent',
+        isJson: true,
+        data,
+        metadata: Buffer.alloc(0),
+      }));
+      appends.push(store.append(`request-${written / perStream}`, { kind: 'no_stream' }, batch));
+    }
+    await Promise.all(appends);
+  }
+  await store.close();
+}
+
+function logBytes(dir: string): number {
+  return readdirSync(dir)
+    .filter((name) => /^events(-\d{20})?\.log$/.test(name))
+    .reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
+}
+
+/**
+ * RSS and start time against log size: for each size, start the server on the log, read a few
+ * streams (so the read path is warm), kill -9 it, and time the restart. BENCH_ESDB_EVENTS sets the
+ * sizes (comma separated; default 50000,200000; the issue's figure is 5000000).
+ */
+export async function benchLogSizes(sizes = (process.env.BENCH_ESDB_EVENTS ?? '50000,200000').split(',').map(Number)): Promise<Record<string, number>> {
+  const results: Record<string, number> = {};
+  for (const size of sizes) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'kairos-esdb-size-'));
+    try {
+      const built = Date.now();
+      await buildLog(dataDir, size);
+      const buildSeconds = (Date.now() - built) / 1000;
+      let started = Date.now();
+      let server = await startServer(dataDir);
+      const firstStartMs = Date.now() - started;
+      let client = EventStoreDBClient.connectionString(server.connectionString);
+      for (let i = 0; i < 200; i++) await collectCount(client, `request-${Math.floor((i * 7919) % (size / 10))}`);
+      const rssWarm = rssMb(server.process.pid!);
+      await client.dispose();
+      server.process.kill('SIGKILL');
+      await new Promise((resolve) => server.process.once('exit', resolve));
+      started = Date.now();
+      server = await startServer(dataDir);
+      const restartMs = Date.now() - started;
+      const rssAfterRestart = rssMb(server.process.pid!);
+      client = EventStoreDBClient.connectionString(server.connectionString);
+      await collectCount(client, 'request-0');
+      await client.dispose();
+      server.process.kill('SIGTERM');
+      await new Promise((resolve) => server.process.once('exit', resolve));
+      const label = `${size} events (${Math.round(logBytes(dataDir) / 1024 / 1024)} MiB log)`;
+      results[`${label}: build in-process (s)`] = Number(buildSeconds.toFixed(1));
+      results[`${label}: start (ms)`] = firstStartMs;
+      results[`${label}: restart after kill -9 (ms)`] = restartMs;
+      results[`${label}: RSS after 200 stream reads (MB)`] = Math.round(rssWarm);
+      results[`${label}: RSS after restart (MB)`] = Math.round(rssAfterRestart);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+async function collectCount(client: EventStoreDBClient, stream: string): Promise<number> {
+  let n = 0;
+  for await (const _ of client.readStream(stream)) n++;
+  return n;
 }
 
 if (process.argv[1]?.endsWith(join('bench', 'bench.ts'))) {
