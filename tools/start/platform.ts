@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
 import { startEmbeddedPostgres, type RunningPostgres } from '@kairos/testing';
 import { issuerUrl, type PlatformLayout } from '../layout';
+import { runnableEntries } from '../build/build';
 import { loadDemoData } from './demo-data';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
@@ -89,9 +90,12 @@ export async function startPlatform(
     // One signing key per service, made on the first start; every service trusts the others' public keys.
     const messageKeys = loadOrCreateMessageKeys(join(layout.dataDir, 'message-keys'));
     onEvent('starting the five services');
+    const table = serviceEntries(layout, urls, messageKeys);
+    // The services run their production build (tools/build), rebuilt first when a source is newer.
+    const runnable = runnableEntries(table, onEvent);
     const services = await Promise.all(
-      serviceEntries(layout, urls, messageKeys).map((service) =>
-        startProcess({ name: service.name, entry: service.entry, env: { ...service.env, ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
+      table.map((service) =>
+        startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
       ),
     );
     for (const service of services) {
