@@ -20,6 +20,10 @@ import { migrations } from './migrations';
 import { AuthoritativeRequests } from './read-model/authoritative-requests';
 import { RequestEventsConsumer } from './read-model/request-events.consumer';
 import { RequestViewsRepository } from './read-model/request-views.repository';
+import { NotificationSettingsController } from './notifications/notification-settings.controller';
+import { NotificationSettingsRepository } from './notifications/notification-settings.repository';
+import { NOTIFIER_SUBJECTS } from './notifications/notifier-access';
+import { OnBehalfReviewController } from './notifications/on-behalf-review.controller';
 import { InboxQuery } from './reviews/inbox-query';
 import { ReviewsController } from './reviews/reviews.controller';
 import { SubmitReview } from './reviews/submit-review';
@@ -57,6 +61,8 @@ export class ApprovalPolicyServiceModule implements NestModule {
         GroupsController,
         DirectoryImportController,
         ReviewsController,
+        NotificationSettingsController,
+        OnBehalfReviewController,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
@@ -68,6 +74,8 @@ export class ApprovalPolicyServiceModule implements NestModule {
         EvaluateRequest,
         InboxQuery,
         SubmitReview,
+        NotificationSettingsRepository,
+        { provide: NOTIFIER_SUBJECTS, useValue: new Set(config.NOTIFIER_SUBJECTS) },
       ],
     };
   }

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { messagingMigrations } from '@kairos/messaging';
+import { NotificationSettings1733000000010 } from './notifications/migration';
 import { ConnectorsFromTheList1733000000020 } from './catalogue/connector-migration';
 
 export class CreateCatalogueAndDirectory1733000000000 implements MigrationInterface {
@@ -141,4 +142,5 @@ export const migrations: Function[] = [
   CreateReviewReadModel1733000000001,
   OneLifecycleModel1733000000002,
   ConnectorsFromTheList1733000000020,
+  NotificationSettings1733000000010,
 ];
