@@ -19,10 +19,9 @@ export const findCoordinatorApi: Api = {
       if (v >= 1) w.string(message);
       return w.int32(-1).string('').int32(-1);
     };
-    // No transaction coordinator here: answered as by a broker that lacks transactions.
-    if (keyType === 1) return refuse(ErrorCode.UNSUPPORTED_VERSION, 'Transactions are not supported by this broker');
-    if (keyType !== 0) return refuse(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
-    if (!allowedOnGroup(ctx, header, Operation.DESCRIBE, key)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+    // A transactional id (key type 1) is coordinated here too; its InitProducerId then says transactions are unsupported.
+    if (keyType !== 0 && keyType !== 1) return refuse(ErrorCode.INVALID_REQUEST, `Unknown coordinator type ${keyType}`);
+    if (keyType === 0 && !allowedOnGroup(ctx, header, Operation.DESCRIBE, key)) return refuse(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
     const { nodeId, host, port } = ctx.settings;
     const w = new Writer();
     if (v >= 1) w.int32(0);
