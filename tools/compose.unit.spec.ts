@@ -11,7 +11,7 @@ const apps = readdirSync(join(root, 'apps'));
 
 describe('docker-compose.yml', () => {
   it('runs every application as a service', () => {
-    expect(apps.length).toBe(5);
+    expect(apps.length).toBe(6);
     for (const app of apps) expect(compose.services[app]).toBeDefined();
   });
 
