@@ -6,6 +6,8 @@ import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule, ProblemError } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
+import { CatalogueController } from './catalogue/catalogue.controller';
+import { CatalogueSearchQuery } from './catalogue/catalogue-search';
 import { CatalogueRepository } from './catalogue/catalogue.repository';
 import { ResourcesController } from './catalogue/resources.controller';
 import { TiersController } from './catalogue/tiers.controller';
@@ -54,6 +56,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'approval-policy-service', keys: messageKeys(config) }),
       ],
       controllers: [
+        CatalogueController,
         EvaluationController,
         ResourcesController,
         TiersController,
@@ -74,6 +77,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         EvaluateRequest,
         InboxQuery,
         SubmitReview,
+        CatalogueSearchQuery,
         NotificationSettingsRepository,
         { provide: NOTIFIER_SUBJECTS, useValue: new Set(config.NOTIFIER_SUBJECTS) },
       ],

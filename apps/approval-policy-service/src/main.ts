@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { apiDocs } from './api-docs';
 import { config } from './config';
 import { ApprovalPolicyServiceModule } from './approval-policy-service.module';
 
@@ -8,8 +9,5 @@ void runService({
   config,
   module: (c) => ApprovalPolicyServiceModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: {
-    title: 'Kairos approval policy service',
-    description: 'Resources, tiers, policies and the directory; the approver inbox and reviews.',
-  },
+  docs: apiDocs,
 });

@@ -136,6 +136,19 @@ export class OneLifecycleModel1733000000002 implements MigrationInterface {
   }
 }
 
+/** Who may request a resource: group ids, NULL for everyone. */
+export class ResourceRequestableBy1733000000003 implements MigrationInterface {
+  name = 'ResourceRequestableBy1733000000003';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE resources ADD COLUMN requestable_by jsonb`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE resources DROP COLUMN requestable_by`);
+  }
+}
+
 export const migrations: Function[] = [
   ...messagingMigrations,
   CreateCatalogueAndDirectory1733000000000,
@@ -143,4 +156,5 @@ export const migrations: Function[] = [
   OneLifecycleModel1733000000002,
   ConnectorsFromTheList1733000000020,
   NotificationSettings1733000000010,
+  ResourceRequestableBy1733000000003,
 ];

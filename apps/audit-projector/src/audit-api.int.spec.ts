@@ -5,7 +5,15 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@kairos/config';
 import { createServiceApp } from '@kairos/http';
-import { authEnv, createTestDatabase, eventually, startTestEventStore, startTestIssuer, type TestDatabase, type TestIssuer } from '@kairos/testing';
+import {
+  authEnv,
+  createTestDatabase,
+  eventually,
+  startTestEventStore,
+  startTestIssuer,
+  type TestDatabase,
+  type TestIssuer,
+} from '@kairos/testing';
 import { AuditProjectorModule } from './audit-projector.module';
 import { config } from './config';
 import { AuditTables } from './projection/audit-schema';
@@ -25,11 +33,19 @@ describe('the audit projector API', () => {
   const alice = { id: 'u-alice', kind: 'person' as const };
   const carol = { id: 'u-carol', kind: 'person' as const };
   // alice: requested, approved by bob, granted 1h→5h, revoked at 5h.
-  const r1 = RequestScenario.create(alice, 'db-prod', 'read').requested(0).reviewed(0.5, 'u-bob', 'approve').approved(0.5).granted(1).revoked(5);
+  const r1 = RequestScenario.create(alice, 'db-prod', 'read')
+    .requested(0)
+    .reviewed(0.5, 'u-bob', 'approve')
+    .approved(0.5)
+    .granted(1)
+    .revoked(5);
   // carol: automatic, granted at 2h, still held.
   const r2 = RequestScenario.create(carol, 'db-prod', 'read').requested(2).approved(2, 'automatic').granted(2, 8);
   // alice: denied.
-  const r3 = RequestScenario.create(alice, 's3-logs', 'write').requested(3, '=HYPERLINK("http://evil")').reviewed(3.5, 'u-bob', 'deny').denied(3.5, 'u-bob');
+  const r3 = RequestScenario.create(alice, 's3-logs', 'write')
+    .requested(3, '=HYPERLINK("http://evil")')
+    .reviewed(3.5, 'u-bob', 'deny')
+    .denied(3.5, 'u-bob');
 
   const get = async (path: string, token?: string) => {
     const req = request(app.getHttpServer()).get(path);
@@ -44,7 +60,10 @@ describe('the audit projector API', () => {
     [db, es, issuer] = await Promise.all([createTestDatabase(), startTestEventStore(), startTestIssuer()]);
     client = EventStoreDBClient.connectionString(es.connectionString);
     const env = { PORT: '0', LOG_LEVEL: 'error', DATABASE_URL: db.url, EVENTSTORE_URL: es.connectionString, ...authEnv(issuer) };
-    app = await createServiceApp(AuditProjectorModule.forRoot(loadConfig(config, env), { clock: { now: () => NOW } }), { title: 't', description: 't' });
+    app = await createServiceApp(AuditProjectorModule.forRoot(loadConfig(config, env), { clock: { now: () => NOW } }), {
+      title: 't',
+      description: 't',
+    });
     await app.init();
     auditor = await issuer.token('u-audrey', ['auditor']);
     for (const scenario of [r1, r2, r3]) await scenario.appendTo(client);
@@ -97,13 +116,25 @@ describe('the audit projector API', () => {
     const res = await get('/v1/audit/grants/active', auditor);
     expect(res.status).toBe(200);
     expect(res.body.grants).toEqual([
-      expect.objectContaining({ requestId: r2.requestId, subject: carol, resourceId: 'db-prod', role: 'read', grantedAt: at(2), expiresAt: at(10), endedAt: null }),
+      expect.objectContaining({
+        requestId: r2.requestId,
+        subject: carol,
+        resourceId: 'db-prod',
+        role: 'read',
+        grantedAt: at(2),
+        expiresAt: at(10),
+        endedAt: null,
+      }),
     ]);
   });
 
   it('answers who had access to a resource at an instant', async () => {
     const holders = async (hours: number) =>
-      ((await get(`/v1/audit/access?resourceId=db-prod&at=${encodeURIComponent(at(hours))}`, auditor)).body.grants as { subject: { id: string } }[])
+      (
+        (await get(`/v1/audit/access?resourceId=db-prod&at=${encodeURIComponent(at(hours))}`, auditor)).body.grants as {
+          subject: { id: string };
+        }[]
+      )
         .map((g) => g.subject.id)
         .sort();
     expect(await holders(0.5)).toEqual([]);
@@ -114,9 +145,18 @@ describe('the audit projector API', () => {
 
   it('lists everything an identity held between two instants', async () => {
     const holdings = async (from: number, to: number) =>
-      (await get(`/v1/audit/identities/u-alice/holdings?from=${encodeURIComponent(at(from))}&to=${encodeURIComponent(at(to))}`, auditor)).body;
+      (await get(`/v1/audit/identities/u-alice/holdings?from=${encodeURIComponent(at(from))}&to=${encodeURIComponent(at(to))}`, auditor))
+        .body;
     const body = await holdings(-24, 24);
-    expect(body.grants).toEqual([expect.objectContaining({ requestId: r1.requestId, grantedAt: at(1), endedAt: at(5), endReason: 'expired', revocationVerified: true })]);
+    expect(body.grants).toEqual([
+      expect.objectContaining({
+        requestId: r1.requestId,
+        grantedAt: at(1),
+        endedAt: at(5),
+        endReason: 'expired',
+        revocationVerified: true,
+      }),
+    ]);
     expect((await holdings(6, 7)).grants).toEqual([]);
     expect((await holdings(4.5, 4.6)).grants).toHaveLength(1);
   });
@@ -124,7 +164,14 @@ describe('the audit projector API', () => {
   it('summarises per resource and per identity', async () => {
     const resources = (await get('/v1/audit/summaries/resources', auditor)).body.resources;
     expect(resources).toEqual([
-      expect.objectContaining({ resourceId: 'db-prod', itemsRequested: 2, itemsDenied: 0, grants: 2, activeGrants: 1, distinctRequesters: 2 }),
+      expect.objectContaining({
+        resourceId: 'db-prod',
+        itemsRequested: 2,
+        itemsDenied: 0,
+        grants: 2,
+        activeGrants: 1,
+        distinctRequesters: 2,
+      }),
       expect.objectContaining({ resourceId: 's3-logs', itemsRequested: 1, itemsDenied: 1, grants: 0, activeGrants: 0 }),
     ]);
     const identities = (await get('/v1/audit/summaries/identities', auditor)).body.identities;
@@ -132,6 +179,63 @@ describe('the audit projector API', () => {
       expect.objectContaining({ identityId: 'u-alice', requests: 2, grants: 1, activeGrants: 0, distinctResources: 2 }),
       expect.objectContaining({ identityId: 'u-carol', requests: 1, grants: 1, activeGrants: 1, distinctResources: 1 }),
     ]);
+  });
+
+  it('gives each summary with its rows (who had what, when) as a JSON download', async () => {
+    const res = await get('/v1/audit/summaries/resources', auditor);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="kairos-access-resources-2025-06-01.json"');
+    expect(res.body).toMatchObject({ kind: 'resources', generatedAt: NOW.toISOString() });
+    expect(res.body.rows).toEqual([
+      expect.objectContaining({
+        key: 'db-prod',
+        subject: alice,
+        resourceId: 'db-prod',
+        role: 'read',
+        grantedAt: at(1),
+        endedAt: at(5),
+        endReason: 'expired',
+      }),
+      expect.objectContaining({ key: 'db-prod', subject: carol, resourceId: 'db-prod', grantedAt: at(2), endedAt: null }),
+    ]);
+    const identities = (await get('/v1/audit/summaries/identities', auditor)).body.rows;
+    expect(identities.map((row: { key: string; requestId: string }) => [row.key, row.requestId])).toEqual([
+      ['u-alice', r1.requestId],
+      ['u-carol', r2.requestId],
+    ]);
+  });
+
+  it('limits the rows to the grants held in [from, to)', async () => {
+    const window = (from: number, to: number) => `from=${encodeURIComponent(at(from))}&to=${encodeURIComponent(at(to))}`;
+    const late = await get(`/v1/audit/summaries/resources?${window(5.5, 6)}`, auditor);
+    expect(late.body).toMatchObject({ from: at(5.5), to: at(6) });
+    expect(late.body.rows.map((row: { subject: { id: string } }) => row.subject.id)).toEqual(['u-carol']);
+    expect((await get(`/v1/audit/summaries/resources?${window(-5, -1)}`, auditor)).body.rows).toEqual([]);
+    const half = await get(`/v1/audit/summaries/resources?from=${encodeURIComponent(at(1))}`, auditor);
+    expect(half.status).toBe(400);
+    expect(half.body.errors).toEqual([{ field: 'to', messages: ['from and to go together'] }]);
+  });
+
+  it('gives the rows as a CSV download with its own content type, one grant a line', async () => {
+    const res = await get('/v1/audit/summaries/identities?format=csv', auditor);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe('attachment; filename="kairos-access-identities-2025-06-01.csv"');
+    const lines = res.text.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'identity,identity,identity_kind,resource,role,granted_at,expires_at,ended_at,end_reason,break_glass,grant_verified,revocation_verified,request_id,item_id,grant_id',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(new RegExp(`^u-alice,u-alice,person,db-prod,read,${at(1).replace(/\./g, '\\.')},`));
+    expect(lines[1]).toContain(r1.requestId);
+    expect(lines[2]).toMatch(/^u-carol,u-carol,person,db-prod,read,/);
+  });
+
+  it('refuses an unknown format rather than answering JSON to a CSV request', async () => {
+    const res = await get('/v1/audit/summaries/resources?format=xlsx', auditor);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
   });
 
   it('answers 501 for group summaries while no stream records the requester groups', async () => {
@@ -153,7 +257,15 @@ describe('the audit projector API', () => {
       justification: 'investigate incident INC-42',
       status: 'revoked',
       approval: { via: 'reviews', approvedAt: at(0.5), reviews: [expect.objectContaining({ reviewerId: 'u-bob', decision: 'approve' })] },
-      grants: [expect.objectContaining({ grantedAt: at(1), grantVerified: true, revokedAt: at(5), revocationVerified: true, revocationReason: 'expired' })],
+      grants: [
+        expect.objectContaining({
+          grantedAt: at(1),
+          grantVerified: true,
+          revokedAt: at(5),
+          revocationVerified: true,
+          revocationReason: 'expired',
+        }),
+      ],
     });
     expect(res.body.records[2]).toMatchObject({ status: 'denied', approval: { deniedBy: 'u-bob' }, grants: [] });
     const narrow = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(1.5))}&to=${encodeURIComponent(at(2.5))}`, auditor);
@@ -176,7 +288,12 @@ describe('the audit projector API', () => {
   it('verifies every stream as intact when nothing was touched', async () => {
     const res = await get('/v1/audit/verify', auditor);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ ok: true, streams: 3, failed: [], checkedEvents: r1.events.length + r2.events.length + r3.events.length + 2 });
+    expect(res.body).toMatchObject({
+      ok: true,
+      streams: 3,
+      failed: [],
+      checkedEvents: r1.events.length + r2.events.length + r3.events.length + 2,
+    });
   });
 
   it('rebuilds every projection from the first event and finds it equal to the live one', async () => {
@@ -184,8 +301,15 @@ describe('the audit projector API', () => {
     expect(formatReplayReport(report)).toContain('EQUAL');
     expect(report.equal).toBe(true);
     expect(report.events).toBe(r1.events.length + r2.events.length + r3.events.length + 2);
-    expect(report.tables.find((t) => t.table === 'audit_grants')).toMatchObject({ liveRows: 2, replayRows: 2, onlyInLive: 0, onlyInReplay: 0 });
-    const [{ n }] = await app.get(DataSource).query(`SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = $1`, [report.scratchSchema]);
+    expect(report.tables.find((t) => t.table === 'audit_grants')).toMatchObject({
+      liveRows: 2,
+      replayRows: 2,
+      onlyInLive: 0,
+      onlyInReplay: 0,
+    });
+    const [{ n }] = await app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n FROM information_schema.schemata WHERE schema_name = $1`, [report.scratchSchema]);
     expect(n).toBe(0);
   });
 
@@ -193,7 +317,10 @@ describe('the audit projector API', () => {
     const dave = { id: 'u-dave', kind: 'person' as const };
     const withGroups = RequestScenario.create(dave, 'db-prod', 'read', ['sre', 'oncall']).requested(6).approved(6, 'automatic').granted(6);
     // An earlier producer sent the groups on the requester, outside the contract: still counted.
-    const withLegacyGroups = RequestScenario.create({ id: 'u-erin', kind: 'person', groups: ['sre'] }, 'db-prod', 'read').requested(7).approved(7, 'automatic').granted(7);
+    const withLegacyGroups = RequestScenario.create({ id: 'u-erin', kind: 'person', groups: ['sre'] }, 'db-prod', 'read')
+      .requested(7)
+      .approved(7, 'automatic')
+      .granted(7);
     await withGroups.appendTo(client);
     await withLegacyGroups.appendTo(client);
     // The events land one by one: wait until the grants, not just the requests, have been projected.
@@ -203,6 +330,14 @@ describe('the audit projector API', () => {
       return summary.status === 200 && grants.get('oncall') === 1 && grants.get('sre') === 2;
     }, 'group summaries with the grants');
     const res = await get('/v1/audit/summaries/groups', auditor);
+    expect(res.body.rows.map((row: { key: string; subject: { id: string } }) => [row.key, row.subject.id])).toEqual([
+      ['oncall', 'u-dave'],
+      ['sre', 'u-dave'],
+      ['sre', 'u-erin'],
+    ]);
+    const csv = await get('/v1/audit/summaries/groups?format=csv', auditor);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.text.split('\r\n')[0]).toMatch(/^group,identity,/);
     expect(res.body.groups).toEqual([
       expect.objectContaining({ groupId: 'oncall', distinctRequesters: 1, grants: 1, activeGrants: 1 }),
       expect.objectContaining({ groupId: 'sre', distinctRequesters: 2, grants: 2, activeGrants: 2 }),
@@ -218,7 +353,10 @@ describe('the audit projector API', () => {
     });
 
     it('refuses a holdings range that ends before it starts', async () => {
-      const res = await get(`/v1/audit/identities/u-alice/holdings?from=${encodeURIComponent(at(5))}&to=${encodeURIComponent(at(1))}`, auditor);
+      const res = await get(
+        `/v1/audit/identities/u-alice/holdings?from=${encodeURIComponent(at(5))}&to=${encodeURIComponent(at(1))}`,
+        auditor,
+      );
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([{ field: 'to', messages: ['to must be after from'] }]);
     });
@@ -248,13 +386,19 @@ describe('the audit projector API', () => {
     });
 
     it('rejects an approver exporting evidence', async () => {
-      const res = await get(`/v1/audit/evidence?from=${encodeURIComponent(at(-1))}&to=${encodeURIComponent(at(24))}&format=csv`, await issuer.token('u-bob', ['approver']));
+      const res = await get(
+        `/v1/audit/evidence?from=${encodeURIComponent(at(-1))}&to=${encodeURIComponent(at(24))}&format=csv`,
+        await issuer.token('u-bob', ['approver']),
+      );
       expect(res.status).toBe(403);
       expect(res.text).not.toContain(r1.requestId);
     });
 
     it('rejects a service account without the auditor role asking who holds access', async () => {
-      const res = await get('/v1/audit/access?resourceId=db-prod&at=2025-03-01T12:00:00Z', await issuer.token('svc-ci', ['requester'], { kind: 'service' }));
+      const res = await get(
+        '/v1/audit/access?resourceId=db-prod&at=2025-03-01T12:00:00Z',
+        await issuer.token('svc-ci', ['requester'], { kind: 'service' }),
+      );
       expect(res.status).toBe(403);
     });
 

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { apiDocs } from './api-docs';
 import { config } from './config';
 import { AuditProjectorModule } from './audit-projector.module';
 
@@ -8,5 +9,5 @@ void runService({
   config,
   module: (c) => AuditProjectorModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: { title: 'Kairos audit projector', description: 'Read models for auditors, rebuilt from the EventStoreDB request streams.' },
+  docs: apiDocs,
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { apiDocs } from './api-docs';
 import { config } from './config';
 import { ExpirySchedulerModule } from './expiry-scheduler.module';
 
@@ -8,8 +9,5 @@ void runService({
   config,
   module: (c) => ExpirySchedulerModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: {
-    title: 'Kairos expiry scheduler',
-    description: 'Durable timers for access expiry, approval expiry, pending time to live and break-glass review.',
-  },
+  docs: apiDocs,
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { apiDocs } from './api-docs';
 import { config } from './config';
 import { ProvisioningConnectorModule } from './provisioning-connector.module';
 
@@ -8,8 +9,5 @@ void runService({
   config,
   module: (c) => ProvisioningConnectorModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: {
-    title: 'Kairos provisioning connector',
-    description: 'Grants and revokes access in target systems and verifies it; manual fulfilment tickets.',
-  },
+  docs: apiDocs,
 });

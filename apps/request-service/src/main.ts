@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { apiDocs } from './api-docs';
 import { config } from './config';
 import { RequestServiceModule } from './request-service.module';
 
@@ -8,5 +9,5 @@ void runService({
   config,
   module: (c) => RequestServiceModule.forRoot(c),
   port: (c) => c.PORT,
-  docs: { title: 'Kairos request service', description: 'Ask for, follow, extend, release and cancel just-in-time access. Owns the access-request streams.' },
+  docs: apiDocs,
 });

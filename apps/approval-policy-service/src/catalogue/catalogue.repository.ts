@@ -14,6 +14,7 @@ interface ResourceRow {
   break_glass_allowed: boolean;
   settings: Partial<TierSettings> | null;
   group_overrides: Record<string, Partial<TierSettings>> | null;
+  requestable_by: string[] | null;
 }
 
 const toResource = (row: ResourceRow): Resource => ({
@@ -27,6 +28,7 @@ const toResource = (row: ResourceRow): Resource => ({
   breakGlassAllowed: row.break_glass_allowed,
   ...(row.settings ? { settings: row.settings } : {}),
   ...(row.group_overrides ? { groupOverrides: row.group_overrides } : {}),
+  ...(row.requestable_by && row.requestable_by.length > 0 ? { requestableBy: row.requestable_by } : {}),
 });
 
 /** Resources and tiers. Every write bumps the policy version in the same transaction. */
@@ -81,17 +83,18 @@ export class CatalogueRepository implements OnModuleInit {
         resource.breakGlassAllowed ?? false,
         resource.settings ? JSON.stringify(resource.settings) : null,
         resource.groupOverrides ? JSON.stringify(resource.groupOverrides) : null,
+        resource.requestableBy && resource.requestableBy.length > 0 ? JSON.stringify(resource.requestableBy) : null,
       ];
       const rows = returnedRows(
         mustExist
           ? await tx.query(
               `UPDATE resources SET name = $2, connector = $3, target = $4, owners = $5, allowed_roles = $6, tier = $7,
-               break_glass_allowed = $8, settings = $9, group_overrides = $10, updated_at = now() WHERE id = $1 RETURNING 1`,
+               break_glass_allowed = $8, settings = $9, group_overrides = $10, requestable_by = $11, updated_at = now() WHERE id = $1 RETURNING 1`,
               values,
             )
           : await tx.query(
-              `INSERT INTO resources (id, name, connector, target, owners, allowed_roles, tier, break_glass_allowed, settings, group_overrides)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING RETURNING 1`,
+              `INSERT INTO resources (id, name, connector, target, owners, allowed_roles, tier, break_glass_allowed, settings, group_overrides, requestable_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING RETURNING 1`,
               values,
             ),
       );

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOmittable } from '@kairos/http';
 import { CONNECTOR_NAMES, type ConnectorName } from '@kairos/contracts';
+import { groupOverridesSchema, PartialTierSettingsDto } from './catalogue.dto';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -19,6 +20,7 @@ import {
 
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 
+@ApiExtraModels(PartialTierSettingsDto)
 export class ResourceBodyDto {
   @ApiProperty({ example: 'Orders database' })
   @IsString()
@@ -64,15 +66,26 @@ export class ResourceBodyDto {
   @IsBoolean()
   breakGlassAllowed?: boolean;
 
-  @ApiPropertyOptional({ type: Object, description: 'partial tier settings, the default for every group' })
+  @ApiPropertyOptional({ type: PartialTierSettingsDto, description: 'partial tier settings, the default for every group' })
   @IsOmittable()
   @IsObject()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: Object, description: 'partial tier settings keyed by group id; the most restrictive matching one applies' })
+  @ApiPropertyOptional({
+    ...groupOverridesSchema,
+    description: 'partial tier settings keyed by group id; the most restrictive matching one applies',
+  })
   @IsOmittable()
   @IsObject()
   groupOverrides?: Record<string, Record<string, unknown>>;
+
+  @ApiPropertyOptional({ type: [String], description: 'group ids whose members may request this resource; empty or absent means everyone' })
+  @IsOmittable()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(ID_PATTERN, { each: true })
+  requestableBy?: string[];
 }
 
 export class CreateResourceDto extends ResourceBodyDto {

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Param, ParseIntPipe, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TIERS, type Tier, type TierSettings } from '@kairos/approval-policy-domain';
 import { Roles } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
 import { CatalogueRepository } from './catalogue.repository';
+import { TierDto, TierListDto, TierSavedDto, TierSettingsDto } from './catalogue.dto';
 import { validateSettings } from './settings-validation';
 
 const tierOf = (value: number): Tier => {
@@ -21,12 +22,16 @@ export class TiersController {
   constructor(private readonly catalogue: CatalogueRepository) {}
 
   @Get()
+  @ApiOperation({ summary: 'The five tiers and their settings' })
+  @ApiOkResponse({ type: TierListDto })
   async list(): Promise<{ items: { tier: Tier; settings: TierSettings }[]; policyVersion: number }> {
     const table = await this.catalogue.tiers();
     return { items: TIERS.map((tier) => ({ tier, settings: table[tier] })), policyVersion: await this.catalogue.policyVersion() };
   }
 
   @Get(':tier')
+  @ApiOkResponse({ type: TierDto })
+  @ApiProblems(404)
   async get(@Param('tier', ParseIntPipe) tier: number): Promise<{ tier: Tier; settings: TierSettings }> {
     const table = await this.catalogue.tiers();
     const key = tierOf(tier);
@@ -35,7 +40,9 @@ export class TiersController {
 
   @Put(':tier')
   @ApiOperation({ summary: "Replace a tier's settings (approval rule, validity, durations, TTL, break-glass); bumps the policy version" })
-  @ApiBody({ schema: { type: 'object', description: 'TierSettings of @kairos/approval-policy-domain' } })
+  @ApiBody({ type: TierSettingsDto, description: 'the whole settings of the tier' })
+  @ApiOkResponse({ type: TierSavedDto })
+  @ApiProblems(404)
   async replace(
     @Param('tier', ParseIntPipe) tier: number,
     @Body() body: unknown,

@@ -49,6 +49,17 @@ export class RequestViewsRepository {
     return rows.map((row) => row.data);
   }
 
+  /** The requester's requests with an item not yet ended (waiting, being granted or active), oldest first. */
+  async unfinished(requesterId: string, terminalStatuses: readonly string[], limit = 500): Promise<Request[]> {
+    const rows: { data: Request }[] = await this.dataSource.query(
+      `SELECT data FROM request_states
+       WHERE requester_id = $1 AND EXISTS (SELECT 1 FROM jsonb_array_elements(data->'items') item WHERE NOT (item->>'status' = ANY($2)))
+       ORDER BY requested_at LIMIT $3`,
+      [requesterId, [...terminalStatuses], limit],
+    );
+    return rows.map((row) => row.data);
+  }
+
   async votes(requestIds: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<StoredVote[]> {
     const rows: {
       request_id: string;

@@ -1,17 +1,53 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Roles } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
 import { CLOCK, type Clock } from '../domain/clock';
+import { accessSummaryToCsv } from '../domain/access-summary';
 import { EVIDENCE_CONTROLS, evidenceToCsv, type EvidenceExport } from '../domain/evidence';
 import { AuditTables } from '../projection/audit-schema';
 import { AuditQueries, NoGroupDataError } from '../projection/audit-queries';
 import { verifyAllStreams, type VerificationReport } from '../verification/verify-streams';
 import { PgParkedEvents } from '@kairos/event-store';
-import { AccessAtQuery, EvidenceQuery, IdentityIdParams, ParkedQuery, RangeQuery, RequestIdParams, SummaryParams } from './audit.dto';
+import {
+  AccessAtQuery,
+  EvidenceQuery,
+  IdentityIdParams,
+  ParkedQuery,
+  RangeQuery,
+  RequestIdParams,
+  SummaryParams,
+  SummaryQuery,
+  type SummaryKind,
+} from './audit.dto';
+import {
+  AccessAtDto,
+  AccessSummaryDto,
+  EvidenceExportDto,
+  GrantListDto,
+  HoldingsDto,
+  ParkedListDto,
+  TimelineDto,
+  VerificationReportDto,
+} from './audit.responses';
+
+const csvOrJson = (type: Function) => ({
+  'application/json': { schema: { $ref: getSchemaPath(type) } },
+  'text/csv': {
+    schema: { type: 'string' as const, description: 'RFC 4180, a header line then one line a row; formula-like cells quoted' },
+  },
+});
+
+const GROUPS_NOT_RECORDED = () =>
+  new ProblemError(
+    501,
+    'AUDIT.GROUPS_NOT_RECORDED',
+    'Not Implemented',
+    'no recorded request carries the requester groups (AccessRequested records requesterGroups only since request-service sends them), so group summaries cannot be derived from the audit trail yet',
+  );
 
 const MAX_RANGE_DAYS = 400;
 
@@ -19,10 +55,14 @@ function range(query: RangeQuery): { from: Date; to: Date } {
   const from = new Date(query.from);
   const to = new Date(query.to);
   if (!(from < to)) {
-    throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', { errors: [{ field: 'to', messages: ['to must be after from'] }] });
+    throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', {
+      errors: [{ field: 'to', messages: ['to must be after from'] }],
+    });
   }
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
-    throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', { errors: [{ field: 'to', messages: [`the range may span at most ${MAX_RANGE_DAYS} days`] }] });
+    throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', {
+      errors: [{ field: 'to', messages: [`the range may span at most ${MAX_RANGE_DAYS} days`] }],
+    });
   }
   return { from, to };
 }
@@ -46,20 +86,25 @@ export class AuditController {
 
   @Get('requests/:id/timeline')
   @ApiOperation({ summary: 'Every event of a request, in stream order, as recorded (unknown and malformed ones included)' })
+  @ApiOkResponse({ type: TimelineDto })
+  @ApiProblems(404)
   async timeline(@Param() params: RequestIdParams) {
     const events = await this.queries.timeline(params.id);
-    if (events.length === 0) throw new ProblemError(404, 'AUDIT.REQUEST_NOT_FOUND', 'Not Found', `no recorded events for request ${params.id}`);
+    if (events.length === 0)
+      throw new ProblemError(404, 'AUDIT.REQUEST_NOT_FOUND', 'Not Found', `no recorded events for request ${params.id}`);
     return { requestId: params.id, events };
   }
 
   @Get('grants/active')
   @ApiOperation({ summary: 'Grants not yet revoked in the target system (an expired grant stays here until its revocation is recorded)' })
+  @ApiOkResponse({ type: GrantListDto })
   async activeGrants() {
     return { grants: await this.queries.activeGrants() };
   }
 
   @Get('access')
   @ApiOperation({ summary: 'Who held access to a resource at an instant' })
+  @ApiOkResponse({ type: AccessAtDto })
   async accessAt(@Query() query: AccessAtQuery) {
     const at = new Date(query.at);
     return { resourceId: query.resourceId, at: at.toISOString(), grants: await this.queries.accessAt(query.resourceId, at) };
@@ -67,43 +112,80 @@ export class AuditController {
 
   @Get('identities/:id/holdings')
   @ApiOperation({ summary: 'Everything an identity held at any time in [from, to)' })
+  @ApiOkResponse({ type: HoldingsDto })
   async holdings(@Param() params: IdentityIdParams, @Query() query: RangeQuery) {
     const { from, to } = range(query);
-    return { identityId: params.id, from: from.toISOString(), to: to.toISOString(), grants: await this.queries.holdings(params.id, from, to) };
+    return {
+      identityId: params.id,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      grants: await this.queries.holdings(params.id, from, to),
+    };
   }
 
   @Get('summaries/:kind')
-  @ApiOperation({ summary: 'Counts per resource, identity or requester group' })
-  async summaries(@Param() params: SummaryParams) {
-    switch (params.kind) {
+  @ApiOperation({
+    summary:
+      'Access summary per resource, identity or requester group: counts, and the rows (who had what, when) for [from, to) or all time; JSON or CSV to download',
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'The summary (JSON) or its rows (CSV)', content: csvOrJson(AccessSummaryDto) })
+  @ApiProblems(501)
+  async summaries(@Param() params: SummaryParams, @Query() query: SummaryQuery, @Res() res: Response): Promise<void> {
+    if ((query.from === undefined) !== (query.to === undefined)) {
+      throw new ProblemError(400, 'VALIDATION_FAILED', 'Bad Request', '1 field(s) are not valid', {
+        errors: [{ field: query.from === undefined ? 'from' : 'to', messages: ['from and to go together'] }],
+      });
+    }
+    const window = query.from !== undefined && query.to !== undefined ? range({ from: query.from, to: query.to }) : undefined;
+    const kind = params.kind;
+    let rows;
+    try {
+      rows = await this.queries.summaryRows(kind, window);
+    } catch (error) {
+      if (error instanceof NoGroupDataError) throw GROUPS_NOT_RECORDED();
+      throw error;
+    }
+    const generatedAt = this.clock.now();
+    const name = `kairos-access-${kind}${window ? `-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}` : ''}-${generatedAt.toISOString().slice(0, 10)}`;
+    if (query.format === 'csv') {
+      res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${name}.csv"`);
+      res.send(accessSummaryToCsv(kind, rows));
+      return;
+    }
+    const body: AccessSummaryDto = {
+      kind,
+      ...(window ? { from: window.from.toISOString(), to: window.to.toISOString() } : {}),
+      generatedAt: generatedAt.toISOString(),
+      ...(await this.counts(kind)),
+      rows,
+    };
+    res.status(200).type('application/json; charset=utf-8').setHeader('content-disposition', `attachment; filename="${name}.json"`);
+    res.send(JSON.stringify(body));
+  }
+
+  private async counts(kind: SummaryKind): Promise<Pick<AccessSummaryDto, 'resources' | 'identities' | 'groups'>> {
+    switch (kind) {
       case 'resources':
-        return { resources: await this.queries.resourceSummaries() };
+        return { resources: (await this.queries.resourceSummaries()) as never };
       case 'identities':
-        return { identities: await this.queries.identitySummaries() };
+        return { identities: (await this.queries.identitySummaries()) as never };
       case 'groups':
-        try {
-          return { groups: await this.queries.groupSummaries() };
-        } catch (error) {
-          if (error instanceof NoGroupDataError) {
-            throw new ProblemError(
-              501,
-              'AUDIT.GROUPS_NOT_RECORDED',
-              'Not Implemented',
-              'no recorded request carries the requester groups (AccessRequested records requesterGroups only since request-service sends them), so group summaries cannot be derived from the audit trail yet',
-            );
-          }
-          throw error;
-        }
+        return { groups: (await this.queries.groupSummaries()) as never };
       default: {
-        const exhaustive: never = params.kind;
+        const exhaustive: never = kind;
         return exhaustive;
       }
     }
   }
 
   @Get('evidence')
-  @ApiOperation({ summary: 'Evidence export for requests submitted in [from, to): who, what, why, approvals, grant and revocation (SOC 2 CC6, ISO 27001 A.5.18)' })
+  @ApiOperation({
+    summary:
+      'Evidence export for requests submitted in [from, to): who, what, why, approvals, grant and revocation (SOC 2 CC6, ISO 27001 A.5.18)',
+  })
   @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'The evidence export (JSON) or its rows (CSV)', content: csvOrJson(EvidenceExportDto) })
   async evidence(@Query() query: EvidenceQuery, @Res() res: Response): Promise<void> {
     const { from, to } = range(query);
     const records = await this.queries.evidence(from, to);
@@ -113,15 +195,23 @@ export class AuditController {
       res.send(evidenceToCsv(records));
       return;
     }
-    const body: EvidenceExport = { from: from.toISOString(), to: to.toISOString(), generatedAt: this.clock.now().toISOString(), controls: EVIDENCE_CONTROLS, records };
+    const body: EvidenceExport = {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      generatedAt: this.clock.now().toISOString(),
+      controls: EVIDENCE_CONTROLS,
+      records,
+    };
     res.status(200).setHeader('content-disposition', `attachment; filename="${name}.json"`);
     res.json(body);
   }
 
   @Get('parked')
   @ApiOperation({
-    summary: 'Events the projector could not store and skipped (the event store still holds them): stream, revision, position, event id, type, error, first seen',
+    summary:
+      'Events the projector could not store and skipped (the event store still holds them): stream, revision, position, event id, type, error, first seen',
   })
+  @ApiOkResponse({ type: ParkedListDto })
   async parked(@Query() query: ParkedQuery) {
     const parked = new PgParkedEvents(this.db, this.tables.schema);
     const limit = query.limit ?? 100;
@@ -131,7 +221,10 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({ summary: 'Re-reads every request stream and checks it against the recorded hash chain; names each stream that fails' })
-  @ApiOkResponse({ description: 'The report; `ok` is false when any stream is altered, has a gap or was truncated' })
+  @ApiOkResponse({
+    type: VerificationReportDto,
+    description: 'The report; `ok` is false when any stream is altered, has a gap or was truncated',
+  })
   async verify(): Promise<VerificationReport> {
     return verifyAllStreams(this.client, this.db, this.tables, this.clock);
   }

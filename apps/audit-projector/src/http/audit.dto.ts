@@ -54,6 +54,23 @@ export class SummaryParams {
   kind!: SummaryKind;
 }
 
+export class SummaryQuery {
+  @ApiPropertyOptional({ format: 'date-time', description: 'with `to`: only grants held at some time in [from, to)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'end of the range (exclusive)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
 export class ParkedQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
   @IsOptional()

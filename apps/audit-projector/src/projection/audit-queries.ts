@@ -4,7 +4,8 @@ import type { AuditTables } from './audit-schema';
 
 type Row = Record<string, unknown>;
 
-const iso = (value: unknown): string | null => (value === null || value === undefined ? null : new Date(value as string | Date).toISOString());
+const iso = (value: unknown): string | null =>
+  value === null || value === undefined ? null : new Date(value as string | Date).toISOString();
 const isoRequired = (value: unknown): string => new Date(value as string | Date).toISOString();
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
@@ -36,6 +37,13 @@ export interface GrantInterval {
   readonly endReason: string | null;
   readonly revocationVerified: boolean | null;
 }
+
+/** A grant in an access summary, under the resource, person or requester group it is summarised by. */
+export interface SummaryRow extends GrantInterval {
+  readonly key: string;
+}
+
+export type SummaryKey = 'resources' | 'identities' | 'groups';
 
 export class NoGroupDataError extends Error {
   constructor() {
@@ -76,7 +84,11 @@ export class AuditQueries {
 
   /** Grants of `identityId` whose interval overlaps [from, to). */
   async holdings(identityId: string, from: Date, to: Date): Promise<GrantInterval[]> {
-    return this.grants(`subject_id = $1 AND granted_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)`, [identityId, from.toISOString(), to.toISOString()]);
+    return this.grants(`subject_id = $1 AND granted_at < $3 AND (revoked_at IS NULL OR revoked_at > $2)`, [
+      identityId,
+      from.toISOString(),
+      to.toISOString(),
+    ]);
   }
 
   async resourceSummaries(): Promise<Row[]> {
@@ -118,9 +130,38 @@ export class AuditQueries {
     return rows.map(camel);
   }
 
+  /**
+   * Who had what, when: every grant held at some time in [from, to) (all of them without a range),
+   * under its resource, its holder, or each group the requester was in when they asked.
+   */
+  async summaryRows(kind: SummaryKey, range?: { from: Date; to: Date }): Promise<SummaryRow[]> {
+    if (kind === 'groups') await this.assertGroupData();
+    const params: unknown[] = range ? [range.from.toISOString(), range.to.toISOString()] : [];
+    const overlap = range ? 'g.granted_at < $2 AND (g.revoked_at IS NULL OR g.revoked_at > $1)' : 'true';
+    const key = { resources: 'g.resource_id', identities: 'g.subject_id', groups: 'grp' }[kind];
+    const from =
+      kind === 'groups'
+        ? `${this.t.grants} g JOIN ${this.t.requests} r ON r.request_id = g.request_id CROSS JOIN LATERAL jsonb_array_elements_text(r.requester_groups) AS grp`
+        : `${this.t.grants} g`;
+    const rows: Row[] = await this.db.query(
+      `SELECT g.*, ${key} AS summary_key FROM ${from} WHERE ${overlap} ORDER BY summary_key, g.granted_at, g.grant_id`,
+      params,
+    );
+    return rows.map((row) => ({ key: String(row.summary_key), ...grantInterval(row) }));
+  }
+
+  private async assertGroupData(): Promise<void> {
+    const [{ n }]: { n: number }[] = await this.db.query(
+      `SELECT count(*)::int AS n FROM ${this.t.requests} WHERE requester_groups IS NOT NULL`,
+    );
+    if (n === 0) throw new NoGroupDataError();
+  }
+
   /** Per group of the requester, when producers recorded groups; otherwise there is nothing honest to say. */
   async groupSummaries(): Promise<Row[]> {
-    const [{ n }]: { n: number }[] = await this.db.query(`SELECT count(*)::int AS n FROM ${this.t.requests} WHERE requester_groups IS NOT NULL`);
+    const [{ n }]: { n: number }[] = await this.db.query(
+      `SELECT count(*)::int AS n FROM ${this.t.requests} WHERE requester_groups IS NOT NULL`,
+    );
     if (n === 0) throw new NoGroupDataError();
     const rows: Row[] = await this.db.query(
       `SELECT grp AS group_id,
@@ -181,55 +222,55 @@ export class AuditQueries {
         deniedBy: str(i.denied_by),
         denialReason: str(i.denial_reason),
         breakGlassRatifiedBy: str(i.break_glass_ratified_by),
-        reviews: (reviewsOf.get(key(i)) ?? []).map(
-          (v): EvidenceApproval => ({
-            reviewerId: String(v.reviewer_id),
-            decision: String(v.decision),
-            subject: String(v.subject),
-            step: Number(v.step),
-            stepName: String(v.step_name),
-            comment: str(v.comment),
-            recordedAt: isoRequired(v.recorded_at),
-          }),
-        ),
+        reviews: (reviewsOf.get(key(i)) ?? []).map((v): EvidenceApproval => ({
+          reviewerId: String(v.reviewer_id),
+          decision: String(v.decision),
+          subject: String(v.subject),
+          step: Number(v.step),
+          stepName: String(v.step_name),
+          comment: str(v.comment),
+          recordedAt: isoRequired(v.recorded_at),
+        })),
       },
-      grants: (grantsOf.get(key(i)) ?? []).map(
-        (g): EvidenceGrant => ({
-          grantId: String(g.grant_id),
-          grantedAt: isoRequired(g.granted_at),
-          expiresAt: isoRequired(g.expires_at),
-          grantVerified: Boolean(g.grant_verified),
-          grantAttestedBy: str(g.grant_attested_by),
-          expiredAt: iso(g.expired_at),
-          revocationRequestedAt: iso(g.revocation_requested_at),
-          revocationReason: str(g.revocation_reason),
-          revokedAt: iso(g.revoked_at),
-          revocationVerified: g.revocation_verified === null ? null : Boolean(g.revocation_verified),
-          revocationRetainedBy: str(g.revocation_retained_by),
-          revocationAttestedBy: str(g.revocation_attested_by),
-        }),
-      ),
+      grants: (grantsOf.get(key(i)) ?? []).map((g): EvidenceGrant => ({
+        grantId: String(g.grant_id),
+        grantedAt: isoRequired(g.granted_at),
+        expiresAt: isoRequired(g.expires_at),
+        grantVerified: Boolean(g.grant_verified),
+        grantAttestedBy: str(g.grant_attested_by),
+        expiredAt: iso(g.expired_at),
+        revocationRequestedAt: iso(g.revocation_requested_at),
+        revocationReason: str(g.revocation_reason),
+        revokedAt: iso(g.revoked_at),
+        revocationVerified: g.revocation_verified === null ? null : Boolean(g.revocation_verified),
+        revocationRetainedBy: str(g.revocation_retained_by),
+        revocationAttestedBy: str(g.revocation_attested_by),
+      })),
     }));
   }
 
   private async grants(where: string, params: unknown[]): Promise<GrantInterval[]> {
     const rows: Row[] = await this.db.query(`SELECT * FROM ${this.t.grants} WHERE ${where} ORDER BY granted_at, grant_id`, params);
-    return rows.map((g) => ({
-      grantId: String(g.grant_id),
-      requestId: String(g.request_id),
-      itemId: String(g.item_id),
-      subject: { id: String(g.subject_id), kind: String(g.subject_kind) },
-      resourceId: String(g.resource_id),
-      role: String(g.role),
-      breakGlass: Boolean(g.break_glass),
-      grantVerified: Boolean(g.grant_verified),
-      grantedAt: isoRequired(g.granted_at),
-      expiresAt: isoRequired(g.expires_at),
-      endedAt: iso(g.revoked_at),
-      endReason: str(g.revocation_reason),
-      revocationVerified: g.revocation_verified === null ? null : Boolean(g.revocation_verified),
-    }));
+    return rows.map(grantInterval);
   }
+}
+
+function grantInterval(g: Row): GrantInterval {
+  return {
+    grantId: String(g.grant_id),
+    requestId: String(g.request_id),
+    itemId: String(g.item_id),
+    subject: { id: String(g.subject_id), kind: String(g.subject_kind) },
+    resourceId: String(g.resource_id),
+    role: String(g.role),
+    breakGlass: Boolean(g.break_glass),
+    grantVerified: Boolean(g.grant_verified),
+    grantedAt: isoRequired(g.granted_at),
+    expiresAt: isoRequired(g.expires_at),
+    endedAt: iso(g.revoked_at),
+    endReason: str(g.revocation_reason),
+    revocationVerified: g.revocation_verified === null ? null : Boolean(g.revocation_verified),
+  };
 }
 
 function groupBy(rows: Row[], key: (r: Row) => string): Map<string, Row[]> {

@@ -70,6 +70,8 @@ export interface Resource {
   readonly settings?: Partial<TierSettings>;
   /** Keyed by group id; a group's own override wins over the resource-level settings. */
   readonly groupOverrides?: Readonly<Record<string, Partial<TierSettings>>>;
+  /** Group ids whose members may request this resource; empty or absent means everyone (see `mayRequest`). */
+  readonly requestableBy?: readonly string[];
 }
 
 export interface Identity {

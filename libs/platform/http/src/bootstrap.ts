@@ -1,11 +1,12 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { correlationMiddleware } from './correlation.middleware';
 import { applyBrowserEdge, type BrowserEdgeOptions } from './edge';
 import { jsonBodyParser } from './json-body';
 import { MediaTypeInterceptor } from './media-type.interceptor';
+import { buildOpenApiDocument } from './openapi';
 import { InputTextPipe, problemValidationPipe } from './validation';
 
 export interface ServiceAppOptions {
@@ -29,16 +30,7 @@ export async function createServiceApp(module: Type<unknown> | object, options: 
   app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalPipes(new InputTextPipe(), problemValidationPipe());
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.title)
-      .setDescription(options.description)
-      .setVersion(options.version ?? '0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, options);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

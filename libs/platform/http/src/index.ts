@@ -10,3 +10,4 @@ export * from './run-service';
 export * from './input-limits';
 export * from './json-body';
 export * from './media-type.interceptor';
+export * from './openapi';

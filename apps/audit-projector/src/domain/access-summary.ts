@@ -1,0 +1,67 @@
+import { csvCell } from './evidence';
+
+/** One grant under the resource, person or group an access summary is about. */
+export interface AccessSummaryRow {
+  readonly key: string;
+  readonly grantId: string;
+  readonly requestId: string;
+  readonly itemId: string;
+  readonly subject: { readonly id: string; readonly kind: string };
+  readonly resourceId: string;
+  readonly role: string;
+  readonly breakGlass: boolean;
+  readonly grantVerified: boolean;
+  readonly grantedAt: string;
+  readonly expiresAt: string;
+  readonly endedAt: string | null;
+  readonly endReason: string | null;
+  readonly revocationVerified: boolean | null;
+}
+
+export const SUMMARY_KEY_COLUMN = { resources: 'resource', identities: 'identity', groups: 'group' } as const;
+
+export const ACCESS_SUMMARY_CSV_COLUMNS = [
+  'identity',
+  'identity_kind',
+  'resource',
+  'role',
+  'granted_at',
+  'expires_at',
+  'ended_at',
+  'end_reason',
+  'break_glass',
+  'grant_verified',
+  'revocation_verified',
+  'request_id',
+  'item_id',
+  'grant_id',
+] as const;
+
+/** Who had what, when, one grant a line, under the summary's own key first (resource, identity or group). */
+export function accessSummaryToCsv(kind: keyof typeof SUMMARY_KEY_COLUMN, rows: readonly AccessSummaryRow[]): string {
+  const lines = [[SUMMARY_KEY_COLUMN[kind], ...ACCESS_SUMMARY_CSV_COLUMNS].join(',')];
+  for (const row of rows) {
+    lines.push(
+      [
+        row.key,
+        row.subject.id,
+        row.subject.kind,
+        row.resourceId,
+        row.role,
+        row.grantedAt,
+        row.expiresAt,
+        row.endedAt,
+        row.endReason,
+        row.breakGlass,
+        row.grantVerified,
+        row.revocationVerified,
+        row.requestId,
+        row.itemId,
+        row.grantId,
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
