@@ -1,4 +1,4 @@
-import type { Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { runWithContext } from '@kairos/observability';
 import { MessageAuthenticationMissingError, messageAuthenticationOf, type AuthenticationRefusal, type MessageVerifier } from './authentication';
@@ -50,6 +50,16 @@ export interface IdempotentConsumerOptions {
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
 
 /**
+ * Group membership timing (ADR 0010). kafkajs has no static membership (KIP-345), so a member
+ * killed with kill -9 stays in the group until its session runs out, and its successor's join waits
+ * for that: a short session (heartbeats every second, also while one message is being handled)
+ * bounds the blind time after a crash to a few seconds; a clean stop leaves the group at once.
+ */
+export const CONSUMER_SESSION_TIMEOUT_MS = 6_000;
+export const CONSUMER_HEARTBEAT_INTERVAL_MS = 1_000;
+export const CONSUMER_REBALANCE_TIMEOUT_MS = 15_000;
+
+/**
  * At-least-once delivery made effectively-once: each message's id goes into the inbox in the same
  * PostgreSQL transaction as the handler's state change, so a redelivery finds its id and is
  * dropped. A message that keeps failing goes to the group's dead-letter topic with the error, and
@@ -62,13 +72,39 @@ export class IdempotentConsumer {
   readonly deadLetterTopic: string;
   private readonly verifier: MessageVerifier;
   private stopping = false;
+  /** The member id of the current generation, while the consumer is really in its group. */
+  private memberId?: string;
+  private lastContact = 0;
+  private admin?: Admin;
+  private background?: Promise<void>;
+  private joinedOnce?: Promise<void>;
+  private markJoined?: () => void;
 
   constructor(private readonly options: IdempotentConsumerOptions) {
     const verifier = options.verifier ?? messageAuthenticationOf(options.kafka)?.verifier;
     if (!verifier) throw new MessageAuthenticationMissingError(`the consumer ${options.groupId}`);
     this.verifier = verifier;
     // A short fetch wait keeps shutdown quick; long-polling still answers as soon as data arrives.
-    this.consumer = options.kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxWaitTimeInMs: 1_000, allowAutoTopicCreation: true });
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: CONSUMER_SESSION_TIMEOUT_MS,
+      heartbeatInterval: CONSUMER_HEARTBEAT_INTERVAL_MS,
+      rebalanceTimeout: CONSUMER_REBALANCE_TIMEOUT_MS,
+      maxWaitTimeInMs: 1_000,
+      allowAutoTopicCreation: true,
+    });
+    this.joinedOnce = new Promise((resolve) => (this.markJoined = resolve));
+    const { GROUP_JOIN, FETCH, HEARTBEAT, REBALANCING, CRASH, DISCONNECT, STOP } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (event) => {
+      this.memberId = event.payload.memberId;
+      this.lastContact = Date.now();
+      this.markJoined?.();
+    });
+    const contact = () => void (this.lastContact = Date.now());
+    this.consumer.on(FETCH, contact);
+    this.consumer.on(HEARTBEAT, contact);
+    const out = () => void (this.memberId = undefined);
+    for (const event of [REBALANCING, CRASH, DISCONNECT, STOP]) this.consumer.on(event, out);
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? 100;
     this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
@@ -84,12 +120,73 @@ export class IdempotentConsumer {
     });
   }
 
+  /**
+   * Starts consuming without waiting for the group join: a restarted service serves HTTP at once
+   * while its consumer joins (and keeps trying while the broker is down). `joined()` resolves on
+   * the first join; `ready()` says whether it is consuming now.
+   */
+  startInBackground(onError?: (error: unknown) => void): void {
+    if (this.background) return;
+    this.background = (async () => {
+      for (let attempt = 0; !this.stopping; attempt++) {
+        try {
+          await this.start();
+          return;
+        } catch (error) {
+          onError?.(error);
+          await this.consumer.disconnect().catch(() => undefined);
+          await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5_000)));
+        }
+      }
+    })();
+  }
+
+  /** Resolves once the consumer first joined its group. */
+  joined(): Promise<void> {
+    return this.joinedOnce!;
+  }
+
+  /**
+   * Throws unless the consumer is really consuming: a member of the current generation, in touch
+   * with the broker within one session, and listed by the broker as a member of a stable group.
+   * A broker that is back after a restart is not enough: the consumer must have rejoined.
+   */
+  async ready(): Promise<void> {
+    const group = this.options.groupId;
+    if (!this.memberId) throw new Error(`consumer ${group} is not in its group (joining or rejoining)`);
+    const silence = Date.now() - this.lastContact;
+    if (silence > CONSUMER_SESSION_TIMEOUT_MS) throw new Error(`consumer ${group} has not reached the broker for ${silence} ms`);
+    this.admin ??= this.options.kafka.admin();
+    await this.admin.connect();
+    const { groups } = await this.admin.describeGroups([group]);
+    const described = groups.find((g) => g.groupId === group);
+    if (!described || described.state !== 'Stable') throw new Error(`consumer group ${group} is ${described?.state ?? 'unknown'}, not Stable`);
+    if (!described.members.some((m) => m.memberId === this.memberId)) throw new Error(`consumer ${group} is no longer a member of its group`);
+  }
+
+  /** Leaves the group on the way down (LeaveGroup), so a successor joins without waiting out a session. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer.disconnect();
+    if (this.background) {
+      await this.background;
+      // A start that was in flight may have connected after the first disconnect.
+      await this.consumer.disconnect();
+    }
+    await this.admin?.disconnect().catch(() => undefined);
   }
 
-  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  private async onMessage(payload: EachMessagePayload): Promise<void> {
+    // The session is short: keep it alive while one message takes long (a slow dependency).
+    const keepAlive = setInterval(() => void payload.heartbeat().catch(() => undefined), CONSUMER_HEARTBEAT_INTERVAL_MS);
+    try {
+      await this.handleMessage(payload);
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     // Before anything reads it: being able to write to a topic must not be enough to make us act.
     const authentication = this.verifier.verify(topic, message);
     if (!authentication.ok) {

@@ -8,3 +8,4 @@ export * from './migrations';
 export * from './messaging-runtime';
 export * from './work-loop';
 export * from './authentication';
+export * from './readiness';

@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { MessageKeys } from '@kairos/config';
 import { ReadinessRegistry } from '@kairos/http';
 import { bindMessageAuthentication, messageAuthentication, type MessageAuthentication } from './authentication';
+import { bindReadiness } from './readiness';
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
@@ -24,7 +25,11 @@ export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(KAFKA_ADMIN) private readonly admin: Admin,
     private readonly readiness: ReadinessRegistry,
-  ) {}
+    @Inject(Kafka) kafka: Kafka,
+  ) {
+    // Each consumer of this service registers its own readiness (joined and consuming) here.
+    bindReadiness(kafka, readiness);
+  }
 
   static forRoot(options: KafkaOptions): DynamicModule {
     const kafka = new Kafka({

@@ -7,6 +7,7 @@ import { IdempotentConsumer, type ConsumerLog, type MessageHandler } from './con
 import { OutboxRelay } from './outbox';
 import { MessagePublisher } from './publisher';
 import { contractSchemas, type SchemaCheck } from './schemas';
+import { readinessOf, type ReadinessTarget } from './readiness';
 
 export interface MessagingRuntimeOptions {
   readonly kafka: Kafka;
@@ -25,6 +26,8 @@ export interface MessagingRuntimeOptions {
   readonly isTransient?: (error: unknown) => boolean;
   /** The service's keys; those bound to the Kafka client (KafkaModule) unless given. */
   readonly authentication?: MessageAuthentication;
+  /** Where the consumer's readiness is registered; the registry bound to the Kafka client (KafkaModule) unless given. */
+  readonly readiness?: ReadinessTarget;
 }
 
 const REFUSED_METRIC = 'kairos_messages_refused_total';
@@ -38,7 +41,7 @@ export class MessagingRuntime {
   readonly consumer: IdempotentConsumer;
   private readonly relay?: OutboxRelay;
 
-  constructor(options: MessagingRuntimeOptions) {
+  constructor(private readonly options: MessagingRuntimeOptions) {
     const schemas = options.schemas ?? contractSchemas;
     const authentication = options.authentication ?? messageAuthenticationOf(options.kafka);
     if (!authentication) throw new MessageAuthenticationMissingError(`the messaging of ${options.groupId}`);
@@ -82,9 +85,22 @@ export class MessagingRuntime {
     this.relay?.notify();
   }
 
+  /**
+   * Starts the relay and the consumer and returns at once: the service listens on HTTP while its
+   * consumer joins the group (ADR 0010). Readiness says ready only once the consumer really
+   * consumes; `joined()` waits for the first join.
+   */
   async start(): Promise<void> {
     this.relay?.start();
-    await this.consumer.start();
+    (this.options.readiness ?? readinessOf(this.options.kafka))?.register(`kafka-consumer:${this.options.groupId}`, () => this.consumer.ready());
+    this.consumer.startInBackground((error) =>
+      this.options.log.warn('consumer could not join its group; retrying', { group: this.options.groupId, error: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
+  /** Resolves once the consumer first joined its group. */
+  joined(): Promise<void> {
+    return this.consumer.joined();
   }
 
   async stop(): Promise<void> {
