@@ -20,8 +20,6 @@ import {
   startTestEventStore,
   startTestIssuer,
   startTestKafka,
-  type TestDatabase,
-  type TestIssuer,
 } from '@kairos/testing';
 import { config } from '../config';
 import type { DispatcherHooks } from '../notifications/dispatcher';
