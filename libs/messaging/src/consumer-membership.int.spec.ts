@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { messageKeys } from '@kairos/config';
-import { startKafkaBroker } from '@kairos/kafka-broker';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, freePort, generateTestMessageKeys, startTestKafka, type TestDatabase } from '@kairos/testing';
 import { bindMessageAuthentication, messageAuthentication } from './authentication';
@@ -148,7 +147,7 @@ describe('consumer group membership', () => {
     const probe = probes.get('kafka-consumer:early-listener')!;
     await expect(probe()).rejects.toThrow(/not in its group/);
     const dataDir = mkdtempSync(join(tmpdir(), 'kafka-late-'));
-    const broker = await startKafkaBroker({ port, dataDir, numPartitions: 3, initialRebalanceDelayMs: 0 });
+    const broker = await startTestKafka({ port, dataDir });
     try {
       await until('the consumer ready once the broker is there', () => probe().then(() => true, () => false), 60_000);
       const publisher = new MessagePublisher(bindMessageAuthentication(new Kafka({ clientId: 'p', brokers: broker.brokers, logLevel: logLevel.NOTHING }), auth), contractSchemas);
@@ -165,7 +164,7 @@ describe('consumer group membership', () => {
   it('after a broker restart, readiness says ready only once the consumer consumes again', async () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'kafka-restart-'));
-    let broker = await startKafkaBroker({ port, dataDir, numPartitions: 3, initialRebalanceDelayMs: 0 });
+    let broker = await startTestKafka({ port, dataDir });
     const probes = new Map<string, () => Promise<void>>();
     const kafka = bindMessageAuthentication(new Kafka({ clientId: 'restart', brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } }), auth);
     const handled: string[] = [];
@@ -186,7 +185,7 @@ describe('consumer group membership', () => {
       await until('ready before the restart', ready, 30_000);
       await broker.close();
       await until('not ready while the broker is down', async () => !(await ready()), CONSUMER_SESSION_TIMEOUT_MS + 5_000);
-      broker = await startKafkaBroker({ port, dataDir, numPartitions: 3, initialRebalanceDelayMs: 0 });
+      broker = await startTestKafka({ port, dataDir });
       // Not ready the moment the broker answers: the consumer has not rejoined yet.
       expect(await ready()).toBe(false);
       await until('ready after the restart', ready, 60_000);
