@@ -113,7 +113,9 @@ export class SaslUsers {
         if (state !== 'final' || !cred) return { kind: 'failed', message: 'Invalid SCRAM exchange state' };
         state = 'over';
         const m = /^(c=([^,]*),r=([^,]*)(,.*)?),p=([^,]+)$/.exec(text);
-        if (!m || m[3] !== nonce) return { kind: 'failed', message: 'Invalid SCRAM client final message' };
+        // Kafka's ScramSaslServer only checks that the final nonce ends with the server's nonce; librdkafka 2.0.x
+        // sends the client nonce twice and relies on that, so the same check is made here.
+        if (!m || !m[3].endsWith(nonce)) return { kind: 'failed', message: 'Invalid SCRAM client final message' };
         const authMessage = `${clientFirstBare},${serverFirst},${m[1]}`;
         const proof = Buffer.from(m[5], 'base64');
         const signature = createHmac(hash, cred.storedKey).update(authMessage).digest();

@@ -38,6 +38,7 @@ export class Connection {
       host: this.clientHost.slice(1),
       authenticated: ctx.sasl === null,
       exchange: null,
+      rawSasl: false,
       closeAfterResponse: false,
     };
     socket.setNoDelay(true);
@@ -63,7 +64,8 @@ export class Connection {
     let at = 0;
     while (buf.length - at >= 4) {
       const size = buf.readInt32BE(at);
-      if (size < 8 || size > MAX_FRAME_BYTES) return this.close();
+      // Raw SASL tokens (after a v0 SaslHandshake) carry no request header and may be short.
+      if (size < (this.session.rawSasl ? 0 : 8) || size > MAX_FRAME_BYTES) return this.close();
       if (buf.length - at - 4 < size) break;
       this.queue.push(buf.subarray(at + 4, at + 4 + size));
       at += 4 + size;
@@ -81,7 +83,7 @@ export class Connection {
    */
   private drain(): void {
     while (!this.closed && this.queue.length > 0) {
-      const pipelinable = this.queue[0].readInt16BE(0) === PRODUCE_KEY;
+      const pipelinable = !this.session.rawSasl && this.queue[0].length >= 2 && this.queue[0].readInt16BE(0) === PRODUCE_KEY;
       if (this.inFlight.length > 0 && !(pipelinable && this.inFlight.every((f) => f.pipelinable))) return;
       const frame = this.queue.shift() as Buffer;
       const entry: InFlight = { pipelinable, done: false, response: null };
@@ -109,7 +111,26 @@ export class Connection {
     this.drain();
   }
 
+  /** SaslHandshake v0 framing: each frame is a bare token and each answer a bare size-prefixed token. */
+  private rawSaslStep(token: Buffer): Buffer | 'close' {
+    const exchange = this.session.exchange;
+    if (!exchange) return 'close';
+    const step = exchange.step(Buffer.from(token));
+    if (step.kind === 'failed') return 'close';
+    if (step.kind === 'done') {
+      this.session.exchange = null;
+      this.session.rawSasl = false;
+      this.session.authenticated = true;
+      this.session.principal = `User:${step.user}`;
+    }
+    const out = Buffer.allocUnsafe(4 + step.bytes.length);
+    out.writeInt32BE(step.bytes.length, 0);
+    step.bytes.copy(out, 4);
+    return out;
+  }
+
   private async handle(frame: Buffer): Promise<Buffer | null | 'close'> {
+    if (this.session.rawSasl) return this.rawSaslStep(frame);
     const r = new Reader(frame);
     let header: RequestHeader;
     try {

@@ -35,6 +35,8 @@ export interface Session {
   host: string;
   authenticated: boolean;
   exchange: SaslExchange | null;
+  /** After a v0 SaslHandshake, frames are bare SASL tokens until the exchange ends. */
+  rawSasl: boolean;
   /** Set by a handler whose response must be the last on this connection (failed authentication). */
   closeAfterResponse: boolean;
 }

@@ -4,14 +4,15 @@ import { ErrorCode } from '../errors';
 import { Api } from './api';
 
 /**
- * SaslHandshake v1 (v0's raw token framing is not served; kafkajs and librdkafka both use v1
- * with SaslAuthenticate). Picks the mechanism for this connection.
+ * SaslHandshake v0–1: picks the mechanism for this connection. After v1 the tokens travel in
+ * SaslAuthenticate requests; after v0 they follow as bare frames (served in Connection).
+ * librdkafka enables SASL only when the advertised range includes v0.
  */
 export const saslHandshakeApi: Api = {
   key: 17,
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 1,
-  handle(ctx, { session }, r) {
+  handle(ctx, { apiVersion: v, session }, r) {
     const mechanism = r.string();
     const enabled = ctx.sasl?.mechanisms ?? [];
     const w = new Writer();
@@ -19,6 +20,7 @@ export const saslHandshakeApi: Api = {
     if (session.authenticated || session.exchange !== null) return w.int16(ErrorCode.ILLEGAL_SASL_STATE).array(enabled, (w, m) => w.string(m));
     if (!enabled.includes(mechanism as Mechanism)) return w.int16(ErrorCode.UNSUPPORTED_SASL_MECHANISM).array(enabled, (w, m) => w.string(m));
     session.exchange = ctx.sasl.start(mechanism as Mechanism);
+    if (v === 0) session.rawSasl = true;
     return w.int16(ErrorCode.NONE).array(enabled, (w, m) => w.string(m));
   },
 };
