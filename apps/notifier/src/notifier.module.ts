@@ -77,7 +77,7 @@ export class NotifierModule implements NestModule {
                   from: config.SMTP_FROM,
                 }),
                 slack: new SlackChannel(config.SLACK_API_URL, secretOf(config.SLACK_BOT_TOKEN, config.SLACK_BOT_TOKEN_FILE)),
-                webhook: new WebhookChannel(config.WEBHOOK_URL, secretOf(config.WEBHOOK_SECRET, config.WEBHOOK_SECRET_FILE)),
+                webhook: new WebhookChannel(config.NOTIFY_WEBHOOK_URL, secretOf(config.NOTIFY_WEBHOOK_SECRET, config.NOTIFY_WEBHOOK_SECRET_FILE)),
               },
               clock,
               {
