@@ -12,3 +12,4 @@ export * from './duration-bounds';
 export * from './asyncapi';
 export { closeSchema, JSON_SCHEMA_DIALECT, type JsonSchema } from './json-schema';
 export * from './connectors';
+export { assertNever } from './assert-never';

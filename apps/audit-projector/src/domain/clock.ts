@@ -1,7 +1,2 @@
-export interface Clock {
-  now(): Date;
-}
-
-export const CLOCK = Symbol('CLOCK');
-
-export const systemClock: Clock = { now: () => new Date() };
+// The one definition lives in @kairos/clock; this app imports it from here.
+export { CLOCK, systemClock, type Clock } from '@kairos/clock';

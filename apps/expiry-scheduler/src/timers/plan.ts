@@ -1,4 +1,4 @@
-import { TIMER_KINDS, type AccessRequestEvent, type TimerKind } from '@kairos/contracts';
+import { TIMER_KINDS, type AccessRequestEvent, type TimerKind, assertNever } from '@kairos/contracts';
 import { scheduled, type ScheduledTimer } from './timer';
 
 export type TimerChange =
@@ -104,7 +104,3 @@ export const planTimers = (event: AccessRequestEvent): readonly TimerChange[] =>
       return assertNever(event);
   }
 };
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled request event ${JSON.stringify(value)}`);
-}

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { TimerKind } from '@kairos/contracts';
+import { assertNever } from '@kairos/contracts';
 import type { TimerChange } from './plan';
 import type { ScheduledTimer, Timer, TimerStatus } from './timer';
 
@@ -44,10 +45,6 @@ const toTimer = (row: TimerRow): Timer => {
       return assertNever(row.status);
   }
 };
-
-function assertNever(value: never): never {
-  throw new Error(`unknown timer status ${String(value)}`);
-}
 
 export interface DueTimer extends ScheduledTimer {
   readonly correlationId?: string;

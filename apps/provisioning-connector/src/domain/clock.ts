@@ -1,5 +1,2 @@
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+// The one definition lives in @kairos/clock; this app imports it from here.
+export { systemClock, type Clock } from '@kairos/clock';

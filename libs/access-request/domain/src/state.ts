@@ -1,3 +1,4 @@
+import { assertNever } from '@kairos/contracts';
 import type {
   AccessRequestEvent,
   ApprovalVia,
@@ -168,9 +169,7 @@ export type AccessRequestState =
 
 export const initialState = (): AccessRequestState => ({ status: 'empty' });
 
-export const assertNever = (value: never, what = 'value'): never => {
-  throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);
-};
+export { assertNever };
 
 const baseOf = (item: ItemState): ItemBase => ({
   itemId: item.itemId,

@@ -1,3 +1,4 @@
+import { assertNever } from '@kairos/contracts';
 import type { ApprovalRule, SingleApprovalRule, Tier, TierSettings, TierTable } from './model';
 
 export interface DefaultTierOptions {
@@ -99,6 +100,4 @@ function singleWeight(rule: SingleApprovalRule): number {
   }
 }
 
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}
+export { assertNever };
