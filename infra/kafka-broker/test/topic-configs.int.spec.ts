@@ -172,10 +172,10 @@ describe('topic configs', () => {
     await producer.disconnect();
     const admin = kafka.admin();
     await admin.connect();
-    const [offsets] = await eventually(
+    const offsets = await eventually(
       async () => {
-        const o = await admin.fetchTopicOffsets(topic);
-        return Number(o[0].low) === 5 ? o : null;
+        const [o] = await admin.fetchTopicOffsets(topic);
+        return Number(o.low) === 5 ? o : null;
       },
       10_000,
       'log start to pass the expired records',

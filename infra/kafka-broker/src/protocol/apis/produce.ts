@@ -54,7 +54,18 @@ function appendPartition(ctx: BrokerContext, topic: string, partition: number, r
   const seq = log.producers.check(h.producerId, h.producerEpoch, h.baseSequence, h.recordCount);
   if (seq.kind === 'error') return fail(seq.error);
   if (seq.kind === 'duplicate') return { partition, error: ErrorCode.NONE, baseOffset: seq.baseOffset, logStartOffset: log.logStartOffset };
-  const { baseOffset, durable } = log.append(records, h);
+  let appended: { baseOffset: number; durable: Promise<void> };
+  try {
+    appended = log.append(records, h);
+  } catch (error) {
+    // A full disk (ENOSPC, EDQUOT) or a failing one: nothing of the batch is acknowledged or counted
+    // (the log end and the producer's sequence move only after the write), the producer is told
+    // KAFKA_STORAGE_ERROR (retriable) and retries; the next batch after room is made is written where
+    // this one would have been.
+    refuseWrite(topic, partition, error);
+    return fail(ErrorCode.KAFKA_STORAGE_ERROR);
+  }
+  const { baseOffset, durable } = appended;
   const result: PartitionResult = { partition, error: ErrorCode.NONE, baseOffset, logStartOffset: log.logStartOffset };
   waits.push(
     durable.catch(() => {
@@ -63,6 +74,18 @@ function appendPartition(ctx: BrokerContext, topic: string, partition: number, r
     }),
   );
   return result;
+}
+
+let lastRefusalWarning = 0;
+
+/** One clear line (at most every 10 s) while writes are refused, instead of a closed connection. */
+function refuseWrite(topic: string, partition: number, error: unknown): void {
+  const now = Date.now();
+  if (now - lastRefusalWarning < 10_000) return;
+  lastRefusalWarning = now;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : `the write failed (${code ?? String(error)})`;
+  process.stderr.write(`kafka-broker: refusing writes to ${topic}-${partition}: ${reason}; producers get KAFKA_STORAGE_ERROR and retry\n`);
 }
 
 function requestError(ctx: BrokerContext, header: RequestHeader, transactionalId: string | null, acks: number, topic: string): number | null {
