@@ -206,9 +206,16 @@ describe('notifier (real PostgreSQL, Kafka, EventStoreDB, approval-policy servic
   });
 
   it('a crash between sending and recording resends only that send, with the same Message-ID; sends already recorded are never resent after a restart', async () => {
+    // Everything earlier is sent first, so the crash hits this request's email to mia.
+    const { DataSource } = await import('typeorm');
+    await eventually(async () => {
+      const [row] = await h.app.get(DataSource).query(`SELECT count(*)::int AS n FROM notifier.sends WHERE status = 'pending'`);
+      return row.n === 0;
+    }, 'no send pending');
     crash.nextEmail = true;
     const { requestId } = await requested();
     await eventually(async () => crash.crashed.length > 0 && h.mailsTo('mia@example.com').filter((m) => m.text.includes(requestId)).length >= 2, 'the send, the crash and the resend');
+    expect(crash.crashed[0]).toMatch(/:mia:email$/);
     await eventually(async () => (await h.sends(requestId)).every((s) => s.status === 'sent'), 'every send recorded');
     const copies = h.mailsTo('mia@example.com').filter((m) => m.text.includes(requestId));
     // The same message twice at most, recognisable as one: one Message-ID.
