@@ -370,3 +370,6 @@ export type AccessRequestEventOf<T extends AccessRequestEventType> = Extract<Acc
 
 export const ACCESS_REQUEST_STREAM_PREFIX = 'access-request-';
 export const accessRequestStreamName = (requestId: string): string => `${ACCESS_REQUEST_STREAM_PREFIX}${requestId}`;
+/** The request id of a request stream's name (the inverse of `accessRequestStreamName`). */
+export const requestIdOfStream = (stream: string): string =>
+  stream.startsWith(ACCESS_REQUEST_STREAM_PREFIX) ? stream.slice(ACCESS_REQUEST_STREAM_PREFIX.length) : stream;

@@ -1,4 +1,4 @@
-import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
+import { requestIdOfStream } from '@kairos/contracts';
 import { describeFailure, PgParkedEvents, type CategoryEvent, type Queryable } from '@kairos/event-store';
 import { escapeTextForPostgres, isTransientDatabaseError, toPostgresJson } from '@kairos/persistence';
 import { classifyEvent } from '../domain/classify-event';
@@ -16,7 +16,7 @@ export function timelineValues(event: CategoryEvent, classified: ReturnType<type
   return [
     text(event.streamId),
     event.revision.toString(),
-    text(event.streamId.slice(ACCESS_REQUEST_STREAM_PREFIX.length)),
+    text(requestIdOfStream(event.streamId)),
     text(event.id),
     text(event.type),
     event.position.commit.toString(),

@@ -1,5 +1,5 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { ACCESS_REQUEST_STREAM_PREFIX, readRecordedEvent, type GrantRequested, type RevocationRequested } from '@kairos/contracts';
+import { accessRequestStreamName, readRecordedEvent, type GrantRequested, type RevocationRequested } from '@kairos/contracts';
 import { loadAggregate, type DomainEvent } from '@kairos/event-store';
 import { PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 
@@ -61,7 +61,7 @@ export class RequestedOnStream {
     try {
       const loaded = await loadAggregate<Asked[], DomainEvent>(
         this.client,
-        `${ACCESS_REQUEST_STREAM_PREFIX}${asked.data.requestId}`,
+        accessRequestStreamName(asked.data.requestId),
         (found, event) => {
           if (!isAsked(event)) return found;
           try {

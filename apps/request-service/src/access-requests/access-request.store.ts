@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventStoreDBClient } from '@eventstore/db-client';
-import { currentSchemaVersion, formatValidationErrors, readRecordedEvent, validateEvent, type AccessRequestEvent } from '@kairos/contracts';
+import { currentSchemaVersion, formatValidationErrors, readRecordedEvent, validateEvent, type AccessRequestEvent, accessRequestStreamName, requestIdOfStream } from '@kairos/contracts';
 import { accessRequestDecider, type AccessRequestCommand, type AccessRequestState } from '@kairos/access-request-domain';
 import { currentCorrelationId } from '@kairos/observability';
 import { handleCommand, loadAggregate, type CommandResult, type Decider } from '@kairos/event-store';
 import { uuidFromName } from '../shared/deterministic-uuid';
 
-export const streamName = (requestId: string): string => `access-request-${requestId}`;
-export const requestIdOf = (stream: string): string => stream.replace(/^access-request-/, '');
+// The stream name is defined once, in the contracts.
+export const streamName = accessRequestStreamName;
+export const requestIdOf = requestIdOfStream;
 
 export class InvalidEventError extends Error {
   constructor(type: string, problems: string) {
