@@ -23,6 +23,8 @@ export interface EventStoreServerOptions {
   readonly maxAppendSize?: number;
   /** Bytes per log segment file (default 64 MiB). */
   readonly segmentBytes?: number;
+  /** Longest wait for the last chunk of a batch append (EventStoreDB's WriteTimeoutMs, default 2000). */
+  readonly writeTimeoutMs?: number;
 }
 
 export interface RunningEventStoreServer {
@@ -53,7 +55,7 @@ export async function startEventStoreServer(options: EventStoreServerOptions = {
     'grpc.max_send_message_length': messageBytes,
     'grpc.keepalive_permit_without_calls': 1,
   });
-  const streams = streamsService(store, { maxAppendSize, users, groups: options.userGroups });
+  const streams = streamsService(store, { maxAppendSize, users, groups: options.userGroups, writeTimeoutMs: options.writeTimeoutMs });
   server.addService(ServerFeaturesService, serverFeaturesService());
   server.addService(StreamsService, streams.implementation);
 

@@ -53,6 +53,9 @@ function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): EventStoreS
       case '--max-append-size':
         options.maxAppendSize = positiveBytes(value(), '--max-append-size');
         break;
+      case '--write-timeout-ms':
+        options.writeTimeoutMs = positiveBytes(value(), '--write-timeout-ms');
+        break;
       case '--segment-size':
         options.segmentBytes = positiveBytes(value(), '--segment-size');
         break;
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
     options = parseArgs(process.argv.slice(2), process.env);
   } catch (error) {
     console.error(
-      `${(error as Error).message}\nusage: eventstore [--port 2113] [--host 127.0.0.1] (--data <dir> | --memory) [--tls-cert f --tls-key f] [--user name:password] [--user-groups name:$admins,group] [--max-append-size 1m] [--segment-size 64m]`,
+      `${(error as Error).message}\nusage: eventstore [--port 2113] [--host 127.0.0.1] (--data <dir> | --memory) [--tls-cert f --tls-key f] [--user name:password] [--user-groups name:$admins,group] [--max-append-size 1m] [--segment-size 64m] [--write-timeout-ms 2000]`,
     );
     process.exit(2);
   }
