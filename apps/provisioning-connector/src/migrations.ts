@@ -101,4 +101,37 @@ export class ProvisioningAccessDetails1735000000000 implements MigrationInterfac
   }
 }
 
-export const migrations: Function[] = [...messagingMigrations, CreateProvisioningTables1733000000000, ProvisioningAccessDetails1735000000000];
+/**
+ * Connectors come from the one list (@kairos/contracts CONNECTOR_NAMES), checked where events are
+ * read, not frozen in a CHECK; short-lived credentials wait here, sealed, for their one delivery.
+ */
+export class ConnectorPluginsAndCredentials1736000000000 implements MigrationInterface {
+  name = 'ConnectorPluginsAndCredentials1736000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE provisioning_jobs DROP CONSTRAINT IF EXISTS provisioning_jobs_connector_check`);
+    await q.query(`CREATE TABLE provisioning_credentials (
+      grant_id text PRIMARY KEY,
+      request_id text NOT NULL,
+      subject_id text NOT NULL,
+      login text NOT NULL,
+      fingerprint text NOT NULL,
+      sealed bytea,
+      valid_until timestamptz NOT NULL,
+      connection jsonb NOT NULL,
+      issued_at timestamptz NOT NULL,
+      delivered_at timestamptz
+    )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE provisioning_credentials');
+  }
+}
+
+export const migrations: Function[] = [
+  ...messagingMigrations,
+  CreateProvisioningTables1733000000000,
+  ProvisioningAccessDetails1735000000000,
+  ConnectorPluginsAndCredentials1736000000000,
+];

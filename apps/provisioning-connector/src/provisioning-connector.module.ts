@@ -1,17 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { messageKeys } from '@kairos/config';
+import { ConfigError, messageKeys } from '@kairos/config';
+import { ServiceMetrics } from '@kairos/observability';
 import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule } from '@kairos/http';
 import { PostgresModule } from '@kairos/persistence';
 import { KafkaModule } from '@kairos/messaging';
-import { webhookSecret, type ProvisioningConnectorConfig } from './config';
+import type { ProvisioningConnectorConfig } from './config';
 import { migrations } from './migrations';
 import { systemClock, type Clock } from './domain/clock';
 import { CLOCK } from './tokens';
-import type { Connector } from './connectors/connector';
-import { CONNECTORS, type ConnectorRegistry } from './connectors/registry';
-import { PostgresConnector } from './connectors/postgres.connector';
-import { WebhookConnector } from './connectors/webhook.connector';
+import { CONNECTORS, connectorSettingsProblems, createConnectors, type ConnectorRegistry } from './connectors/registry';
+import { ConnectorHealthMonitor, HEALTH_MONITOR } from './connectors/health-monitor';
+import { CredentialsController } from './credentials/credentials.controller';
+import { CredentialsRepository } from './credentials/credentials.repository';
+import { CREDENTIALS_SEALER, CredentialsSealer } from './credentials/sealer';
 import { JobsRepository } from './jobs/jobs.repository';
 import { JobsController } from './jobs/jobs.controller';
 import { TicketsController } from './tickets/tickets.controller';
@@ -26,6 +28,8 @@ export interface ProvisioningOverrides {
 export class ProvisioningConnectorModule {
   static forRoot(config: ProvisioningConnectorConfig, overrides: ProvisioningOverrides = {}): DynamicModule {
     const clock = overrides.clock ?? systemClock;
+    const problems = connectorSettingsProblems(config);
+    if (problems.length > 0) throw new ConfigError(problems);
     const workerOptions: WorkerOptions = {
       retry: { maxAttempts: config.JOB_MAX_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS, maxBackoffMs: config.JOB_MAX_BACKOFF_MS },
       leaseMs: config.JOB_LEASE_MS,
@@ -43,25 +47,20 @@ export class ProvisioningConnectorModule {
         KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'provisioning-connector', keys: messageKeys(config) }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
-      controllers: [JobsController, TicketsController],
+      controllers: [JobsController, TicketsController, CredentialsController],
       providers: [
         { provide: CLOCK, useValue: clock },
         { provide: WORKER_OPTIONS, useValue: workerOptions },
+        // Every connector from the one list (connectors/index.ts), each from its own settings.
+        { provide: CONNECTORS, useFactory: (): ConnectorRegistry => createConnectors(config, { clock }) },
         {
-          provide: CONNECTORS,
-          useFactory: (): ConnectorRegistry => {
-            const registry = new Map<'postgres' | 'webhook', Connector>();
-            registry.set('postgres', new PostgresConnector(config.TARGET_POSTGRES_URL));
-            registry.set(
-              'webhook',
-              new WebhookConnector(
-                { url: config.WEBHOOK_URL || undefined, secret: webhookSecret(config), timeoutMs: config.WEBHOOK_TIMEOUT_MS },
-                clock,
-              ),
-            );
-            return registry;
-          },
+          provide: HEALTH_MONITOR,
+          inject: [CONNECTORS, ServiceMetrics],
+          useFactory: (connectors: ConnectorRegistry, metrics: ServiceMetrics) =>
+            new ConnectorHealthMonitor(connectors, clock, metrics.registry, { intervalMs: config.CONNECTOR_HEALTH_INTERVAL_MS }),
         },
+        { provide: CREDENTIALS_SEALER, useFactory: () => CredentialsSealer.fromConfig(config) },
+        CredentialsRepository,
         JobsRepository,
         ProvisioningRuntime,
       ],

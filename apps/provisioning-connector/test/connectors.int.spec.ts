@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@kairos/testing';
-import { PostgresConnector } from '../src/connectors/postgres.connector';
-import { WebhookConnector } from '../src/connectors/webhook.connector';
+import { PostgresConnector } from '../src/connectors/postgres/postgres.connector';
+import { WebhookConnector } from '../src/connectors/webhook/webhook.connector';
 import { systemClock } from '../src/domain/clock';
-import { accessRoleOf } from '../src/domain/job';
+import { pluginOf } from '../src/connectors/registry';
 import type { GrantSpec } from '../src/connectors/connector';
 import { verifySignature } from '../src/domain/signature';
 import { sql, unique } from './fixtures';
@@ -19,7 +19,7 @@ const spec = (subjectId: string, target: string, role = 'reader', connector: 'po
   target,
   resourceId: 'orders-db',
   role,
-  accessRole: accessRoleOf(connector, target, role),
+  accessRole: pluginOf(connector).accessRole({ target, role, grantId: 'g' }),
   duration: 'PT1H',
   justification: 'INC-1 payments down',
 });

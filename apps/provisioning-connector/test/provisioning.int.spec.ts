@@ -39,6 +39,7 @@ describe('provisioning-connector, in process', () => {
   let webhook: Server;
   let webhookCalls: { action: string; grantId: string; signed: boolean }[];
   let webhookAnswer: (action: string) => { state: string } = (action) => ({ state: action === 'revoke' ? 'absent' : 'present' });
+  let healthStatus = 200;
   const logLines: string[] = [];
   const password = `pw-${randomBytes(12).toString('hex')}`;
   const connectorLogin = unique('kprov_login');
@@ -86,6 +87,7 @@ describe('provisioning-connector, in process', () => {
           Math.floor(Date.now() / 1000),
         );
         const parsedBody = JSON.parse(body) as { action: string; grantId: string };
+        if (parsedBody.action === 'health') return void res.writeHead(signed ? healthStatus : 401).end('{}');
         webhookCalls.push({ action: parsedBody.action, grantId: parsedBody.grantId, signed });
         if (!signed) {
           res.writeHead(401).end();
@@ -397,7 +399,32 @@ describe('provisioning-connector, in process', () => {
         ['postgres', true],
         ['webhook', true],
         ['manual', true],
+        ['ldap', false],
+        ['github', false],
       ]);
+      const ldap = res.body.connectors.find((c: { name: string }) => c.name === 'ldap');
+      expect(ldap).toMatchObject({ configured: false, reason: 'LDAP_URL is not set' });
+    });
+
+    it('shows a failing connector with its last error and time, on demand and in metrics, and its recovery', async () => {
+      const admin = `Bearer ${await token('admin-1', ['admin'])}`;
+      healthStatus = 503;
+      try {
+        const probed = await request(app.getHttpServer()).post('/v1/connectors/probe').set('authorization', admin).expect(200);
+        const webhook = probed.body.connectors.find((c: { name: string }) => c.name === 'webhook');
+        expect(webhook).toMatchObject({ healthy: false, reason: 'webhook health call answered HTTP 503: {}', lastError: 'webhook health call answered HTTP 503: {}' });
+        expect(Date.parse(webhook.lastErrorAt)).toBeGreaterThan(Date.now() - 60_000);
+        const metrics = await request(app.getHttpServer()).get('/metrics');
+        expect(metrics.text).toMatch(/kairos_connector_up\{[^}]*connector="webhook"[^}]*\} 0/);
+        expect((await request(app.getHttpServer()).get('/health/ready')).status).toBe(503);
+      } finally {
+        healthStatus = 200;
+      }
+      const recovered = await request(app.getHttpServer()).post('/v1/connectors/probe').set('authorization', admin).expect(200);
+      const webhook = recovered.body.connectors.find((c: { name: string }) => c.name === 'webhook');
+      expect(webhook).toMatchObject({ healthy: true, lastError: 'webhook health call answered HTTP 503: {}' });
+      expect(Date.parse(webhook.lastHealthyAt)).toBeGreaterThanOrEqual(Date.parse(webhook.lastErrorAt));
+      expect((await request(app.getHttpServer()).get('/metrics')).text).toMatch(/kairos_connector_up\{[^}]*connector="webhook"[^}]*\} 1/);
     });
 
     it('never writes the target database password to a log line', async () => {

@@ -130,6 +130,8 @@ describe('the provisioning connector tells the truth', () => {
           Math.floor(Date.now() / 1000),
         );
         const parsed = JSON.parse(body);
+        // The connector's health probe (docs/connectors/webhook.md): answered, not recorded.
+        if (parsed.action === 'health') return void res.writeHead(signed ? 200 : 401).end('{}');
         webhookCalls.push({ body: parsed, authorization: req.headers.authorization, url: req.url ?? '', signed });
         if (failFor.has(parsed.subject.id)) {
           // A careless receiver echoes what it got, credentials included.

@@ -13,9 +13,10 @@ export interface AccessDetails {
   /** The catalogue role requested (viewer, admin…). */
   readonly role: string;
   /**
-   * The role the identity holds in the target because of this grant: what is reference-counted
-   * and verified. For postgres the connector grants membership of the target role whatever the
-   * catalogue role is called, so it is the target; for webhook and manual it is the catalogue role.
+   * The role the identity holds in the target because of this grant: what is reference-counted.
+   * Each connector's plug-in says what it is (`accessRole` in connectors/<name>/index.ts): the
+   * target role for postgres (a grant's own login in `mode=credentials`), the group DN for ldap,
+   * `member` for github, the catalogue role for webhook and manual.
    */
   readonly accessRole: string;
   /** Access duration once granted (ISO 8601), grants only. */
@@ -41,11 +42,6 @@ export interface Job extends AccessDetails {
   readonly status: JobStatus;
   readonly attempts: number;
   readonly correlationId?: string;
-}
-
-/** The role held in the target because of a grant (see AccessDetails.accessRole). */
-export function accessRoleOf(connector: ConnectorName, target: string, role: string): string {
-  return connector === 'postgres' ? target : role;
 }
 
 export interface RetryPolicy {

@@ -8,15 +8,18 @@ import {
   type RetryPolicy,
   type Verification,
 } from '../domain/job';
-import { GrantRefusedError, type Connector, type GrantSpec } from '../connectors/connector';
+import { GrantRefusedError, safeMessage, type Connector, type GrantSpec, type IssuedCredentials } from '../connectors/connector';
 import type { ConnectorRegistry } from '../connectors/registry';
-import { safeMessage } from '../connectors/postgres.connector';
 import type { JobsRepository, JobWithContext } from './jobs.repository';
 
 export interface WorkerLog {
   log(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface CredentialsSink {
+  issued(grant: { grantId: string; requestId: string; subjectId: string }, credentials: IssuedCredentials, now: Date): Promise<void>;
 }
 
 export interface WorkerOptions {
@@ -40,6 +43,8 @@ export class JobWorker {
     private readonly options: WorkerOptions,
     private readonly log: WorkerLog,
     private readonly onResult: () => void,
+    /** Where short-lived credentials wait for their requester (never the job, an event or a log). */
+    private readonly credentials?: CredentialsSink,
   ) {
     this.loop = new WorkLoop(() => this.runNext(), {
       idleMs: options.pollMs,
@@ -94,7 +99,11 @@ export class JobWorker {
     }
     const connector = this.connectors.get(job.connector);
     if (!connector) throw new Error(`no ${job.connector} connector is registered`);
-    const { outcome, answer } = await attempt(connector, job);
+    const { outcome, answer, credentials } = await attempt(connector, job);
+    if (credentials && outcome.kind === 'succeeded') {
+      if (!this.credentials) throw new Error('short-lived credentials were issued but there is nowhere to keep them');
+      await this.credentials.issued({ grantId: job.grantId, requestId: job.requestId, subjectId: job.subject.id }, credentials, this.clock.now());
+    }
     const next = afterAttempt(job.attempts, outcome, this.options.retry, this.clock.now());
     const recorded = await this.jobs.finishAttempt(job, outcome, next, answer, this.clock.now());
     if (!recorded) this.log.warn('job was taken over by another worker; outcome dropped', fields);
@@ -125,7 +134,10 @@ export function specOf(job: JobWithContext): GrantSpec {
   };
 }
 
-async function attempt(connector: Connector, job: JobWithContext): Promise<{ outcome: AttemptOutcome; answer?: string }> {
+async function attempt(
+  connector: Connector,
+  job: JobWithContext,
+): Promise<{ outcome: AttemptOutcome; answer?: string; credentials?: IssuedCredentials }> {
   const spec = specOf(job);
   if (!spec.accessRole) {
     // A job recorded before roles were kept: the role to check is unknown, so nothing is claimed.
@@ -133,9 +145,11 @@ async function attempt(connector: Connector, job: JobWithContext): Promise<{ out
   }
   let call: CallResult;
   let answer: string | undefined;
+  let credentials: IssuedCredentials | undefined;
   try {
     const said = job.action === 'grant' ? await connector.grant(spec) : await connector.revoke(spec);
-    answer = typeof said === 'string' ? said : undefined;
+    answer = typeof said === 'string' ? said : said?.answer;
+    credentials = typeof said === 'object' ? said.credentials : undefined;
     call = { ok: true };
   } catch (error) {
     call = { ok: false, reason: safeMessage(error), ...(error instanceof GrantRefusedError ? { refused: true } : {}) };
@@ -147,5 +161,5 @@ async function attempt(connector: Connector, job: JobWithContext): Promise<{ out
   } catch (error) {
     verification = { ok: false, reason: safeMessage(error) };
   }
-  return { outcome: judgeAttempt(job.action, call, verification), answer };
+  return { outcome: judgeAttempt(job.action, call, verification), answer, ...(credentials ? { credentials } : {}) };
 }

@@ -1,10 +1,12 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Roles } from '@kairos/auth';
 import type { JobStatus } from '../domain/job';
-import { CONNECTORS, type ConnectorRegistry } from '../connectors/registry';
+import { CONNECTOR_NAMES } from '@kairos/contracts';
+import { HEALTH_MONITOR, type ConnectorHealthMonitor, type ConnectorStatus } from '../connectors/health-monitor';
+import { JobListDto } from '../tickets/tickets.responses';
 import { JobsRepository, type JobView } from './jobs.repository';
 
 const JOB_STATUSES: readonly JobStatus[] = ['pending', 'running', 'awaiting_person', 'succeeded', 'failed'];
@@ -25,14 +27,24 @@ export class ListJobsQuery {
 }
 
 export class ConnectorHealthView {
-  @ApiProperty({ enum: ['postgres', 'webhook', 'manual'] })
+  @ApiProperty({ enum: CONNECTOR_NAMES })
   name!: string;
   @ApiProperty({ description: 'configured connectors gate /health/ready' })
   configured!: boolean;
-  @ApiProperty()
+  @ApiProperty({ description: 'false for connectors fulfilled by people (manual): nothing to probe' })
+  automated!: boolean;
+  @ApiProperty({ description: 'the last probe (a cheap real call to the target) succeeded' })
   healthy!: boolean;
   @ApiPropertyOptional()
   reason?: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'when the last probe ended' })
+  checkedAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  lastError!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  lastErrorAt!: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String })
+  lastHealthyAt!: string | null;
 }
 
 @ApiTags('jobs')
@@ -42,25 +54,31 @@ export class ConnectorHealthView {
 export class JobsController {
   constructor(
     private readonly jobs: JobsRepository,
-    @Inject(CONNECTORS) private readonly connectors: ConnectorRegistry,
+    @Inject(HEALTH_MONITOR) private readonly health: ConnectorHealthMonitor,
   ) {}
 
   @Get('jobs')
   @ApiOperation({ summary: 'Grant and revoke jobs, newest first (admins)' })
+  @ApiOkResponse({ type: JobListDto })
   async list(@Query() query: ListJobsQuery): Promise<{ jobs: JobView[] }> {
     return { jobs: await this.jobs.listJobs(query.status, query.limit ?? 100) };
   }
 
   @Get('connectors')
-  @ApiOperation({ summary: 'Health of every connector, configured or not (admins)' })
+  @ApiOperation({ summary: 'Health of every connector, configured or not, as last probed (admins)' })
   @ApiOkResponse({ type: [ConnectorHealthView] })
-  async health(): Promise<{ connectors: ConnectorHealthView[] }> {
-    const automated = await Promise.all(
-      [...this.connectors.values()].map(async (c) => {
-        const health = await c.health();
-        return { name: c.name, configured: c.configured, healthy: health.healthy, ...(health.healthy ? {} : { reason: health.reason }) };
-      }),
-    );
-    return { connectors: [...automated, { name: 'manual', configured: true, healthy: true }] };
+  async connectors(): Promise<{ connectors: ConnectorStatus[] }> {
+    const statuses = this.health.statuses();
+    // Never probed yet (just booted): probe now rather than answer "unknown".
+    if (statuses.some((s) => s.automated && s.checkedAt === null)) return { connectors: await this.health.probeAll() };
+    return { connectors: statuses };
+  }
+
+  @Post('connectors/probe')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Probe every connector now and answer what was found (admins)' })
+  @ApiOkResponse({ type: [ConnectorHealthView] })
+  async probe(): Promise<{ connectors: ConnectorStatus[] }> {
+    return { connectors: await this.health.probeAll() };
   }
 }

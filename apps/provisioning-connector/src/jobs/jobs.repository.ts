@@ -7,6 +7,7 @@ import { addDuration } from '@kairos/access-request-domain';
 import { redactSecrets } from '@kairos/observability';
 import type { AccessDetails, AttemptOutcome, ConnectorName, Job, JobAction, JobStatus, NextJobState } from '../domain/job';
 import { refusalToResolve, type RequestItemContext } from '../domain/fulfilment';
+import { retainingGrants } from '../domain/holders';
 import { resultMessage, type JobResult } from '../domain/results';
 import type { Recordable } from './record-job';
 
@@ -327,13 +328,15 @@ export class JobsRepository {
    * same target. A grant of a different role never keeps this one.
    */
   async otherHolders(job: Job): Promise<string[]> {
-    const rows: { grant_id: string }[] = await this.dataSource.query(
-      `SELECT grant_id FROM provisioning_active_grants
-        WHERE connector = $1 AND target = $2 AND subject_id = $3 AND access_role = $4 AND grant_id <> $5
-        ORDER BY granted_at, grant_id`,
-      [job.connector, job.target, job.subject.id, job.accessRole, job.grantId],
+    // The SQL only gathers this identity's active grants in this target; the rule is the domain's.
+    const rows: { grant_id: string; access_role: string | null; granted_at: Date }[] = await this.dataSource.query(
+      `SELECT grant_id, access_role, granted_at FROM provisioning_active_grants WHERE connector = $1 AND target = $2 AND subject_id = $3`,
+      [job.connector, job.target, job.subject.id],
     );
-    return rows.map((r) => r.grant_id);
+    return retainingGrants(
+      job,
+      rows.map((r) => ({ grantId: r.grant_id, accessRole: r.access_role ?? '', grantedAt: new Date(r.granted_at) })),
+    );
   }
 
   /** A revocation that leaves the role to other active grants: it ends this grant's record, unverified. */

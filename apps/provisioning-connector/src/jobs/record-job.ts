@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { AccessRequested, GrantRequested, RevocationRequested } from '@kairos/contracts';
 import type { ReceivedMessage } from '@kairos/messaging';
-import { accessRoleOf } from '../domain/job';
+import { pluginOf } from '../connectors/registry';
 import { fulfillersOf, type RequestItemContext } from '../domain/fulfilment';
 import type { NewJob } from './jobs.repository';
 
@@ -67,7 +67,7 @@ const common = (data: GrantRequested['data'] | RevocationRequested['data']) => (
   subject: { id: data.subject.id, kind: data.subject.kind },
   resourceId: data.resourceId,
   role: data.role,
-  accessRole: accessRoleOf(data.target.connector, data.target.target, data.role),
+  accessRole: pluginOf(data.target.connector).accessRole({ target: data.target.target, role: data.role, grantId: data.grantId }),
 });
 
 export type RecordJob = (tx: EntityManager, job: Recordable) => Promise<boolean>;

@@ -9,7 +9,9 @@ import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { CLOCK } from '../tokens';
 import type { Clock } from '../domain/clock';
 import { CONNECTORS, type ConnectorRegistry } from '../connectors/registry';
-import { safeMessage } from '../connectors/postgres.connector';
+import { safeMessage } from '../connectors/connector';
+import { HEALTH_MONITOR, type ConnectorHealthMonitor } from '../connectors/health-monitor';
+import { CredentialsRepository } from '../credentials/credentials.repository';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { JobWorker, type WorkerOptions } from '../jobs/job-worker';
 import { jobFor } from '../jobs/record-job';
@@ -35,6 +37,8 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     private readonly logger: JsonLogger,
     metrics: ServiceMetrics,
     @Inject(EventStoreDBClient) eventStore: EventStoreDBClient,
+    credentials: CredentialsRepository,
+    @Inject(HEALTH_MONITOR) private readonly health: ConnectorHealthMonitor,
   ) {
     // Connection strings may carry credentials: every string field is scrubbed before it is logged.
     const scrub = (fields?: Record<string, unknown>) =>
@@ -44,7 +48,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
       warn: (msg: string, fields?: Record<string, unknown>) => logger.write('warn', msg, scrub(fields)),
       error: (msg: string, fields?: Record<string, unknown>) => logger.write('error', msg, scrub(fields)),
     };
-    this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.messaging.notifyOutbox());
+    this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.messaging.notifyOutbox(), credentials);
     const requestedOnStream = new RequestedOnStream(eventStore, log);
     this.messaging = new MessagingRuntime({
       kafka,
@@ -69,10 +73,11 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     for (const connector of this.connectors.values()) {
       if (!connector.configured) continue;
       this.readiness.register(`connector:${connector.name}`, async () => {
-        const health = await connector.health();
+        const health = await this.health.probe(connector.name);
         if (!health.healthy) throw new Error(health.reason);
       });
     }
+    this.health.start();
     this.worker.start();
     await this.messaging.start();
   }
@@ -84,6 +89,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.health.stop();
     await this.worker.stop();
     await this.messaging.stop();
     for (const connector of this.connectors.values()) await connector.close();

@@ -1,9 +1,14 @@
-import { escapeIdentifier, Pool, type PoolClient } from 'pg';
-import { safeErrorMessage } from '@kairos/observability';
-import type { TargetState } from '../domain/job';
-import { identityRoleName, targetRoleName, UnsafeNameError } from '../domain/names';
-import { GrantRefusedError, type Connector, type ConnectorHealth, type GrantSpec } from './connector';
+import { escapeIdentifier, escapeLiteral, Pool, type PoolClient } from 'pg';
+import { addDuration } from '@kairos/access-request-domain';
+import type { Clock } from '../../domain/clock';
+import type { TargetState } from '../../domain/job';
+import { loginOf, NoLoginError, type LoginDirectory } from '../../domain/logins';
+import { identityRoleName, targetRoleName, UnsafeNameError } from '../../domain/names';
+import { GrantRefusedError, safeMessage, type Connector, type ConnectorHealth, type GrantAnswer, type GrantSpec } from '../connector';
+import { credentialLoginName, generatePassword, passwordFingerprint, scramVerifier } from './credentials';
+import { parsePostgresTarget, type PostgresTarget } from './target';
 
+export { safeMessage };
 /**
  * Built-in roles that reach the server itself (files, programs, every table, other sessions…).
  * Any role whose memberships lead to one of them, or to a role with a privileged attribute, is
@@ -32,9 +37,16 @@ interface PrivilegeFinding {
   readonly why: string;
 }
 
+export interface PostgresConnectorOptions {
+  /** Identity → own login, for `mode=login` resources. */
+  readonly logins?: LoginDirectory;
+  readonly clock?: Clock;
+}
+
 /**
- * Grants role membership in a target PostgreSQL. The identity is a login-less role named from the
- * subject id; the target role must already exist and must not reach, through any chain of
+ * Grants a catalogue role in a target PostgreSQL, three ways chosen per resource (see target.ts):
+ * to a login-less identity role, to the person's own login, or to a short-lived LOGIN role with a
+ * generated password. The target role must already exist and must not reach, through any chain of
  * memberships, a superuser or otherwise privileged role, so a catalogue entry can never hand out
  * the keys to the database.
  */
@@ -42,50 +54,74 @@ export class PostgresConnector implements Connector {
   readonly name = 'postgres' as const;
   readonly configured = true;
   private readonly pool: Pool;
+  private readonly logins: LoginDirectory;
+  private readonly clock: Clock;
+  private readonly connection: Record<string, string | number>;
 
-  constructor(url: string) {
+  constructor(url: string, options: PostgresConnectorOptions = {}) {
     this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
     // An idle client's error must not crash the process; the next call reports it.
     this.pool.on('error', () => undefined);
+    this.logins = options.logins ?? { map: [], rule: '' };
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.connection = connectionOf(url);
   }
 
-  async grant(spec: GrantSpec): Promise<void> {
-    const target = safeTargetRole(spec.accessRole);
-    const member = identityRoleName(spec.subject.id);
-    await this.withClient(async (client) => {
-      await this.assertGrantable(client, target);
-      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [member]);
-      if (exists.rowCount === 0) {
-        try {
-          await client.query(`CREATE ROLE ${escapeIdentifier(member)} NOLOGIN`);
-        } catch (error) {
-          if ((error as { code?: string }).code !== '42710') throw error; // created concurrently
-        }
+  async grant(spec: GrantSpec): Promise<GrantAnswer> {
+    const target = refusedIfUnsafe(() => parsePostgresTarget(spec.target));
+    switch (target.mode) {
+      case 'role':
+        return this.grantToRole(target, identityRoleName(spec.subject.id), true);
+      case 'login':
+        return this.grantToRole(target, this.loginOf(spec), false);
+      case 'credentials':
+        return this.issueCredentials(target, spec);
+      default: {
+        const exhaustive: never = target.mode;
+        return exhaustive;
       }
-      await client.query(`GRANT ${escapeIdentifier(target)} TO ${escapeIdentifier(member)}`);
-    });
+    }
   }
 
   async revoke(spec: GrantSpec): Promise<void> {
-    const target = targetRoleName(spec.accessRole);
-    const member = identityRoleName(spec.subject.id);
+    const target = parsePostgresTarget(spec.target);
+    if (target.mode === 'credentials') return this.dropCredentials(credentialLoginName(spec.subject.id, spec.grantId));
+    const member = target.mode === 'login' ? this.loginOf(spec) : identityRoleName(spec.subject.id);
     await this.withClient(async (client) => {
-      const roles = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[target, member]]);
-      if (roles.rowCount !== 2) return; // no identity role or no target role: nothing to remove
-      await client.query(`REVOKE ${escapeIdentifier(target)} FROM ${escapeIdentifier(member)}`);
+      const roles = await client.query('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[target.role, member]]);
+      if (roles.rowCount !== 2) return; // no member or no target role: nothing to remove
+      await client.query(`REVOKE ${escapeIdentifier(target.role)} FROM ${escapeIdentifier(member)}`);
     });
   }
 
-  /** Exactly this access: the identity's role is a direct member of the target role. */
+  /**
+   * Exactly this access: the member (identity role, own login, or this grant's login) is a direct
+   * member of the target role; for credentials, the login also exists, can log in and has not
+   * expired — and after a revocation it must be gone altogether.
+   */
   async verify(spec: GrantSpec): Promise<TargetState> {
-    const target = targetRoleName(spec.accessRole);
-    const member = identityRoleName(spec.subject.id);
+    const target = parsePostgresTarget(spec.target);
+    if (target.mode === 'credentials') {
+      const login = credentialLoginName(spec.subject.id, spec.grantId);
+      const result = await this.pool.query<{ usable: boolean }>(
+        `SELECT r.rolcanlogin AND (r.rolvaliduntil IS NULL OR r.rolvaliduntil > now())
+                AND EXISTS (SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
+                             WHERE m.member = r.oid AND g.rolname = $2) AS usable
+           FROM pg_roles r WHERE r.rolname = $1`,
+        [login, target.role],
+      );
+      const row = result.rows[0];
+      if (!row) return 'absent';
+      if (spec.action === 'revoke') return 'present'; // the login still exists: not ended
+      return row.usable ? 'present' : 'absent';
+    }
+    const member = target.mode === 'login' ? this.loginOf(spec) : identityRoleName(spec.subject.id);
     const result = await this.pool.query(
       `SELECT 1 FROM pg_auth_members m
          JOIN pg_roles granted ON granted.oid = m.roleid
          JOIN pg_roles holder ON holder.oid = m.member
         WHERE granted.rolname = $1 AND holder.rolname = $2`,
-      [target, member],
+      [target.role, member],
     );
     return (result.rowCount ?? 0) > 0 ? 'present' : 'absent';
   }
@@ -106,6 +142,71 @@ export class PostgresConnector implements Connector {
   /** The first privileged role the target reaches through its memberships (itself included), if any. */
   async privilegeReached(target: string): Promise<PrivilegeFinding | undefined> {
     return this.withClient((client) => findPrivilege(client, target));
+  }
+
+  private loginOf(spec: GrantSpec): string {
+    return refusedIfUnsafe(() => targetRoleName(loginOf(spec.subject.id, this.logins, 'PostgreSQL')));
+  }
+
+  private async grantToRole(target: PostgresTarget, member: string, createIfMissing: boolean): Promise<void> {
+    await this.withClient(async (client) => {
+      await this.assertGrantable(client, target.role);
+      const exists = await client.query<{ rolcanlogin: boolean }>('SELECT rolcanlogin FROM pg_roles WHERE rolname = $1', [member]);
+      if (exists.rowCount === 0) {
+        // A person's own login is never made up: granting to a login nobody uses helps nobody.
+        if (!createIfMissing) throw new GrantRefusedError(`login ${member} does not exist in the target database`);
+        try {
+          await client.query(`CREATE ROLE ${escapeIdentifier(member)} NOLOGIN`);
+        } catch (error) {
+          if ((error as { code?: string }).code !== '42710') throw error; // created concurrently
+        }
+      } else if (!createIfMissing && !exists.rows[0]!.rolcanlogin) {
+        throw new GrantRefusedError(`role ${member} exists in the target database but cannot log in`);
+      }
+      await client.query(`GRANT ${escapeIdentifier(target.role)} TO ${escapeIdentifier(member)}`);
+    });
+  }
+
+  /**
+   * A LOGIN role for this grant only, valid until the access expires (the database ends it even if
+   * Kairos is down then), holding the catalogue role. The password is sent as a SCRAM verifier: the
+   * plaintext exists only in this process and, sealed, in the credentials store until fetched. A
+   * retry sets a new password (the earlier one was never handed out).
+   */
+  private async issueCredentials(target: PostgresTarget, spec: GrantSpec): Promise<GrantAnswer> {
+    const login = credentialLoginName(spec.subject.id, spec.grantId);
+    const validUntil = this.validUntil(spec);
+    const password = generatePassword();
+    const attributes = `LOGIN INHERIT PASSWORD ${escapeLiteral(scramVerifier(password))} VALID UNTIL ${escapeLiteral(validUntil)}`;
+    await this.withClient(async (client) => {
+      await this.assertGrantable(client, target.role);
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login]);
+      if (exists.rowCount === 0) await client.query(`CREATE ROLE ${escapeIdentifier(login)} ${attributes}`);
+      else await client.query(`ALTER ROLE ${escapeIdentifier(login)} ${attributes}`);
+      await client.query(`GRANT ${escapeIdentifier(target.role)} TO ${escapeIdentifier(login)}`);
+    });
+    return {
+      answer: `login ${login} (password ${passwordFingerprint(password)}) valid until ${validUntil}`,
+      credentials: { login, password, validUntil, connection: this.connection },
+    };
+  }
+
+  /** Ends a grant's login: no new sessions, the open ones terminated, the role dropped. */
+  private async dropCredentials(login: string): Promise<void> {
+    await this.withClient(async (client) => {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [login]);
+      if (exists.rowCount === 0) return;
+      await client.query(`ALTER ROLE ${escapeIdentifier(login)} NOLOGIN`);
+      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [login]);
+      await client.query(`DROP OWNED BY ${escapeIdentifier(login)}`);
+      await client.query(`DROP ROLE ${escapeIdentifier(login)}`);
+    });
+  }
+
+  private validUntil(spec: GrantSpec): string {
+    if (spec.expiresAt) return spec.expiresAt;
+    if (!spec.duration) throw new GrantRefusedError('short-lived credentials need the access duration');
+    return addDuration(this.clock.now().toISOString(), spec.duration);
   }
 
   private async assertGrantable(client: PoolClient, target: string): Promise<void> {
@@ -163,17 +264,22 @@ async function findPrivilege(client: PoolClient, target: string): Promise<Privil
   return hit ? { path: hit.path, why: hit.why! } : undefined;
 }
 
-/** An unsafe name is refused for good, like a privileged role: retrying cannot make it safe. */
-function safeTargetRole(name: string): string {
+/** An unsafe name or a person without a login is refused for good: retrying cannot fix it. */
+function refusedIfUnsafe<T>(work: () => T): T {
   try {
-    return targetRoleName(name);
+    return work();
   } catch (error) {
-    if (error instanceof UnsafeNameError) throw new GrantRefusedError(error.message);
+    if (error instanceof UnsafeNameError || error instanceof NoLoginError) throw new GrantRefusedError(error.message);
     throw error;
   }
 }
 
-/** Scrubbed message of a connector error (see @kairos/observability redactSecrets). */
-export function safeMessage(error: unknown): string {
-  return safeErrorMessage(error);
+/** Where the target is, without its credentials: handed to the requester with short-lived credentials. */
+function connectionOf(url: string): Record<string, string | number> {
+  try {
+    const parsed = new URL(url);
+    return { host: parsed.hostname, port: Number(parsed.port || 5432), database: decodeURIComponent(parsed.pathname.slice(1)) || 'postgres' };
+  } catch {
+    return {};
+  }
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '@kairos/observability';
-import type { Clock } from '../domain/clock';
-import type { JobAction, TargetState } from '../domain/job';
-import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../domain/signature';
-import { ConnectorNotConfiguredError, type Connector, type ConnectorHealth, type GrantSpec } from './connector';
+import type { Clock } from '../../domain/clock';
+import type { JobAction, TargetState } from '../../domain/job';
+import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../domain/signature';
+import { ConnectorNotConfiguredError, GrantRefusedError, type Connector, type ConnectorHealth, type GrantSpec } from '../connector';
 
 export interface WebhookSettings {
   readonly url?: string;
@@ -92,9 +92,16 @@ export class WebhookConnector implements Connector {
     return (await this.call('verify', spec)).state;
   }
 
+  /** A real, cheap call: a signed `{"action":"health"}` the receiver answers with any 2xx. */
   async health(): Promise<ConnectorHealth> {
     const problem = this.misconfiguration();
-    return problem ? { healthy: false, reason: problem } : { healthy: true };
+    if (problem) return { healthy: false, reason: problem };
+    try {
+      await this.post('health', JSON.stringify({ deliveryId: randomUUID(), action: 'health' }));
+      return { healthy: true };
+    } catch (error) {
+      return { healthy: false, reason: (error as Error).message };
+    }
   }
 
   async close(): Promise<void> {}
@@ -109,8 +116,14 @@ export class WebhookConnector implements Connector {
   private async call(action: JobAction | 'verify', spec: GrantSpec): Promise<{ state: TargetState; evidence: string }> {
     const problem = this.misconfiguration();
     if (problem) throw new ConnectorNotConfiguredError('webhook', problem);
+    const refused = webhookTargetProblem(spec.target);
+    if (refused) throw new GrantRefusedError(refused);
+    const answer = await this.post(action, JSON.stringify(webhookPayload(action, spec)));
+    return { state: parseState(answer.body), evidence: `HTTP ${answer.status} ${answer.body}` };
+  }
+
+  private async post(action: string, body: string): Promise<{ status: number; body: string }> {
     const endpoint = this.endpoint!;
-    const body = JSON.stringify(webhookPayload(action, spec));
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
     let response: Response;
     try {
@@ -134,7 +147,7 @@ export class WebhookConnector implements Connector {
     if (response.status < 200 || response.status > 299) {
       throw new Error(`webhook ${action} call answered HTTP ${answer.status}: ${answer.body.slice(0, 200)}`);
     }
-    return { state: parseState(answer.body), evidence: `HTTP ${answer.status} ${answer.body}` };
+    return answer;
   }
 }
 
@@ -173,4 +186,9 @@ function parseState(body: string): TargetState {
   const state = (parsed as { state?: unknown } | null)?.state;
   if (state !== 'present' && state !== 'absent') throw new Error('webhook answer has no state "present" or "absent"');
   return state;
+}
+
+/** Any text the receiver understands, but never empty and never with control characters. */
+export function webhookTargetProblem(target: string): string | undefined {
+  return target.length === 0 || /[\u0000-\u001f]/.test(target) ? 'the webhook target is empty or has control characters' : undefined;
 }

@@ -1,0 +1,138 @@
+import { Gauge, type Registry } from 'prom-client';
+import type { ConnectorName } from '@kairos/contracts';
+import type { Clock } from '../domain/clock';
+import { safeMessage, type ConnectorHealth } from './connector';
+import { CONNECTOR_PLUGINS, type ConnectorRegistry } from './registry';
+
+export const HEALTH_MONITOR = Symbol('HEALTH_MONITOR');
+
+export interface ConnectorStatus {
+  readonly name: ConnectorName;
+  /** Configured connectors gate /health/ready; an unconfigured one is listed unhealthy, its jobs fail. */
+  readonly configured: boolean;
+  /** Fulfilled by people (manual): nothing to probe. */
+  readonly automated: boolean;
+  readonly healthy: boolean;
+  readonly reason?: string;
+  /** When the last probe ended (null: not probed yet). */
+  readonly checkedAt: string | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: string | null;
+  readonly lastHealthyAt: string | null;
+}
+
+interface Known {
+  health: ConnectorHealth;
+  checkedAt: Date;
+  lastError?: { reason: string; at: Date };
+  lastHealthyAt?: Date;
+}
+
+/**
+ * Probes every automated connector with a cheap real call to its target (a `SELECT 1`, an LDAP bind
+ * and root-DSE read, a signed webhook `health` call, GitHub's `/rate_limit`) on a schedule and on
+ * demand, and keeps the last answer, the last error and when. Exposed at GET /v1/connectors, in
+ * `kairos_connector_up` / `kairos_connector_last_probe_seconds`, and (configured ones) in readiness.
+ */
+export class ConnectorHealthMonitor {
+  private readonly known = new Map<ConnectorName, Known>();
+  private timer?: NodeJS.Timeout;
+  private readonly up: Gauge<'connector' | 'configured'>;
+  private readonly lastProbe: Gauge<'connector'>;
+  private inFlight?: Promise<ConnectorStatus[]>;
+
+  constructor(
+    private readonly connectors: ConnectorRegistry,
+    private readonly clock: Clock,
+    registry: Registry,
+    private readonly options: { readonly intervalMs: number; readonly probeTimeoutMs?: number },
+  ) {
+    this.up = new Gauge({
+      name: 'kairos_connector_up',
+      help: 'Whether the last probe of a connector reached its target (1) or not (0); manual is always 1',
+      labelNames: ['connector', 'configured'],
+      registers: [registry],
+    });
+    this.lastProbe = new Gauge({
+      name: 'kairos_connector_last_probe_seconds',
+      help: 'Unix time of the last probe of a connector',
+      labelNames: ['connector'],
+      registers: [registry],
+    });
+    for (const plugin of CONNECTOR_PLUGINS) if (!connectors.has(plugin.name)) this.up.set({ connector: plugin.name, configured: 'true' }, 1);
+  }
+
+  start(): void {
+    void this.probeAll();
+    this.timer = setInterval(() => void this.probeAll(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Probes every connector now (concurrent callers share one round). */
+  async probeAll(): Promise<ConnectorStatus[]> {
+    this.inFlight ??= (async () => {
+      try {
+        await Promise.all([...this.connectors.keys()].map((name) => this.probe(name)));
+        return this.statuses();
+      } finally {
+        this.inFlight = undefined;
+      }
+    })();
+    return this.inFlight;
+  }
+
+  async probe(name: ConnectorName): Promise<ConnectorHealth> {
+    const connector = this.connectors.get(name);
+    if (!connector) return { healthy: true };
+    const timeoutMs = this.options.probeTimeoutMs ?? 10_000;
+    let health: ConnectorHealth;
+    try {
+      health = await Promise.race([
+        connector.health(),
+        new Promise<ConnectorHealth>((resolve) =>
+          setTimeout(() => resolve({ healthy: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs).unref(),
+        ),
+      ]);
+    } catch (error) {
+      health = { healthy: false, reason: safeMessage(error) };
+    }
+    if (!health.healthy) health = { healthy: false, reason: safeMessage(health.reason) };
+    const now = this.clock.now();
+    const before = this.known.get(name);
+    this.known.set(name, {
+      health,
+      checkedAt: now,
+      lastError: health.healthy ? before?.lastError : { reason: health.reason, at: now },
+      lastHealthyAt: health.healthy ? now : before?.lastHealthyAt,
+    });
+    this.up.set({ connector: name, configured: String(connector.configured) }, health.healthy ? 1 : 0);
+    this.lastProbe.set({ connector: name }, Math.floor(now.getTime() / 1000));
+    return health;
+  }
+
+  /** What the last probes found, in the order of the one list; connectors never probed show so. */
+  statuses(): ConnectorStatus[] {
+    return CONNECTOR_PLUGINS.map((plugin): ConnectorStatus => {
+      const connector = this.connectors.get(plugin.name);
+      if (!connector) {
+        return { name: plugin.name, configured: true, automated: false, healthy: true, checkedAt: null, lastError: null, lastErrorAt: null, lastHealthyAt: null };
+      }
+      const known = this.known.get(plugin.name);
+      return {
+        name: plugin.name,
+        configured: connector.configured,
+        automated: true,
+        healthy: known?.health.healthy ?? false,
+        ...(known && !known.health.healthy ? { reason: known.health.reason } : known ? {} : { reason: 'not probed yet' }),
+        checkedAt: known ? known.checkedAt.toISOString() : null,
+        lastError: known?.lastError?.reason ?? null,
+        lastErrorAt: known?.lastError ? known.lastError.at.toISOString() : null,
+        lastHealthyAt: known?.lastHealthyAt ? known.lastHealthyAt.toISOString() : null,
+      };
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { definePlugin } from '../connector';
+
+/**
+ * Fulfilled by people: the worker opens a ticket instead of calling anything; the resource's
+ * fulfillers (or admins, never the requester) complete or fail it. No `create`: nothing to call.
+ */
+export const plugin = definePlugin({
+  name: 'manual',
+  description:
+    'Opens a fulfilment ticket for a person (the resource owners recorded in the policy snapshot, or admins; never the requester) who completes or fails it at /v1/tickets; recorded unverified with who did it.',
+  targetSyntax: 'free text telling the fulfiller where (shown on the ticket)',
+  settings: {},
+  targetProblem: (target) => (target.length === 0 || /[\u0000-\u001f]/.test(target) ? 'the manual target is empty or has control characters' : undefined),
+  accessRole: ({ role }) => role,
+});

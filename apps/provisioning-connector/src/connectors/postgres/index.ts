@@ -1,0 +1,50 @@
+import { definePlugin } from '../connector';
+import { loginMapProblem } from '../../domain/logins';
+import { PostgresConnector } from './postgres.connector';
+import { parsePostgresTarget, postgresTargetProblem } from './target';
+import { credentialLoginName } from './credentials';
+
+export const plugin = definePlugin({
+  name: 'postgres',
+  description:
+    'Grants a catalogue role (a PostgreSQL role) in the target database, one of three ways per resource: to a login-less role standing for the identity, to the person\'s own login, or as short-lived credentials (a LOGIN role with a generated password, VALID UNTIL the expiry, dropped at the end with its sessions terminated).',
+  targetSyntax: '`<role>`, `<role>?mode=login` or `<role>?mode=credentials` (a plain lower-case role name, never pg_* or kairos_*)',
+  settings: {
+    TARGET_POSTGRES_URL: {
+      type: 'url',
+      protocols: ['postgres', 'postgresql'],
+      secret: true,
+      description:
+        'the target PostgreSQL whose role memberships the postgres connector grants (credentials from configuration only; the account needs CREATEROLE, and pg_signal_backend to end short-lived sessions)',
+    },
+    POSTGRES_LOGIN_MAP: {
+      type: 'list',
+      default: [],
+      description: 'directory of own logins for `?mode=login` resources: identity=login pairs, comma-separated (checked before the rule)',
+    },
+    POSTGRES_LOGIN_RULE: {
+      type: 'string',
+      default: '',
+      description: 'naming rule for own logins when the identity is not in POSTGRES_LOGIN_MAP: `{id}` or `{local}` (part before @); empty = mapped identities only',
+    },
+  },
+  checkSettings: (c) => {
+    const problem = loginMapProblem(c.POSTGRES_LOGIN_MAP);
+    return problem ? [`POSTGRES_LOGIN_MAP: ${problem}`] : [];
+  },
+  targetProblem: postgresTargetProblem,
+  accessRole: ({ target, grantId }) => {
+    let parsed;
+    try {
+      parsed = parsePostgresTarget(target);
+    } catch {
+      return target; // refused when the job runs; recording it must not fail
+    }
+    // A short-lived login belongs to one grant: no other grant ever keeps it.
+    return parsed.mode === 'credentials' ? `${parsed.role}@grant:${grantId}` : parsed.role;
+  },
+  launcherEnv: (urls) => ({ TARGET_POSTGRES_URL: urls.targetDatabase, POSTGRES_LOGIN_RULE: '{local}' }),
+  create: (c, { clock }) => new PostgresConnector(c.TARGET_POSTGRES_URL, { logins: { map: c.POSTGRES_LOGIN_MAP, rule: c.POSTGRES_LOGIN_RULE }, clock }),
+});
+
+export { credentialLoginName };

@@ -1,0 +1,21 @@
+/** An active grant as the connector recorded it (one row per grant that succeeded and was not revoked). */
+export interface ActiveGrant {
+  readonly grantId: string;
+  readonly accessRole: string;
+  readonly grantedAt: Date;
+}
+
+/**
+ * Reference counting per (identity, target, role): the other active grants that need exactly the
+ * access this revocation would remove — the same access role, held by the same identity in the same
+ * target (the caller passes that identity's grants in that target). A grant of another role never
+ * keeps this one; a grant with no known role keeps nothing. While any remain, the target is left
+ * alone and the revocation is recorded unverified with `retainedBy` (ADR 0007).
+ */
+export function retainingGrants(revoked: { readonly grantId: string; readonly accessRole: string }, active: readonly ActiveGrant[]): string[] {
+  if (!revoked.accessRole) return [];
+  return active
+    .filter((g) => g.grantId !== revoked.grantId && g.accessRole !== '' && g.accessRole === revoked.accessRole)
+    .sort((a, b) => a.grantedAt.getTime() - b.grantedAt.getTime() || a.grantId.localeCompare(b.grantId))
+    .map((g) => g.grantId);
+}
