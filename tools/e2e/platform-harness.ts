@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ export type Service = 'request-service' | 'approval-policy-service' | 'provision
 
 export interface Harness {
   readonly layout: PlatformLayout;
+  readonly dataDir: string;
   readonly urls: Record<string, string>;
   token(sub: string, roles: Role[], kind?: 'person' | 'service'): Promise<string>;
   call(service: Service, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
@@ -20,7 +21,22 @@ export interface Harness {
   pids(): Record<string, number>;
   /** kill -9 one process of the platform; its supervisor restarts it. Resolves once it answers again. */
   crash(name: string): Promise<void>;
-  stop(): Promise<void>;
+  /** The launcher itself (`npm start`). */
+  readonly launcher: ChildProcess;
+  /** Everything the launcher printed so far. */
+  launcherOutput(): string;
+  /**
+   * Stops the platform as a person does: SIGINT to the launcher, or (`group`) to the launcher's
+   * whole process group as a terminal's Ctrl-C does (needs `detached`).
+   */
+  stop(options?: { group?: boolean }): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** The launcher in a process group of its own, as in a terminal: `stop({ group: true })` is a Ctrl-C. */
+  readonly detached?: boolean;
+  /** Runs on the empty data folder before the launcher starts (a small filesystem mounted in it, say). */
+  readonly beforeStart?: (dataDir: string) => void;
 }
 
 const root = join(__dirname, '..', '..');
@@ -29,10 +45,11 @@ const root = join(__dirname, '..', '..');
  * The whole platform exactly as `npm start` runs it (the launcher and every service and server in
  * processes of their own), on free ports and a scratch data folder.
  */
-export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+export async function startHarness(env: NodeJS.ProcessEnv = {}, options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kairos-e2e-'));
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
   chmodSync(dataDir, 0o755);
+  options.beforeStart?.(dataDir);
   const base = 20_000 + Math.floor(Math.random() * 400) * 100;
   const layout = platformLayout({ KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base) });
   const urls = platformUrls(layout);
@@ -40,10 +57,11 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
     cwd: root,
     env: { ...process.env, ...env, KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base), KAIROS_DEMO_DATA: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
   });
-  const log = createWriteStream(join(dataDir, 'launcher.log'));
-  launcher.stdout!.pipe(log);
-  launcher.stderr!.pipe(log);
+  let output = '';
+  launcher.stdout!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
+  launcher.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`the platform did not start within 240 s:\n${out}`)), 240_000);
@@ -56,13 +74,14 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
     });
     launcher.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the launcher exited with ${code} before the platform was up:\n${out}\n${readLogs(dataDir)}`));
+      reject(new Error(`the launcher exited with ${code} before the platform was up:\n${output}`));
     });
   });
   const key = await loadOrCreateIssuerKey(join(dataDir, 'issuer'));
   const pids = () => JSON.parse(readFileSync(join(dataDir, 'processes.json'), 'utf8')) as Record<string, number>;
   return {
     layout,
+    dataDir,
     urls,
     token: (sub, roles, kind = 'person') => signToken(key, { sub, roles, kind, issuer: issuerUrl(layout), audience: layout.audience, ttlSeconds: 3600 }),
     call: async (service, token, method, path, body) => {
@@ -104,15 +123,28 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
         return next !== undefined && next !== pid && (await answers(urls, name));
       }, 120_000);
     },
-    stop: async () => {
-      await stopLauncher(launcher);
+    launcher,
+    launcherOutput: () => output,
+    stop: async (stopOptions = {}) => {
+      await stopLauncher(launcher, stopOptions.group ?? false);
+      try {
+        writeFileSync(join(dataDir, 'launcher.log'), output);
+      } catch {
+        // a full or unmounted data folder
+      }
       if (process.env.KAIROS_E2E_KEEP) process.stdout.write(`kept the platform's data and logs in ${dataDir}\n`);
-      else rmSync(dataDir, { recursive: true, force: true });
+      else {
+        try {
+          rmSync(dataDir, { recursive: true, force: true });
+        } catch {
+          // a filesystem a test mounted inside it: the test unmounts and removes it
+        }
+      }
     },
   };
 }
 
-async function stopLauncher(launcher: ChildProcess): Promise<void> {
+async function stopLauncher(launcher: ChildProcess, group: boolean): Promise<void> {
   if (launcher.exitCode !== null || launcher.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => launcher.kill('SIGKILL'), 45_000);
@@ -120,16 +152,9 @@ async function stopLauncher(launcher: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolve();
     });
-    launcher.kill('SIGINT');
+    if (group) process.kill(-launcher.pid!, 'SIGINT');
+    else launcher.kill('SIGINT');
   });
-}
-
-function readLogs(dataDir: string): string {
-  try {
-    return readFileSync(join(dataDir, 'launcher.log'), 'utf8');
-  } catch {
-    return '';
-  }
 }
 
 async function answers(urls: Record<string, string>, name: string): Promise<boolean> {

@@ -27,13 +27,17 @@ async function main(): Promise<void> {
     ].join('\n') + '\n',
   );
   let stopping = false;
+  // The ordered stop of ADR 0012 (services, then the servers, then PostgreSQL). A second Ctrl-C
+  // while it runs changes nothing: every stage already escalates to SIGKILL after 10 s.
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
     await platform.stop();
     log('stopped');
-    process.exit(0);
+    process.exitCode = 0;
+    // Let "stopped" reach a pipe before leaving.
+    process.stdout.write('', () => process.exit(0));
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

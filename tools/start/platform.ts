@@ -2,11 +2,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
-import { startEmbeddedPostgres, type RunningPostgres } from '@kairos/testing';
 import { issuerUrl, type PlatformLayout } from '../layout';
 import { runnableEntries } from '../build/build';
 import { loadDemoData } from './demo-data';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
+import { postgresProcess, preparePostgresCluster } from './postgres';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
 
 export interface RunningPlatform {
@@ -49,28 +49,41 @@ export async function startPlatform(
 ): Promise<RunningPlatform> {
   const logDir = join(layout.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const started: { stop(): Promise<void> }[] = [];
   const processes = new Map<string, ManagedProcess>();
   // Which process has which pid, kept current across restarts: for operators, and for the fault tests.
   const pids: Record<string, number> = {};
   const recordPid = (name: string) => (pid: number) => {
     pids[name] = pid;
-    writeFileSync(join(layout.dataDir, 'processes.json'), JSON.stringify(pids, null, 2));
+    try {
+      writeFileSync(join(layout.dataDir, 'processes.json'), JSON.stringify(pids, null, 2));
+    } catch {
+      // A full disk: the pid table is for operators and tests, never a reason to stop.
+    }
   };
+  // The ordered stop of ADR 0012: the services (at once), then the two servers, then the issuer,
+  // then PostgreSQL, each stage waiting for the one before.
+  const stages: Record<'services' | 'servers' | 'issuer' | 'postgres', { stop(): Promise<void> }[]> = { services: [], servers: [], issuer: [], postgres: [] };
   const stop = async () => {
-    for (const item of started.reverse()) await item.stop().catch(() => undefined);
+    for (const [stage, items] of Object.entries(stages)) {
+      if (items.length === 0) continue;
+      onEvent(`stopping ${stage === 'servers' ? 'the servers' : stage === 'postgres' ? 'PostgreSQL' : `the ${stage}`}`);
+      await Promise.all(items.map((item) => item.stop().catch(() => undefined)));
+    }
   };
   try {
     onEvent('starting PostgreSQL');
-    const pg: RunningPostgres = await startEmbeddedPostgres({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres, persistent: true });
-    started.push(pg);
-    await ensureDatabases(pg.url, ['kairos', 'kairos_target']);
-    const database = pg.url.replace(/\/postgres$/, '/kairos');
-    const targetDatabase = pg.url.replace(/\/postgres$/, '/kairos_target');
+    const cluster = await preparePostgresCluster({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres });
+    const pg = await startProcess(postgresProcess(cluster, logDir, recordPid('postgres')), onEvent);
+    stages.postgres.push(pg);
+    processes.set('postgres', pg);
+    const pgUrl = cluster.url;
+    await ensureDatabases(pgUrl, ['kairos', 'kairos_target']);
+    const database = pgUrl.replace(/\/postgres$/, '/kairos');
+    const targetDatabase = pgUrl.replace(/\/postgres$/, '/kairos_target');
 
     const issuerKey = await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer'));
     const issuer: RunningIssuer = await startLocalIssuer(issuerKey, { port: layout.ports.issuer });
-    started.push({ stop: () => issuer.close() });
+    stages.issuer.push({ stop: () => issuer.close() });
     writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
 
     onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');
@@ -78,7 +91,7 @@ export async function startPlatform(
       startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('eventstore') }, onEvent),
       startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka'), '--partitions', '6'], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
     ]);
-    started.push(eventstore, kafka);
+    stages.servers.push(eventstore, kafka);
     processes.set('eventstore', eventstore).set('kafka', kafka);
     const urls = {
       database,
@@ -99,7 +112,7 @@ export async function startPlatform(
       ),
     );
     for (const service of services) {
-      started.push(service);
+      stages.services.push(service);
       processes.set(service.name, service);
     }
     const p = layout.ports;
