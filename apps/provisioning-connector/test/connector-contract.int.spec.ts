@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client as PgClient } from 'pg';
+import { Client as LdapClient, EqualityFilter } from 'ldapts';
 import { loadConfig } from '@kairos/config';
 import { CONNECTOR_NAMES } from '@kairos/contracts';
 import { createTestDatabase, type TestDatabase } from '@kairos/testing';
@@ -11,11 +12,13 @@ import { CONNECTOR_PLUGINS, pluginOf } from '../src/connectors/registry';
 import { credentialLoginName } from '../src/connectors/postgres/credentials';
 import { PostgresConnector } from '../src/connectors/postgres/postgres.connector';
 import { WebhookConnector } from '../src/connectors/webhook/webhook.connector';
+import { LdapConnector } from '../src/connectors/ldap/ldap.connector';
 import { GithubConnector } from '../src/connectors/github/github.connector';
 import { systemClock } from '../src/domain/clock';
 import { identityRoleName } from '../src/domain/names';
 import { verifySignature } from '../src/domain/signature';
 import { sql, unique } from './fixtures';
+import { startSlapd, type Slapd } from './support/slapd';
 import { startGithubStandIn, type GithubStandIn } from './support/github-standin';
 
 /**
@@ -83,6 +86,7 @@ async function pgHolds(url: string, role: string, member: string): Promise<boole
 
 describe('the connector contract, run against every connector', () => {
   let target: TestDatabase;
+  let slapd: Slapd;
   let github: GithubStandIn;
   let hook: Server;
   let hookUrl: string;
@@ -92,10 +96,12 @@ describe('the connector contract, run against every connector', () => {
   const ownLogins: string[] = [];
   const connectors: Connector[] = [];
   const keep = <C extends Connector>(c: C): C => (connectors.push(c), c);
+  let ldapGroup: string;
 
   beforeAll(async () => {
-    [target, github] = await Promise.all([createTestDatabase('contract'), startGithubStandIn(randomBytes(8).toString('hex'))]);
+    [target, slapd, github] = await Promise.all([createTestDatabase('contract'), startSlapd(), startGithubStandIn(randomBytes(8).toString('hex'))]);
     await sql(target.url, `CREATE ROLE ${role} NOLOGIN`);
+    ldapGroup = await slapd.addGroup('orders-admins');
     github.teams.set('acme/orders', new Map());
     hook = createServer((req, res) => {
       let body = '';
@@ -122,9 +128,19 @@ describe('the connector contract, run against every connector', () => {
   afterAll(async () => {
     await Promise.all(connectors.map((c) => c.close()));
     await new Promise((r) => hook?.close(r));
-    await Promise.all([github?.close(), target?.drop()]);
+    await Promise.all([slapd?.stop(), github?.close(), target?.drop()]);
     const logins = ownLogins.map((l) => `DROP ROLE IF EXISTS ${l};`).join(' ');
     await sql(process.env.KAIROS_TEST_PG_URL!, `${logins} DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+  });
+
+  const ldapSettings = () => ({
+    url: slapd.url,
+    bindDn: slapd.rootDn,
+    bindPassword: slapd.rootPassword,
+    userDnTemplate: `uid={login},ou=people,${slapd.suffix}`,
+    logins: { map: [], rule: '{local}' },
+    memberAttribute: 'member',
+    timeoutMs: 3_000,
   });
 
   const cases: ContractCase[] = [
@@ -171,6 +187,29 @@ describe('the connector contract, run against every connector', () => {
       }),
       badSettings: { WEBHOOK_TIMEOUT_MS: '5' },
       badTarget: 'crm\u0000',
+    },
+    {
+      name: 'ldap (real slapd)',
+      connector: () => keep(new LdapConnector(ldapSettings())),
+      access: async () => {
+        const login = unique('erin');
+        await slapd.addPerson(login);
+        return spec({ subjectId: `${login}@example.com`, target: ldapGroup, connector: 'ldap' });
+      },
+      holds: async (s) => {
+        const client = new LdapClient({ url: slapd.url });
+        try {
+          await client.bind(slapd.rootDn, slapd.rootPassword);
+          const member = `uid=${s.subject.id.split('@')[0]},ou=people,${slapd.suffix}`;
+          const { searchEntries } = await client.search(ldapGroup, { scope: 'base', filter: new EqualityFilter({ attribute: 'member', value: member }) });
+          return searchEntries.length > 0;
+        } finally {
+          await client.unbind();
+        }
+      },
+      broken: () => ({ connector: keep(new LdapConnector({ ...ldapSettings(), url: 'ldap://127.0.0.1:1', bindPassword: 'ldap-secret-5' })), secret: 'ldap-secret-5' }),
+      badSettings: { LDAP_URL: 'http://directory', LDAP_USER_DN_TEMPLATE: 'uid=alice' },
+      badTarget: 'orders-admins',
     },
     {
       name: 'github (local stand-in of the GitHub REST API)',

@@ -3,4 +3,5 @@
 export { plugin as postgres } from './postgres';
 export { plugin as webhook } from './webhook';
 export { plugin as manual } from './manual';
+export { plugin as ldap } from './ldap';
 export { plugin as github } from './github';
