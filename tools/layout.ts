@@ -16,6 +16,10 @@ export interface PlatformLayout {
     readonly eventstore: number;
     readonly kafka: number;
     readonly postgres: number;
+    readonly notifier: number;
+    /** The local mail catcher (ADR 0018): SMTP for the notifier, HTTP for people. */
+    readonly mailSmtp: number;
+    readonly mailHttp: number;
   };
   readonly audience: string;
 }
@@ -37,6 +41,9 @@ export function platformLayout(env: NodeJS.ProcessEnv = process.env): PlatformLa
       eventstore: defaults ? 2113 : base + 6,
       kafka: defaults ? 9092 : base + 7,
       postgres: defaults ? 5433 : base + 8,
+      notifier: base + 10,
+      mailSmtp: defaults ? 1025 : base + 11,
+      mailHttp: defaults ? 8025 : base + 12,
     },
   };
 }
