@@ -19,13 +19,19 @@ export interface EmbeddedInfra {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedInfra(dataDir: string, options: { postgres?: RunningPostgres; portBase?: number } = {}): Promise<EmbeddedInfra> {
+export async function startEmbeddedInfra(dataDir: string, options: { postgresUrl?: string; portBase?: number } = {}): Promise<EmbeddedInfra> {
   mkdirSync(dataDir, { recursive: true });
   // As root, PostgreSQL runs as `postgres`, which must be able to reach its data folder.
   chmodSync(dataDir, 0o755);
   const stops: (() => Promise<unknown>)[] = [];
-  const pg = options.postgres ?? (await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres') }));
-  if (!options.postgres) stops.push(() => pg.stop());
+  // The jest run's cluster when given (KAIROS_TEST_PG_URL), else one of its own.
+  let pg: Pick<RunningPostgres, 'url'>;
+  if (options.postgresUrl) pg = { url: options.postgresUrl };
+  else {
+    const own = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres') });
+    stops.push(() => own.stop());
+    pg = own;
+  }
   const suffix = Math.random().toString(36).slice(2, 8);
   const db = `kairos_${suffix}`;
   const targetDb = `kairos_target_${suffix}`;
