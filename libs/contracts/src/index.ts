@@ -13,3 +13,4 @@ export * from './asyncapi';
 export { closeSchema, JSON_SCHEMA_DIALECT, type JsonSchema } from './json-schema';
 export * from './connectors';
 export { assertNever } from './assert-never';
+export type { Decider } from './decider';

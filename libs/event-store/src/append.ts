@@ -29,7 +29,8 @@ export async function append(
   expected: ExpectedRevision,
   options: AppendOptions = {},
 ): Promise<AppendResult> {
-  const data = events.map((e) => jsonEvent({ type: e.type, data: e.data, metadata: withSchemaVersion(e, options.schemaVersionOf), id: e.id }));
+  // The one place domain data becomes the client's JSON type: domain events are plain JSON by contract.
+  const data = events.map((e) => jsonEvent({ type: e.type, data: e.data as JSONType, metadata: withSchemaVersion(e, options.schemaVersionOf), id: e.id }));
   try {
     const result = await client.appendToStream(stream, data, { expectedRevision: expected });
     if (!result.position) throw new Error(`append to ${stream} returned no position`);

@@ -1,7 +1,10 @@
 import type { JSONType } from '@eventstore/db-client';
 
-/** An event as the domain sees it: plain readonly data, serialised as JSON. */
-export interface DomainEvent<Type extends string = string, Data extends JSONType = JSONType> {
+/**
+ * An event as the domain sees it: a type and plain readonly data, serialised as JSON when
+ * appended. Domain event types (readonly objects) fit as they are: no cast at the call site.
+ */
+export interface DomainEvent<Type extends string = string, Data = unknown> {
   readonly type: Type;
   readonly data: Data;
   readonly metadata?: JSONType;

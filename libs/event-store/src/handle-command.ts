@@ -1,13 +1,10 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
+import type { Decider } from '@kairos/contracts';
 import { append, type AppendOptions } from './append';
 import type { DomainEvent, EventToAppend, LogPosition } from './domain-event';
 import { loadAggregate, type RecordedJsonEvent } from './load-aggregate';
 
-export interface Decider<C, S, E extends DomainEvent> {
-  initialState(): S;
-  evolve(state: S, event: E): S;
-  decide(command: C, state: S): readonly E[];
-}
+export type { Decider };
 
 export interface CommandResult<S, E> {
   readonly events: readonly E[];

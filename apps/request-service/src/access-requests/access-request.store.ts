@@ -19,7 +19,7 @@ export class InvalidEventError extends Error {
 
 // The stream is the audit trail: an event that breaks its published schema is refused before it
 // is written, never discovered later by a downstream consumer.
-const checkedDecider: Decider<AccessRequestCommand, AccessRequestState, AccessRequestEvent & { data: never }> = {
+const checkedDecider: Decider<AccessRequestCommand, AccessRequestState, AccessRequestEvent> = {
   initialState: accessRequestDecider.initialState,
   evolve: (state, event) => accessRequestDecider.evolve(state, event),
   decide: (command, state) => {
@@ -28,7 +28,7 @@ const checkedDecider: Decider<AccessRequestCommand, AccessRequestState, AccessRe
       const result = validateEvent(event.type, event.data, { closed: true });
       if (!result.ok) throw new InvalidEventError(event.type, formatValidationErrors(result.errors));
     }
-    return events as (AccessRequestEvent & { data: never })[];
+    return events;
   },
 };
 
@@ -48,7 +48,7 @@ export class AccessRequestStore {
       causationId: causation ?? null,
       actorId: command.metadata.actor.id,
     };
-    return handleCommand({
+    return handleCommand<AccessRequestCommand, AccessRequestState, AccessRequestEvent>({
       client: this.client,
       stream: streamName(requestId),
       decider: { ...checkedDecider, decide: (c, s) => checkedDecider.decide(c, s).map((e) => ({ ...e, metadata })) },
@@ -57,7 +57,7 @@ export class AccessRequestStore {
       eventId: causation ? (_event, index) => uuidFromName(`${causation}:${index}`) : undefined,
       // Each event records its schema version; older ones are upcast before the fold.
       schemaVersionOf: currentSchemaVersion,
-      read: (recorded) => readRecordedEvent(recorded) as unknown as AccessRequestEvent & { data: never },
+      read: readRecordedEvent,
     });
   }
 

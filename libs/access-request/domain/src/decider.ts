@@ -3,11 +3,8 @@ import type { AccessRequestCommand } from './commands';
 import { decide } from './decide';
 import { evolve, initialState, type AccessRequestState } from './state';
 
-export interface Decider<Command, State, Event> {
-  readonly decide: (command: Command, state: State) => Event[];
-  readonly evolve: (state: State, event: Event) => State;
-  readonly initialState: () => State;
-}
+export type { Decider } from '@kairos/contracts';
+import type { Decider } from '@kairos/contracts';
 
 export const accessRequestDecider: Decider<AccessRequestCommand, AccessRequestState, AccessRequestEvent> = {
   decide,
