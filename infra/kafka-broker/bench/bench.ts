@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { readBatchHeader } from '../src/protocol/record-batch';
+import { TopicStore } from '../src/storage/topic-store';
+import { recordBatch } from '../test/raw-client';
 
 const REPO_ROOT = path.resolve(__dirname, '../../..');
 const MESSAGES = 100_000;
@@ -32,6 +35,73 @@ async function spawnBroker(port: number, dataDir: string): Promise<ChildProcess>
   return child;
 }
 
+function currentRssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/**
+ * Writes a log of about `mb` MiB into one partition with the broker's own storage code, as
+ * services write it: one ~1 KB record per batch (the worst case for the per-batch index).
+ */
+async function writeLog(dataDir: string, mb: number): Promise<{ batches: number; bytes: number }> {
+  const topics = new TopicStore(dataDir, { retentionBytes: -1, retentionMs: -1, maxMessageBytes: 1_000_012, segmentBytes: 64 * 1024 * 1024 }, () => undefined);
+  const log = topics.create('bench-log', 1).partitions[0];
+  const value = 'v'.repeat(1000);
+  const template = recordBatch({ values: [value], keys: ['key-0000000'] });
+  let bytes = 0;
+  let batches = 0;
+  let last: Promise<void> = Promise.resolve();
+  while (bytes < mb * 1024 * 1024) {
+    const batch = Buffer.from(template);
+    last = log.append(batch, readBatchHeader(batch)).durable;
+    bytes += batch.length;
+    batches++;
+    if (batches % 20_000 === 0) await last;
+  }
+  await last;
+  topics.close();
+  return { batches, bytes };
+}
+
+async function timedStart(port: number, dataDir: string): Promise<{ child: ChildProcess; ms: number }> {
+  const start = performance.now();
+  const child = await spawnBroker(port, dataDir);
+  return { child, ms: Math.round(performance.now() - start) };
+}
+
+async function kill9(child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+}
+
+/**
+ * Broker RSS and restart time (after kill -9) against log size. Sizes in MiB from
+ * BENCH_KAFKA_LOG_MB (comma-separated; default "0,256,1024"; e.g. "4096,8192" for large logs).
+ */
+export async function benchKafkaLogSize(): Promise<Record<string, number>> {
+  const sizes = (process.env.BENCH_KAFKA_LOG_MB ?? '0,256,1024').split(',').map((s) => Number(s.trim()));
+  const out: Record<string, number> = {};
+  for (const mb of sizes) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-bench-log-'));
+    try {
+      const { batches } = mb > 0 ? await writeLog(dataDir, mb) : { batches: 0 };
+      const port = await freePort();
+      const first = await timedStart(port, dataDir);
+      await kill9(first.child);
+      const again = await timedStart(port, dataDir);
+      await new Promise((r) => setTimeout(r, 1000));
+      out[`log ${mb} MiB (${batches} batches): restart after kill -9 ms`] = again.ms;
+      out[`log ${mb} MiB: broker RSS MB after restart`] = currentRssMb(again.child.pid as number);
+      out[`log ${mb} MiB: broker peak RSS MB during restart`] = peakRssMb(again.child.pid as number);
+      await kill9(again.child);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+
 function peakRssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -45,7 +115,8 @@ function percentile(sorted: number[], p: number): number {
 async function produceThroughput(kafka: Kafka, topic: string): Promise<number> {
   const producer = kafka.producer();
   await producer.connect();
-  const perSend = 1_000;
+  // 500 records of 1 KB stay under Kafka's default max.message.bytes (1000012), which the broker now enforces.
+  const perSend = 500;
   const inFlight = 4;
   const start = performance.now();
   let next = 0;
@@ -113,7 +184,7 @@ async function endToEndLatency(kafka: Kafka, topic: string): Promise<{ p50: numb
   return { p50: Number(percentile(sorted, 50).toFixed(2)), p99: Number(percentile(sorted, 99).toFixed(2)) };
 }
 
-export async function benchKafka(): Promise<Record<string, number>> {
+export async function benchKafkaThroughput(): Promise<Record<string, number>> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafka-bench-'));
   const port = await freePort();
   const broker = await spawnBroker(port, dataDir);
@@ -140,8 +211,14 @@ export async function benchKafka(): Promise<Record<string, number>> {
   }
 }
 
+/** `npm run bench -- kafka`: throughput and latency, then RSS and restart time against log size. */
+export async function benchKafka(): Promise<Record<string, number>> {
+  const throughput = await benchKafkaThroughput();
+  return { ...throughput, ...(await benchKafkaLogSize()) };
+}
+
 if (process.argv[1] === __filename) {
-  benchKafka().then(
+  (process.argv.includes('--log-size') ? benchKafkaLogSize() : benchKafka()).then(
     (results) => {
       console.table(Object.entries(results).map(([metric, value]) => ({ metric, value })));
       process.exit(0);

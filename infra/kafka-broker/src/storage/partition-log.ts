@@ -56,16 +56,24 @@ export class PartitionLog {
       .readdirSync(dir)
       .filter((f) => /^\d{20}\.log$/.test(f))
       .sort();
-    for (const leftover of fs.readdirSync(dir).filter((f) => f.endsWith('.cleaned'))) fs.rmSync(path.join(dir, leftover), { force: true });
-    for (const file of files) {
+    for (const leftover of fs.readdirSync(dir).filter((f) => f.endsWith('.cleaned') || f.endsWith('.tmp'))) fs.rmSync(path.join(dir, leftover), { force: true });
+    for (const leftover of fs.readdirSync(dir).filter((f) => f.endsWith('.index') && !files.includes(f.replace(/\.index$/, '.log')))) {
+      fs.rmSync(path.join(dir, leftover), { force: true });
+    }
+    for (const [n, file] of files.entries()) {
       const base = Number(file.slice(0, 20));
       if (log.segments.length > 0 && base < log.logEndOffset) {
         // A later segment that overlaps the log cannot be trusted (compaction leaves gaps, never overlaps).
         fs.rmSync(path.join(dir, file));
+        fs.rmSync(path.join(dir, file.replace(/\.log$/, '.index')), { force: true });
         continue;
       }
-      const segment = recoverSegment(path.join(dir, file), base, (b) =>
-        log.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.recordCount, b.baseOffset),
+      // Rolled segments come back from their index; only the last one is scanned and checksummed.
+      const segment = recoverSegment(
+        path.join(dir, file),
+        base,
+        (b) => log.producers.record(b.producerId, b.producerEpoch, b.baseSequence, b.recordCount, b.baseOffset),
+        n < files.length - 1,
       );
       log.segments.push(segment);
       log.logEndOffset = Math.max(base, segment.nextOffset);
@@ -100,10 +108,10 @@ export class PartitionLog {
     const lastOffset = baseOffset + header.lastOffsetDelta;
     const { segmentBytes, segmentMs } = this.config;
     const active = this.active;
-    const tooOld = segmentMs !== undefined && segmentMs >= 0 && active.entries.length > 0 && now - active.entries[0].maxTimestamp > segmentMs;
+    const tooOld = segmentMs !== undefined && segmentMs >= 0 && active.count > 0 && now - active.maxTimestampAt(0) > segmentMs;
     if (active.size > 0 && (active.size + batch.length > segmentBytes || tooOld)) this.roll();
     assignBaseOffset(batch, baseOffset);
-    this.active.append(batch, baseOffset, lastOffset, header.maxTimestamp);
+    this.active.append(batch, baseOffset, lastOffset, header.maxTimestamp, header);
     this.logEndOffset = lastOffset + 1;
     this.producers.record(header.producerId, header.producerEpoch, header.baseSequence, header.recordCount, baseOffset);
     if (this.dir === null) {
@@ -115,6 +123,7 @@ export class PartitionLog {
 
   private roll(): void {
     if (this.active.fd !== null) fs.fsyncSync(this.active.fd);
+    this.active.writeIndex();
     this.segments.push(this.createSegment(this.logEndOffset));
   }
 
@@ -140,14 +149,14 @@ export class PartitionLog {
       const first = segment.findBatch(offset);
       if (first < 0) continue;
       let last = first;
-      let bytes = segment.entries[first].size;
-      while (last + 1 < segment.entries.length) {
-        const next = segment.entries[last + 1];
-        if (next.baseOffset >= upTo || bytes + next.size > maxBytes) break;
-        bytes += next.size;
+      let bytes = segment.sizeAt(first);
+      while (last + 1 < segment.count) {
+        const nextSize = segment.sizeAt(last + 1);
+        if (segment.baseOffsetAt(last + 1) >= upTo || bytes + nextSize > maxBytes) break;
+        bytes += nextSize;
         last++;
       }
-      if (segment.entries[first].baseOffset >= upTo) return null;
+      if (segment.baseOffsetAt(first) >= upTo) return null;
       return segment.readRange(first, last);
     }
     return null;
@@ -157,8 +166,8 @@ export class PartitionLog {
     const start = this.logStartOffset;
     for (const segment of this.segments) {
       if (segment.largestTimestamp < timestamp) continue;
-      for (let i = 0; i < segment.entries.length; i++) {
-        const entry = segment.entries[i];
+      for (let i = 0; i < segment.count; i++) {
+        const entry = segment.entry(i);
         if (entry.maxTimestamp < timestamp || entry.baseOffset >= this.highWatermark || entry.lastOffset < start) continue;
         const records = recordTimestamps(segment.readBatch(i));
         if (records === null) return { offset: Math.max(entry.baseOffset, start), timestamp: entry.maxTimestamp };
@@ -191,9 +200,7 @@ export class PartitionLog {
   }
 
   private dropOldest(): void {
-    const oldest = this.segments.shift() as Segment;
-    oldest.close();
-    if (oldest.file) fs.rmSync(oldest.file, { force: true });
+    (this.segments.shift() as Segment).remove();
   }
 
   /** Applies the topic's cleanup policy: deletion by size and age, and/or compaction. */
@@ -237,9 +244,9 @@ export class PartitionLog {
     const horizon = now - (this.config.deleteRetentionMs ?? 86_400_000);
     const latest = new Map<string, number>();
     for (const segment of rolled.slice(0, cleanable)) {
-      for (let i = 0; i < segment.entries.length; i++) {
+      for (let i = 0; i < segment.count; i++) {
         const batch = segment.readBatch(i);
-        const base = segment.entries[i].baseOffset;
+        const base = segment.baseOffsetAt(i);
         for (const r of decodeRecords(batch) ?? []) if (r.key !== null) latest.set(r.key.toString('latin1'), base + r.offsetDelta);
       }
     }
@@ -248,7 +255,7 @@ export class PartitionLog {
       const segment = this.segments[s];
       const kept: Buffer[] = [];
       let changed = false;
-      for (let i = 0; i < segment.entries.length; i++) {
+      for (let i = 0; i < segment.count; i++) {
         const batch = segment.readBatch(i);
         const records = decodeRecords(batch);
         if (records === null) {
@@ -258,7 +265,7 @@ export class PartitionLog {
         const maxTimestamp = readBatchHeader(batch).maxTimestamp;
         const keep = records.filter((r) => {
           if (r.key === null) return true;
-          if (latest.get(r.key.toString('latin1')) !== segment.entries[i].baseOffset + r.offsetDelta) return false;
+          if (latest.get(r.key.toString('latin1')) !== segment.baseOffsetAt(i) + r.offsetDelta) return false;
           if (r.value !== null) return true;
           if (maxTimestamp < horizon) return false;
           nextExpiry = Math.min(nextExpiry, maxTimestamp + (now - horizon));
@@ -281,7 +288,7 @@ export class PartitionLog {
       const fresh = new Segment(old.baseOffset, null, null);
       for (const b of batches) {
         const h = readBatchHeader(b);
-        fresh.append(b, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp);
+        fresh.append(b, h.baseOffset, h.baseOffset + h.lastOffsetDelta, h.maxTimestamp, h);
       }
       return fresh;
     }
@@ -296,9 +303,13 @@ export class PartitionLog {
       fs.closeSync(fd);
     }
     old.close();
+    // The old index no longer describes the file; a crash before the new one is written means a scan on start.
+    if (old.indexFile) fs.rmSync(old.indexFile, { force: true });
     fs.renameSync(aside, old.file);
     fsyncDir(this.dir);
-    return recoverSegment(old.file, old.baseOffset, () => undefined);
+    const fresh = recoverSegment(old.file, old.baseOffset, () => undefined);
+    fresh.writeIndex();
+    return fresh;
   }
 
   close(): void {
