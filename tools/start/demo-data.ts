@@ -20,6 +20,8 @@ export const demoTargetRoles = ['orders_readonly', 'orders_admin', 'pii_reader']
 
 export const demoResources = [
   { id: 'orders-db', name: 'Orders database (read only)', connector: 'postgres', target: 'orders_readonly', owners: ['bob'], allowedRoles: ['readonly'], tier: 0 },
+  // Short-lived credentials: a login of its own, VALID UNTIL the expiry, handed once at GET /v1/credentials/<grantId>.
+  { id: 'orders-db-login', name: 'Orders database (read only, short-lived login)', connector: 'postgres', target: 'orders_readonly?mode=credentials', owners: ['bob'], allowedRoles: ['readonly'], tier: 0 },
   { id: 'billing-dashboard', name: 'Billing dashboard', connector: 'manual', target: 'billing-console', owners: ['maria'], allowedRoles: ['viewer', 'admin'], tier: 1 },
   { id: 'payments-api', name: 'Payments API operator', connector: 'manual', target: 'payments-operator', owners: ['bob'], allowedRoles: ['operator'], tier: 2, breakGlassAllowed: true },
   { id: 'orders-db-admin', name: 'Orders database (admin)', connector: 'postgres', target: 'orders_admin', owners: ['bob'], allowedRoles: ['admin'], tier: 3, breakGlassAllowed: true },
@@ -33,6 +35,13 @@ export async function ensureTargetRoles(targetDatabaseUrl: string, roles: readon
     for (const role of roles) {
       const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
       if (exists.rowCount === 0) await client.query(`CREATE ROLE "${role}" NOLOGIN`);
+    }
+    // Something for orders_readonly to read, so a short-lived login has something to show.
+    await client.query(`CREATE TABLE IF NOT EXISTS orders (id int PRIMARY KEY, customer text NOT NULL, total numeric(10, 2) NOT NULL)`);
+    await client.query(`INSERT INTO orders VALUES (1, 'ACME', 120.50), (2, 'Globex', 99.00) ON CONFLICT DO NOTHING`);
+    if (roles.includes('orders_readonly')) {
+      await client.query(`GRANT SELECT ON orders TO orders_readonly`);
+      await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(client.database ?? 'postgres')} TO orders_readonly`);
     }
   } finally {
     await client.end();

@@ -5,6 +5,7 @@ import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer 
 import { issuerUrl, type PlatformLayout } from '../layout';
 import { runnableEntries } from '../build/build';
 import { loadDemoData } from './demo-data';
+import { connectorLauncherEnv } from '../../apps/provisioning-connector/src/connectors/registry';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { postgresProcess, preparePostgresCluster } from './postgres';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
@@ -36,7 +37,7 @@ export function serviceEntries(layout: PlatformLayout, urls: { database: string;
   return [
     { name: 'request-service', entry: 'apps/request-service/src/main.ts', port: p.requestService, env: { ...common, ...keys['request-service'], PORT: String(p.requestService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, APPROVAL_POLICY_URL: `http://127.0.0.1:${p.approvalPolicyService}` } },
     { name: 'approval-policy-service', entry: 'apps/approval-policy-service/src/main.ts', port: p.approvalPolicyService, env: { ...common, ...keys['approval-policy-service'], PORT: String(p.approvalPolicyService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore } },
-    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, ...keys['provisioning-connector'], PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, TARGET_POSTGRES_URL: urls.targetDatabase } },
+    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, ...keys['provisioning-connector'], PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, ...connectorLauncherEnv({ targetDatabase: urls.targetDatabase }) } },
     { name: 'expiry-scheduler', entry: 'apps/expiry-scheduler/src/main.ts', port: p.expiryScheduler, env: { ...common, ...keys['expiry-scheduler'], PORT: String(p.expiryScheduler), KAFKA_BROKERS: urls.kafka } },
     { name: 'audit-projector', entry: 'apps/audit-projector/src/main.ts', port: p.auditProjector, env: { ...common, PORT: String(p.auditProjector), EVENTSTORE_URL: urls.eventstore } },
   ];

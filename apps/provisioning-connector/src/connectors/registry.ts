@@ -1,6 +1,6 @@
 import { CONNECTOR_NAMES, type ConnectorName } from '@kairos/contracts';
 import type { Config, ConfigSpec } from '@kairos/config';
-import type { Connector, ConnectorPlugin, PluginContext } from './connector';
+import type { Connector, ConnectorPlugin, LauncherUrls, PluginContext } from './connector';
 import * as listed from './index';
 
 export const CONNECTORS = Symbol('CONNECTORS');
@@ -42,4 +42,9 @@ export function createConnectors(config: Config<ConfigSpec>, context: PluginCont
 /** Problems across every connector's settings (run at boot with the rest of the configuration). */
 export function connectorSettingsProblems(config: Config<ConfigSpec>): string[] {
   return CONNECTOR_PLUGINS.flatMap((p) => p.checkSettings?.(config) ?? []);
+}
+
+/** What the launcher (`npm start`) sets for the connectors: each plug-in's own demo settings. */
+export function connectorLauncherEnv(urls: LauncherUrls): Record<string, string> {
+  return Object.assign({}, ...CONNECTOR_PLUGINS.map((p) => p.launcherEnv?.(urls) ?? {}));
 }
