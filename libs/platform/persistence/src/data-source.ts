@@ -31,8 +31,12 @@ export async function openServiceDataSource(options: ServiceDataSourceOptions): 
   });
   await dataSource.initialize();
   try {
-    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
-    await dataSource.runMigrations({ transaction: 'each' });
+    // Two replicas starting together (or a replica and `kairos setup`) never race: one migrates,
+    // the other waits for the lock and then finds nothing left to do.
+    await withMigrationLock(dataSource, options.schema, async () => {
+      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${options.schema}"`);
+      await dataSource.runMigrations({ transaction: 'each' });
+    });
   } catch (error) {
     await dataSource.destroy();
     throw error;
@@ -42,4 +46,26 @@ export async function openServiceDataSource(options: ServiceDataSourceOptions): 
 
 export async function probePostgres(dataSource: DataSource): Promise<void> {
   await dataSource.query('SELECT 1');
+}
+
+/** The advisory lock class of schema migrations ('KM'); the second key is the schema's hash. */
+const MIGRATION_LOCK_CLASS = 0x4b4d;
+
+/**
+ * Runs `work` holding the PostgreSQL session advisory lock of `schema`'s migrations, on a connection
+ * of its own. The lock is released when `work` ends, or by PostgreSQL if this process dies.
+ */
+export async function withMigrationLock<T>(dataSource: DataSource, schema: string, work: () => Promise<T>): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1, hashtext($2))', [MIGRATION_LOCK_CLASS, schema]).catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
 }
