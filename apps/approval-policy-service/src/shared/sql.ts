@@ -1,8 +1,2 @@
-/**
- * TypeORM answers `UPDATE`/`DELETE ... RETURNING` with `[rows, affectedCount]` but `SELECT` and
- * `INSERT ... RETURNING` with the rows alone; this gives the rows either way.
- */
-export function returnedRows<T = unknown>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}
+// The one definition lives in @kairos/persistence.
+export { returnedRows } from '@kairos/persistence';

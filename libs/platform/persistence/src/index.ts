@@ -1,3 +1,4 @@
 export * from './data-source';
 export * from './postgres.module';
 export * from './pg-text';
+export * from './sql';
