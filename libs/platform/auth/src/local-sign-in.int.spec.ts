@@ -31,6 +31,7 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
   });
   afterAll(() => issuer.close());
 
+  const json = (res: Response): Promise<any> => res.json();
   const verifier = () => randomBytes(48).toString('base64url');
   const form = (body: Record<string, string>) => ({
     method: 'POST',
@@ -55,7 +56,7 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
   const exchange = (body: Record<string, string>) => fetch(`${issuer.issuer}/token`, form({ grant_type: 'authorization_code', client_id: 'kairos-console', redirect_uri: redirectUri, ...body }));
 
   it('publishes discovery with the authorization, token and device endpoints, S256 only', async () => {
-    const doc = await (await fetch(`${issuer.issuer}/.well-known/openid-configuration`)).json();
+    const doc = await json(await fetch(`${issuer.issuer}/.well-known/openid-configuration`));
     expect(doc).toMatchObject({
       issuer: issuer.issuer,
       authorization_endpoint: `${issuer.issuer}/authorize`,
@@ -76,7 +77,7 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
     const res = await exchange({ code: back.searchParams.get('code')!, code_verifier: v });
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = await res.json();
+    const body = await json(res);
     expect(body.token_type).toBe('Bearer');
     const principal = await new TokenVerifier({ issuer: issuer.issuer, audience: 'kairos', jwksUrl: issuer.jwksUrl }).verify(body.access_token);
     expect(principal).toMatchObject({ id: 'alice', roles: ['requester'], kind: 'person' });
@@ -88,11 +89,11 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
     const back = await signIn('maria', pkceChallenge(verifier()));
     const wrong = await exchange({ code: back.searchParams.get('code')!, code_verifier: verifier() });
     expect(wrong.status).toBe(400);
-    expect((await wrong.json()).error).toBe('invalid_grant');
+    expect((await json(wrong)).error).toBe('invalid_grant');
     const back2 = await signIn('maria', pkceChallenge(verifier()));
     const none = await exchange({ code: back2.searchParams.get('code')! });
     expect(none.status).toBe(400);
-    expect((await none.json()).error).toBe('invalid_request');
+    expect((await json(none)).error).toBe('invalid_request');
   });
 
   it('refuses a replayed code: a code works once, even after a failed attempt', async () => {
@@ -102,7 +103,7 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
     expect((await exchange({ code, code_verifier: v })).status).toBe(200);
     const again = await exchange({ code, code_verifier: v });
     expect(again.status).toBe(400);
-    expect((await again.json()).error).toBe('invalid_grant');
+    expect((await json(again)).error).toBe('invalid_grant');
   });
 
   it('refuses an expired code', async () => {
@@ -111,7 +112,7 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
     await new Promise((r) => setTimeout(r, 2_300));
     const res = await exchange({ code: back.searchParams.get('code')!, code_verifier: v });
     expect(res.status).toBe(400);
-    expect((await res.json()).error_description).toMatch(/expired/);
+    expect((await json(res)).error_description).toMatch(/expired/);
   });
 
   it('refuses a code redeemed for another redirect URI or another client', async () => {
@@ -134,7 +135,7 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
   });
 
   it('refuses a sign-in without PKCE or with the plain method', async () => {
-    for (const extra of [{}, { code_challenge: 'abc', code_challenge_method: 'plain' }]) {
+    for (const extra of [{}, { code_challenge: 'abc', code_challenge_method: 'plain' }] as Record<string, string>[]) {
       const res = await fetch(authorizeUrl({ response_type: 'code', client_id: 'kairos-console', redirect_uri: redirectUri, state: 's', ...extra }), { redirect: 'manual' });
       expect(res.status).toBe(303);
       const back = new URL(res.headers.get('location')!);
@@ -173,49 +174,49 @@ describe('local issuer sign-in (OIDC authorization code + PKCE, device flow)', (
   });
 
   it('refuses a JSON or oversized token request with a clear 4xx', async () => {
-    const json = await fetch(`${issuer.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    expect(json.status).toBe(415);
+    const asJson = await fetch(`${issuer.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(asJson.status).toBe(415);
     const big = await fetch(`${issuer.issuer}/token`, form({ grant_type: 'authorization_code', code: 'x'.repeat(40_000) }));
     expect(big.status).toBe(413);
     const grant = await fetch(`${issuer.issuer}/token`, form({ grant_type: 'password', username: 'alice', password: 'x' }));
     expect(grant.status).toBe(400);
-    expect((await grant.json()).error).toBe('unsupported_grant_type');
+    expect((await json(grant)).error).toBe('unsupported_grant_type');
   });
 
   describe('device flow (for the CLI)', () => {
     const poll = (deviceCode: string) => fetch(`${issuer.issuer}/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: deviceCode, client_id: 'kairos-cli' }));
 
     it('signs a terminal in once the person enters the code and picks an identity; the device code then works once', async () => {
-      const start = await (await fetch(`${issuer.issuer}/device_authorization`, form({ client_id: 'kairos-cli', scope: 'openid' }))).json();
+      const start = await json(await fetch(`${issuer.issuer}/device_authorization`, form({ client_id: 'kairos-cli', scope: 'openid' })));
       expect(start.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
       expect(start.verification_uri).toBe(`${issuer.issuer}/device`);
       const pending = await poll(start.device_code);
-      expect((await pending.json()).error).toBe('authorization_pending');
+      expect((await json(pending)).error).toBe('authorization_pending');
       const tooFast = await poll(start.device_code);
-      expect((await tooFast.json()).error).toBe('slow_down');
+      expect((await json(tooFast)).error).toBe('slow_down');
       const page = await fetch(`${issuer.issuer}/device`, form({ user_code: start.user_code.toLowerCase().replace('-', ' ') }));
       expect(await page.text()).toContain('Maria Manager (maria)');
       const approved = await fetch(`${issuer.issuer}/device`, form({ user_code: start.user_code, sub: 'maria' }));
       expect(await approved.text()).toContain('signed in as <strong>Maria Manager</strong>');
       const done = await poll(start.device_code);
       expect(done.status).toBe(200);
-      const principal = await new TokenVerifier({ issuer: issuer.issuer, audience: 'kairos', jwksUrl: issuer.jwksUrl }).verify((await done.json()).access_token);
+      const principal = await new TokenVerifier({ issuer: issuer.issuer, audience: 'kairos', jwksUrl: issuer.jwksUrl }).verify((await json(done)).access_token);
       expect(principal.id).toBe('maria');
       expect((await poll(start.device_code)).status).toBe(400);
     });
 
     it('refuses a guessed user code and a device code polled by another client', async () => {
-      const start = await (await fetch(`${issuer.issuer}/device_authorization`, form({ client_id: 'kairos-cli' }))).json();
+      const start = await json(await fetch(`${issuer.issuer}/device_authorization`, form({ client_id: 'kairos-cli' })));
       const guessed = await fetch(`${issuer.issuer}/device`, form({ user_code: 'BBBB-BBBB', sub: 'alice' }));
       expect(guessed.status).toBe(400);
       const other = await fetch(`${issuer.issuer}/token`, form({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: start.device_code, client_id: 'kairos-console' }));
-      expect((await other.json()).error).toBe('invalid_grant');
+      expect((await json(other)).error).toBe('invalid_grant');
     });
 
     it('tells the terminal when the person refuses', async () => {
-      const start = await (await fetch(`${issuer.issuer}/device_authorization`, form({ client_id: 'kairos-cli' }))).json();
+      const start = await json(await fetch(`${issuer.issuer}/device_authorization`, form({ client_id: 'kairos-cli' })));
       await fetch(`${issuer.issuer}/device`, form({ user_code: start.user_code, sub: 'alice', action: 'cancel' }));
-      expect((await (await poll(start.device_code)).json()).error).toBe('access_denied');
+      expect((await json(await poll(start.device_code))).error).toBe('access_denied');
     });
   });
 
