@@ -1,5 +1,5 @@
 import { platformLayout } from '../layout';
-import { startPlatform } from './platform';
+import { startPlatform, usesMailCatcher } from './platform';
 
 async function main(): Promise<void> {
   const layout = platformLayout();
@@ -11,11 +11,14 @@ async function main(): Promise<void> {
       '',
       '  Kairos is running (embedded defaults). Ctrl-C stops everything.',
       '',
+      `  web console              ${u.console}   (sign in as alice, maria, bob, admin or audrey)`,
       `  request service          ${u['request-service']}        OpenAPI ${u['request-service']}/docs`,
       `  approval policy service  ${u['approval-policy-service']}        OpenAPI ${u['approval-policy-service']}/docs`,
       `  provisioning connector   ${u['provisioning-connector']}        OpenAPI ${u['provisioning-connector']}/docs`,
       `  expiry scheduler         ${u['expiry-scheduler']}        OpenAPI ${u['expiry-scheduler']}/docs`,
       `  audit projector          ${u['audit-projector']}        OpenAPI ${u['audit-projector']}/docs`,
+      `  notifier                 ${u.notifier}        OpenAPI ${u.notifier}/docs`,
+      ...(usesMailCatcher() ? [`  mails sent (catcher)     ${u['mail-catcher']}/   nothing is delivered; JSON at ${u['mail-catcher']}/mails`] : [`  mails sent through       ${process.env.SMTP_HOST}:${process.env.SMTP_PORT ?? '587'}`]),
       `  token issuer (OIDC)      ${u.issuer}/.well-known/openid-configuration`,
       `  EventStoreDB-compatible  ${u.eventstore}`,
       `  Kafka-compatible broker  ${u.kafka}`,
