@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
 import { issuerUrl, type PlatformLayout } from '../layout';
 import { runnableEntries } from '../build/build';
+import { consoleIssuerOptions, consoleOrigins, consoleUrl } from './console-site';
 import { loadDemoData } from './demo-data';
 import { connectorLauncherEnv } from '../../apps/provisioning-connector/src/connectors/registry';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
@@ -32,6 +33,7 @@ export function serviceEntries(layout: PlatformLayout, urls: { database: string;
     AUTH_AUDIENCE: layout.audience,
     AUTH_JWKS_URL: `${issuerUrl(layout)}/.well-known/jwks.json`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    CORS_ORIGINS: consoleOrigins(layout).join(','),
   };
   const p = layout.ports;
   return [
@@ -83,7 +85,9 @@ export async function startPlatform(
     const targetDatabase = pgUrl.replace(/\/postgres$/, '/kairos_target');
 
     const issuerKey = await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer'));
-    const issuer: RunningIssuer = await startLocalIssuer(issuerKey, { port: layout.ports.issuer });
+    const p0 = platformUrls(layout);
+    const apis = { requests: p0['request-service'], policy: p0['approval-policy-service'], provisioning: p0['provisioning-connector'], audit: p0['audit-projector'] };
+    const issuer: RunningIssuer = await startLocalIssuer(issuerKey, { port: layout.ports.issuer, ...consoleIssuerOptions(layout, apis, onEvent) });
     stages.issuer.push({ stop: () => issuer.close() });
     writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
 
@@ -154,6 +158,7 @@ export function platformUrls(layout: PlatformLayout): Record<string, string> {
     'expiry-scheduler': `http://127.0.0.1:${p.expiryScheduler}`,
     'audit-projector': `http://127.0.0.1:${p.auditProjector}`,
     issuer: issuerUrl(layout),
+    console: consoleUrl(layout),
     eventstore: `esdb://127.0.0.1:${p.eventstore}?tls=false`,
     kafka: `127.0.0.1:${p.kafka}`,
     postgres: postgres('kairos'),
