@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { transformFileSync, type Options } from '@swc/core';
 
@@ -35,12 +35,19 @@ export const swcOptions = (): Options => ({
   configFile: false,
 });
 
-/** Every deployable app: a folder under apps/ with a project.json and src/main.ts. */
-export function appNames(): string[] {
+/** Every deployable service: a folder under apps/ with a project.json and src/main.ts. */
+export function serviceNames(): string[] {
   return readdirSync(join(root, 'apps'))
     .filter((name) => existsSync(join(root, 'apps', name, 'project.json')) && existsSync(join(root, 'apps', name, 'src', 'main.ts')))
     .sort();
 }
+
+/** What the image holds: every service, and the one-shot `setup` (tools/setup: topics and migrations). */
+export function appNames(): string[] {
+  return [...serviceNames(), 'setup'];
+}
+
+const sourceEntry = (app: string) => (app === 'setup' ? join(root, 'tools', 'setup', 'main.ts') : join(root, 'apps', app, 'src', 'main.ts'));
 
 export const distDir = (app: string) => join(root, 'dist', 'apps', app);
 export const builtEntry = (app: string) => join(distDir(app), 'main.js');
@@ -68,7 +75,7 @@ function resolveSource(fromFile: string, specifier: string): string | undefined 
 /** Compiles one app; returns the files it wrote. Throws when an import cannot be resolved. */
 export function buildApp(app: string): { files: number; ms: number } {
   const started = Date.now();
-  const entry = join(root, 'apps', app, 'src', 'main.ts');
+  const entry = sourceEntry(app);
   if (!existsSync(entry)) throw new Error(`no such app: ${app} (expected ${relative(root, entry)})`);
   const out = distDir(app);
   const staging = `${out}.tmp-${process.pid}`;
@@ -97,7 +104,11 @@ export function buildApp(app: string): { files: number; ms: number } {
       queue.push(resolved);
     }
   }
-  writeFileSync(join(staging, 'main.js'), `'use strict';\n// ${app}: built by tools/build from apps/${app}/src/main.ts\nrequire('./apps/${app}/src/main.js');\n`);
+  // Files an app reads beside its code at run time (the notifier's default templates), copied as they are.
+  const assets = join(root, 'apps', app, 'templates');
+  if (existsSync(assets)) cpSync(assets, join(staging, 'apps', app, 'templates'), { recursive: true });
+  const entryJs = relative(root, entry).replace(/\.ts$/, '.js');
+  writeFileSync(join(staging, 'main.js'), `'use strict';\n// ${app}: built by tools/build from ${relative(root, entry)}\nrequire('./${entryJs}');\n`);
   const record: BuildRecord = { app, builtAt: started, sources: [...seen].map((file) => relative(root, file)).sort() };
   writeFileSync(join(staging, 'build.json'), JSON.stringify(record, null, 2) + '\n');
   rmSync(out, { recursive: true, force: true });
