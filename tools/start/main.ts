@@ -1,5 +1,5 @@
 import { platformLayout } from '../layout';
-import { startPlatform } from './platform';
+import { startPlatform, usesMailCatcher } from './platform';
 
 async function main(): Promise<void> {
   const layout = platformLayout();
@@ -17,6 +17,8 @@ async function main(): Promise<void> {
       `  provisioning connector   ${u['provisioning-connector']}        OpenAPI ${u['provisioning-connector']}/docs`,
       `  expiry scheduler         ${u['expiry-scheduler']}        OpenAPI ${u['expiry-scheduler']}/docs`,
       `  audit projector          ${u['audit-projector']}        OpenAPI ${u['audit-projector']}/docs`,
+      `  notifier                 ${u.notifier}        OpenAPI ${u.notifier}/docs`,
+      ...(usesMailCatcher() ? [`  mails sent (catcher)     ${u['mail-catcher']}/   nothing is delivered; JSON at ${u['mail-catcher']}/mails`] : [`  mails sent through       ${process.env.SMTP_HOST}:${process.env.SMTP_PORT ?? '587'}`]),
       `  token issuer (OIDC)      ${u.issuer}/.well-known/openid-configuration`,
       `  EventStoreDB-compatible  ${u.eventstore}`,
       `  Kafka-compatible broker  ${u.kafka}`,

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
@@ -6,7 +6,6 @@ import { issuerUrl, type PlatformLayout } from '../layout';
 import { runnableEntries } from '../build/build';
 import { consoleIssuerOptions, consoleOrigins, consoleUrl } from './console-site';
 import { loadDemoData } from './demo-data';
-import { connectorLauncherEnv } from '../../apps/provisioning-connector/src/connectors/registry';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { postgresProcess, preparePostgresCluster } from './postgres';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
@@ -25,7 +24,24 @@ export interface ServiceEntry {
   readonly env: NodeJS.ProcessEnv;
 }
 
-/** The five services and the variables each reads, as `npm start` wires them. */
+/** Where the launcher keeps the notifier's service token (minted by the local issuer, re-minted hourly). */
+export const notifierTokenFile = (layout: PlatformLayout) => join(layout.dataDir, 'notifier', 'token');
+
+/**
+ * The notifier's mail server: the local mail catcher (ADR 0018) unless SMTP_HOST is set in the
+ * launcher's environment, in which case the notifier reads the SMTP_* variables as they are.
+ */
+export const usesMailCatcher = (env: NodeJS.ProcessEnv = process.env) => (env.SMTP_HOST ?? '') === '';
+
+/** The six services and the variables each reads, as `npm start` wires them. */
+/** Each connector plug-in's demo settings, from the one list (apps/provisioning-connector/src/connectors). */
+function connectorEnv(targetDatabase: string): Record<string, string> {
+  const registry = require(join(__dirname, '..', '..', 'apps', 'provisioning-connector', 'src', 'connectors', 'registry.ts')) as {
+    connectorLauncherEnv(urls: { targetDatabase: string }): Record<string, string>;
+  };
+  return registry.connectorLauncherEnv({ targetDatabase });
+}
+
 export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }, keys: MessageKeyEnv): ServiceEntry[] {
   const common = {
     DATABASE_URL: urls.database,
@@ -38,10 +54,27 @@ export function serviceEntries(layout: PlatformLayout, urls: { database: string;
   const p = layout.ports;
   return [
     { name: 'request-service', entry: 'apps/request-service/src/main.ts', port: p.requestService, env: { ...common, ...keys['request-service'], PORT: String(p.requestService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, APPROVAL_POLICY_URL: `http://127.0.0.1:${p.approvalPolicyService}` } },
-    { name: 'approval-policy-service', entry: 'apps/approval-policy-service/src/main.ts', port: p.approvalPolicyService, env: { ...common, ...keys['approval-policy-service'], PORT: String(p.approvalPolicyService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore } },
-    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, ...keys['provisioning-connector'], PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, ...connectorLauncherEnv({ targetDatabase: urls.targetDatabase }) } },
+    { name: 'approval-policy-service', entry: 'apps/approval-policy-service/src/main.ts', port: p.approvalPolicyService, env: { ...common, ...keys['approval-policy-service'], PORT: String(p.approvalPolicyService), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, NOTIFIER_SUBJECTS: 'notifier' } },
+    { name: 'provisioning-connector', entry: 'apps/provisioning-connector/src/main.ts', port: p.provisioningConnector, env: { ...common, ...keys['provisioning-connector'], PORT: String(p.provisioningConnector), KAFKA_BROKERS: urls.kafka, EVENTSTORE_URL: urls.eventstore, ...connectorEnv(urls.targetDatabase) } },
     { name: 'expiry-scheduler', entry: 'apps/expiry-scheduler/src/main.ts', port: p.expiryScheduler, env: { ...common, ...keys['expiry-scheduler'], PORT: String(p.expiryScheduler), KAFKA_BROKERS: urls.kafka } },
     { name: 'audit-projector', entry: 'apps/audit-projector/src/main.ts', port: p.auditProjector, env: { ...common, PORT: String(p.auditProjector), EVENTSTORE_URL: urls.eventstore } },
+    {
+      name: 'notifier',
+      entry: 'apps/notifier/src/main.ts',
+      port: p.notifier,
+      env: {
+        ...common,
+        ...keys['notifier'],
+        PORT: String(p.notifier),
+        KAFKA_BROKERS: urls.kafka,
+        APPROVAL_POLICY_URL: `http://127.0.0.1:${p.approvalPolicyService}`,
+        NOTIFIER_TOKEN_FILE: notifierTokenFile(layout),
+        CONSOLE_URL: process.env.CONSOLE_URL ?? consoleUrl(layout),
+        // The demo's admins (group "platform") are the last-resort fallback approvers.
+        ESCALATION_GROUP: process.env.ESCALATION_GROUP ?? 'platform',
+        ...(usesMailCatcher() ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(p.mailSmtp), SMTP_FROM: 'Kairos <kairos@localhost>' } : {}),
+      },
+    },
   ];
 }
 
@@ -107,7 +140,34 @@ export async function startPlatform(
 
     // One signing key per service, made on the first start; every service trusts the others' public keys.
     const messageKeys = loadOrCreateMessageKeys(join(layout.dataDir, 'message-keys'));
-    onEvent('starting the five services');
+    // The notifier's service token, as a secret file it re-reads on every call (ADR 0017).
+    const mintNotifierToken = async () => {
+      const token = await signToken(issuerKey, { sub: 'notifier', roles: [], kind: 'service', issuer: issuer.issuer, audience: layout.audience, ttlSeconds: 12 * 3600 });
+      mkdirSync(join(layout.dataDir, 'notifier'), { recursive: true, mode: 0o700 });
+      writeFileSync(`${notifierTokenFile(layout)}.tmp`, token, { mode: 0o600 });
+      renameSync(`${notifierTokenFile(layout)}.tmp`, notifierTokenFile(layout));
+    };
+    await mintNotifierToken();
+    const tokenTimer = setInterval(() => void mintNotifierToken().catch((error: Error) => onEvent(`could not renew the notifier's token: ${error.message}`)), 3600_000);
+    tokenTimer.unref();
+    stages.issuer.push({ stop: async () => clearInterval(tokenTimer) });
+    if (usesMailCatcher()) {
+      const catcher = await startProcess(
+        {
+          name: 'mail-catcher',
+          entry: 'tools/start/mail-catcher-main.ts',
+          args: ['--smtp-port', String(layout.ports.mailSmtp), '--http-port', String(layout.ports.mailHttp), '--store', join(layout.dataDir, 'mail', 'mails.jsonl')],
+          readyLine: /ready/i,
+          logDir,
+          restart: true,
+          onSpawn: recordPid('mail-catcher'),
+        },
+        onEvent,
+      );
+      stages.servers.push(catcher);
+      processes.set('mail-catcher', catcher);
+    }
+    onEvent('starting the six services');
     const table = serviceEntries(layout, urls, messageKeys);
     // The services run their production build (tools/build), rebuilt first when a source is newer.
     const runnable = runnableEntries(table, onEvent);
@@ -157,6 +217,8 @@ export function platformUrls(layout: PlatformLayout): Record<string, string> {
     'provisioning-connector': `http://127.0.0.1:${p.provisioningConnector}`,
     'expiry-scheduler': `http://127.0.0.1:${p.expiryScheduler}`,
     'audit-projector': `http://127.0.0.1:${p.auditProjector}`,
+    notifier: `http://127.0.0.1:${p.notifier}`,
+    'mail-catcher': `http://127.0.0.1:${p.mailHttp}`,
     issuer: issuerUrl(layout),
     console: consoleUrl(layout),
     eventstore: `esdb://127.0.0.1:${p.eventstore}?tls=false`,
