@@ -23,7 +23,8 @@ export function recoverSegment(file: string, baseOffset: number, onBatch: (b: Re
   const fileSize = fs.fstatSync(fd).size;
   const segment = new Segment(baseOffset, file, fd);
   if (trustIndex && segment.loadIndex(fileSize)) {
-    for (let i = 0; i < segment.count; i++) onBatch({ ...segment.producerAt(i), baseOffset: segment.baseOffsetAt(i) });
+    // Only idempotent batches carry producer state; plain ones (producer id -1) are skipped without decoding.
+    for (let i = 0; i < segment.count; i++) if (segment.producerIdAt(i) >= 0) onBatch({ ...segment.producerAt(i), baseOffset: segment.baseOffsetAt(i) });
     return segment;
   }
   let position = 0;

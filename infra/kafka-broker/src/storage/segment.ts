@@ -69,6 +69,9 @@ export class Segment {
   sizeAt(i: number): number {
     return this.index.readUInt32LE(i * ENTRY + 40);
   }
+  producerIdAt(i: number): number {
+    return this.index.readDoubleLE(i * ENTRY + 32);
+  }
   producerAt(i: number): BatchProducer {
     const at = i * ENTRY;
     return {
