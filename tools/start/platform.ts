@@ -33,7 +33,6 @@ export const notifierTokenFile = (layout: PlatformLayout) => join(layout.dataDir
  */
 export const usesMailCatcher = (env: NodeJS.ProcessEnv = process.env) => (env.SMTP_HOST ?? '') === '';
 
-/** The six services and the variables each reads, as `npm start` wires them. */
 /** Each connector plug-in's demo settings, from the one list (apps/provisioning-connector/src/connectors). */
 function connectorEnv(targetDatabase: string): Record<string, string> {
   const registry = require(join(__dirname, '..', '..', 'apps', 'provisioning-connector', 'src', 'connectors', 'registry.ts')) as {
@@ -42,6 +41,7 @@ function connectorEnv(targetDatabase: string): Record<string, string> {
   return registry.connectorLauncherEnv({ targetDatabase });
 }
 
+/** The six services and the variables each reads, as `npm start` wires them. */
 export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }, keys: MessageKeyEnv): ServiceEntry[] {
   const common = {
     DATABASE_URL: urls.database,
