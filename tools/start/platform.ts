@@ -33,14 +33,6 @@ export const notifierTokenFile = (layout: PlatformLayout) => join(layout.dataDir
  */
 export const usesMailCatcher = (env: NodeJS.ProcessEnv = process.env) => (env.SMTP_HOST ?? '') === '';
 
-/** Each connector plug-in's demo settings, from the one list (apps/provisioning-connector/src/connectors). */
-function connectorEnv(targetDatabase: string): Record<string, string> {
-  const registry = require(join(__dirname, '..', '..', 'apps', 'provisioning-connector', 'src', 'connectors', 'registry.ts')) as {
-    connectorLauncherEnv(urls: { targetDatabase: string }): Record<string, string>;
-  };
-  return registry.connectorLauncherEnv({ targetDatabase });
-}
-
 /** The six services and the variables each reads, as `npm start` wires them. */
 export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }, keys: MessageKeyEnv): ServiceEntry[] {
   const common = {
@@ -239,4 +231,12 @@ async function ensureDatabases(adminUrl: string, names: string[]): Promise<void>
   } finally {
     await client.end();
   }
+}
+
+/** Each connector plug-in's demo settings, from the one list (apps/provisioning-connector/src/connectors). */
+function connectorEnv(targetDatabase: string): Record<string, string> {
+  const registry = require(join(__dirname, '..', '..', 'apps', 'provisioning-connector', 'src', 'connectors', 'registry.ts')) as {
+    connectorLauncherEnv(urls: { targetDatabase: string }): Record<string, string>;
+  };
+  return registry.connectorLauncherEnv({ targetDatabase });
 }
