@@ -9,3 +9,4 @@ export * from './messaging-runtime';
 export * from './work-loop';
 export * from './authentication';
 export * from './readiness';
+export * from './topics';

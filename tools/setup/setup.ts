@@ -1,0 +1,116 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { ConfigSpec } from '@kairos/config';
+import { KAIROS_TOPICS, topicConfigEntries } from '@kairos/messaging';
+import { openServiceDataSource } from '@kairos/persistence';
+
+/**
+ * `kairos setup`: everything a release needs before its services start, done once for the whole
+ * platform (a Kubernetes Job, a compose one-shot, or `npm start` before the services):
+ *  - every Kafka topic of KAIROS_TOPICS with its partitions, replication factor, retention and
+ *    cleanup policy, and each consumer group's dead-letter topic (partitions only ever grow;
+ *    configs are brought back to Kairos's values);
+ *  - each service's migrations, in its own schema, under the advisory lock the services take too.
+ */
+export interface SetupOptions {
+  readonly kafka?: Kafka;
+  readonly brokers?: readonly string[];
+  readonly replicationFactor: number;
+  readonly databaseUrl?: string;
+  /** Services whose migrations to run; every service found when omitted. */
+  readonly services?: readonly string[];
+  readonly log?: (msg: string) => void;
+}
+
+export interface SetupReport {
+  readonly topicsCreated: string[];
+  readonly topicsUpdated: string[];
+  readonly migrated: { service: string; schema: string; applied: number }[];
+}
+
+export async function runSetup(options: SetupOptions): Promise<SetupReport> {
+  const log = options.log ?? (() => undefined);
+  const report: SetupReport = { topicsCreated: [], topicsUpdated: [], migrated: [] };
+  const kafka = options.kafka ?? new Kafka({ clientId: 'kairos-setup', brokers: [...(options.brokers ?? [])], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, options.replicationFactor, report, log);
+  } finally {
+    await admin.disconnect();
+  }
+  if (options.databaseUrl) {
+    for (const service of options.services ?? migratingServices()) {
+      const { migrations, schema } = serviceMigrations(service);
+      const dataSource = await openServiceDataSource({ url: options.databaseUrl, schema, migrations, poolSize: 2 });
+      try {
+        const [row] = (await dataSource.query('SELECT count(*)::int AS n FROM migrations')) as { n: number }[];
+        report.migrated.push({ service, schema, applied: row?.n ?? 0 });
+        log(`migrated ${service} (schema ${schema}, ${row?.n ?? 0} migrations applied)`);
+      } finally {
+        await dataSource.destroy();
+      }
+    }
+  }
+  return report;
+}
+
+async function ensureTopics(admin: Admin, replicationFactor: number, report: SetupReport, log: (msg: string) => void): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = KAIROS_TOPICS.filter((spec) => !existing.has(spec.topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor, configEntries: topicConfigEntries(spec, replicationFactor) })),
+    });
+    for (const spec of missing) {
+      report.topicsCreated.push(spec.topic);
+      log(`created topic ${spec.topic} (${spec.partitions} partitions, replication ${replicationFactor})`);
+    }
+  }
+  const present = KAIROS_TOPICS.filter((spec) => existing.has(spec.topic));
+  if (present.length === 0) return;
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+  const grow = present.filter((spec) => (metadata.topics.find((t) => t.name === spec.topic)?.partitions.length ?? 0) < spec.partitions);
+  if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow.map((spec) => ({ topic: spec.topic, count: spec.partitions })) });
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: present.map((spec) => ({ type: 2 /* TOPIC */, name: spec.topic, configEntries: topicConfigEntries(spec, replicationFactor) })),
+  });
+  for (const spec of present) report.topicsUpdated.push(spec.topic);
+  log(`checked ${present.length} existing topics${grow.length > 0 ? `; grew ${grow.map((s) => s.topic).join(', ')}` : ''}`);
+}
+
+/**
+ * Where the services are: beside this file's build (dist/apps/<service>/apps/<service>/src) in the
+ * image, or the repository's apps/<service>/src when run from source.
+ */
+function servicesRoot(): { kind: 'dist' | 'source'; dir: string } {
+  const marker = `${sep}dist${sep}apps${sep}setup${sep}`;
+  const at = __filename.indexOf(marker);
+  if (at >= 0) return { kind: 'dist', dir: __filename.slice(0, at + `${sep}dist${sep}apps`.length) };
+  return { kind: 'source', dir: resolve(__dirname, '..', '..', 'apps') };
+}
+
+function serviceDir(service: string): string {
+  const where = servicesRoot();
+  return where.kind === 'dist' ? join(where.dir, service, 'apps', service, 'src') : join(where.dir, service, 'src');
+}
+
+/** Every service that has migrations. */
+export function migratingServices(): string[] {
+  const where = servicesRoot();
+  return readdirSync(where.dir)
+    .filter((name) => name !== 'setup' && ['migrations.js', 'migrations.ts'].some((file) => existsSync(join(serviceDir(name), file))))
+    .sort();
+}
+
+function serviceMigrations(service: string): { migrations: Function[]; schema: string } {
+  const dir = serviceDir(service);
+  const { migrations } = require(join(dir, 'migrations')) as { migrations: Function[] };
+  const { config } = require(join(dir, 'config')) as { config: ConfigSpec };
+  const schema = process.env[`${service.toUpperCase().replace(/-/g, '_')}_DATABASE_SCHEMA`] ?? String(config.DATABASE_SCHEMA?.default ?? '');
+  if (!schema) throw new Error(`${service} declares no DATABASE_SCHEMA default`);
+  return { migrations, schema };
+}
