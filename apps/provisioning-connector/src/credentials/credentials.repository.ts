@@ -100,9 +100,4 @@ export class CredentialsRepository {
       };
     });
   }
-
-  /** A grant that ended takes its undelivered password with it. */
-  async forget(grantId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE provisioning_credentials SET sealed = NULL WHERE grant_id = $1`, [grantId]);
-  }
 }

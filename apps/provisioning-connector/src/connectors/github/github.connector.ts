@@ -10,7 +10,7 @@ export interface GithubSettings {
   readonly timeoutMs: number;
 }
 
-const TARGET = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
+const TARGET = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$/;
 const USERNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
 export function parseGithubTarget(target: string): { org: string; team: string } | undefined {
