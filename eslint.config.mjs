@@ -37,6 +37,7 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:platform', 'type:contracts', 'type:domain', 'type:adapter', 'type:testing'] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:infra', 'type:platform', 'type:testing'] },
             { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['*'] },
+            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:client'], bannedExternalImports: frameworkImports },
           ],
         },
       ],

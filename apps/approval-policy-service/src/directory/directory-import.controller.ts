@@ -1,9 +1,10 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { parseDirectoryImport } from '@kairos/approval-policy-domain';
 import { Roles } from '@kairos/auth';
 import { ProblemError } from '@kairos/http';
 import { DirectoryRepository } from './directory.repository';
+import { DirectoryImportResultDto } from './directory.responses';
 import { jsonImportText } from './json-import-text';
 
 @ApiTags('directory')
@@ -20,6 +21,7 @@ export class DirectoryImportController {
       "Replace the directory from an export: everyone in it is written, everyone else deactivated, memberships become the import's. All or nothing.",
   })
   @ApiConsumes('text/csv', 'application/json')
+  @ApiOkResponse({ type: DirectoryImportResultDto })
   @ApiBody({
     schema: {
       type: 'string',

@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Group } from '@kairos/approval-policy-domain';
 import { Roles } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
 import { DirectoryRepository } from './directory.repository';
+import { GroupDto, GroupListDto } from './directory.responses';
 import { CreateGroupDto, GroupBodyDto } from './directory.dto';
 
 const notFound = (id: string) => new ProblemError(404, 'GROUP_NOT_FOUND', 'Not Found', `no group ${id}`);
@@ -16,11 +17,14 @@ export class GroupsController {
   constructor(private readonly directory: DirectoryRepository) {}
 
   @Get()
+  @ApiOkResponse({ type: GroupListDto })
   async list(): Promise<{ items: Group[] }> {
     return { items: await this.directory.groups() };
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: GroupDto })
+  @ApiProblems(404)
   async get(@Param('id') id: string): Promise<Group> {
     const group = await this.directory.group(id);
     if (!group) throw notFound(id);
@@ -28,17 +32,23 @@ export class GroupsController {
   }
 
   @Post()
+  @ApiCreatedResponse({ type: GroupDto })
+  @ApiProblems(409)
   async create(@Body() body: CreateGroupDto): Promise<Group> {
     return this.save(body.id, body, false);
   }
 
   @Put(':id')
+  @ApiOkResponse({ type: GroupDto })
+  @ApiProblems(404)
   async replace(@Param('id') id: string, @Body() body: GroupBodyDto): Promise<Group> {
     return this.save(id, body, true);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiProblems(404)
   async remove(@Param('id') id: string): Promise<void> {
     if (!(await this.directory.deleteGroup(id))) throw notFound(id);
   }

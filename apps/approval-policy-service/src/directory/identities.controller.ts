@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Identity } from '@kairos/approval-policy-domain';
 import { Roles } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
 import { DirectoryRepository } from './directory.repository';
+import { IdentityDto, IdentityListDto } from './directory.responses';
 import { CreateIdentityDto, IdentityBodyDto } from './directory.dto';
 
 const notFound = (id: string) => new ProblemError(404, 'IDENTITY_NOT_FOUND', 'Not Found', `no identity ${id}`);
@@ -16,11 +17,14 @@ export class IdentitiesController {
   constructor(private readonly directory: DirectoryRepository) {}
 
   @Get()
+  @ApiOkResponse({ type: IdentityListDto })
   async list(): Promise<{ items: Identity[] }> {
     return { items: await this.directory.identities() };
   }
 
   @Get(':id')
+  @ApiOkResponse({ type: IdentityDto })
+  @ApiProblems(404)
   async get(@Param('id') id: string): Promise<Identity> {
     const identity = await this.directory.identity(id);
     if (!identity) throw notFound(id);
@@ -28,17 +32,23 @@ export class IdentitiesController {
   }
 
   @Post()
+  @ApiCreatedResponse({ type: IdentityDto })
+  @ApiProblems(409)
   async create(@Body() body: CreateIdentityDto): Promise<Identity> {
     return this.save(body.id, body, false);
   }
 
   @Put(':id')
+  @ApiOkResponse({ type: IdentityDto })
+  @ApiProblems(404)
   async replace(@Param('id') id: string, @Body() body: IdentityBodyDto): Promise<Identity> {
     return this.save(id, body, true);
   }
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiProblems(404)
   async remove(@Param('id') id: string): Promise<void> {
     if (!(await this.directory.deleteIdentity(id))) throw notFound(id);
   }

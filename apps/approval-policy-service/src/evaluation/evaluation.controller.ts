@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, hasRole, type Principal } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
 import { EvaluateRequest } from './evaluate-request';
 import { EvaluationRequestDto, EvaluationResponseDto } from './evaluation.dto';
 
@@ -17,7 +17,7 @@ export class EvaluationController {
     summary: 'What each item of a request needs: approvers per step, limits, break-glass. Called by request-service at submission.',
   })
   @ApiOkResponse({ type: EvaluationResponseDto })
-  @ApiUnprocessableEntityResponse({ description: 'problem+json with `problems: [{ itemId?, code, message }]`' })
+  @ApiProblems(422)
   async evaluate(@Body() body: EvaluationRequestDto, @CurrentPrincipal() principal: Principal): Promise<EvaluationResponseDto> {
     // The token is the requester's own (forwarded by request-service) or an admin's acting on their behalf.
     if (body.requester.id !== principal.id && !hasRole(principal, 'admin')) {

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { IsOmittable } from '@kairos/http';
+import { itemPolicySnapshotSchema } from '@kairos/contracts';
 
 export class SubjectDto {
   @ApiProperty({ example: 'alice' })
@@ -68,7 +69,8 @@ export class EvaluationRequestDto {
 export class EvaluatedItemDto {
   @ApiProperty() itemId!: string;
   @ApiProperty({ description: 'the access duration granted for this item' }) duration!: string;
-  @ApiProperty({ description: 'ItemPolicySnapshot of @kairos/contracts, recorded in AccessRequested', type: Object }) policy!: object;
+  @ApiProperty({ ...(itemPolicySnapshotSchema as object), description: 'ItemPolicySnapshot of @kairos/contracts, recorded in AccessRequested' })
+  policy!: object;
 }
 
 export class EvaluatedRequesterDto {

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, hasRole, Roles, type Principal } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
 import type { InboxItem } from './inbox';
 import { InboxQuery } from './inbox-query';
 import { ReviewAcceptedDto, SubmitReviewDto } from './reviews.dto';
+import { InboxDto } from './reviews.responses';
 import { SubmitReview } from './submit-review';
 
 @ApiTags('reviews')
@@ -20,6 +21,7 @@ export class ReviewsController {
   @Get('reviews')
   @ApiOperation({ summary: "The items awaiting the caller's review, with the context to decide" })
   @ApiQuery({ name: 'assignee', required: false, description: '`me` (default); an admin may name another identity' })
+  @ApiOkResponse({ type: InboxDto })
   async list(@CurrentPrincipal() principal: Principal, @Query('assignee') assignee = 'me'): Promise<{ items: InboxItem[] }> {
     const reviewerId = assignee === 'me' ? principal.id : assignee;
     // Another person's inbox shows what they are asked to decide about others: admins only.
@@ -35,6 +37,7 @@ export class ReviewsController {
     summary: 'Approve or deny the current step of an item (or ratify a break-glass grant); sent to request-service as ReviewSubmitted',
   })
   @ApiAcceptedResponse({ type: ReviewAcceptedDto })
+  @ApiProblems(404, 409, 422)
   async review(
     @Param('id') requestId: string,
     @Body() body: SubmitReviewDto,

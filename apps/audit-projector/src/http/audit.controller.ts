@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
@@ -70,6 +70,7 @@ function range(query: RangeQuery): { from: Date; to: Date } {
 /** Audit evidence reveals who holds what everywhere: auditors and admins only, never requesters or approvers. */
 @ApiTags('audit')
 @ApiBearerAuth()
+@ApiExtraModels(AccessSummaryDto, EvidenceExportDto)
 @Roles('auditor', 'admin')
 @Controller('v1/audit')
 export class AuditController {

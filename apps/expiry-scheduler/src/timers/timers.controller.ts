@@ -1,12 +1,10 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiOkResponse,
   ApiProperty,
   ApiPropertyOptional,
   ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
@@ -64,8 +62,6 @@ export class TimersController {
   @Roles('admin')
   @Get()
   @ApiOkResponse({ type: TimerList, description: 'Timers ordered by due time (pending ones unless `status` says otherwise)' })
-  @ApiUnauthorizedResponse({ description: 'No valid bearer token' })
-  @ApiForbiddenResponse({ description: 'The caller is not an admin' })
   async list(@Query() query: ListTimersQuery): Promise<TimerList> {
     const timers = await timerRepository.list(this.dataSource.manager, {
       requestId: query.requestId,

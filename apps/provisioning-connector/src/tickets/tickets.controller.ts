@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { CurrentPrincipal, Roles, type Principal } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { ApiProblems, ProblemError } from '@kairos/http';
+import { TicketListDto, TicketViewDto } from './tickets.responses';
 import { JobsRepository, type ResolveOutcome, type TicketStatus, type TicketView } from '../jobs/jobs.repository';
 import { Inject } from '@nestjs/common';
 import { CLOCK } from '../tokens';
@@ -53,6 +54,7 @@ export class TicketsController {
 
   @Get()
   @ApiOperation({ summary: 'The fulfilment queue, oldest first (open tickets unless status says otherwise)' })
+  @ApiOkResponse({ type: TicketListDto })
   async list(@Query() query: ListTicketsQuery, @CurrentPrincipal() principal: Principal): Promise<{ tickets: TicketView[] }> {
     return { tickets: await this.jobs.listTickets(query.status ?? 'open', query.limit ?? 100, principal) };
   }
@@ -60,6 +62,8 @@ export class TicketsController {
   @Post(':id/complete')
   @HttpCode(200)
   @ApiOperation({ summary: 'The access was granted (or removed) by hand; recorded as attested by this person (fulfilledBy), not as verified' })
+  @ApiOkResponse({ type: TicketViewDto })
+  @ApiProblems(404, 409)
   async complete(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: ResolveTicketBody,
@@ -71,6 +75,8 @@ export class TicketsController {
   @Post(':id/fail')
   @HttpCode(200)
   @ApiOperation({ summary: 'The access could not be granted (or removed); a final failure with the comment as reason' })
+  @ApiOkResponse({ type: TicketViewDto })
+  @ApiProblems(404, 409)
   async fail(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: ResolveTicketBody,

@@ -1,9 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles, type Principal } from '@kairos/auth';
+import { ApiProblems } from '@kairos/http';
 import { AccessRequestUseCases } from '../access-requests/access-requests.use-cases';
 import { CancelDto, CreateAccessRequestDto, ExtendDto, ItemDto, ListQueryDto, RevokeDto } from './dtos';
+import { AccessRequestDetailDto, AccessRequestListDto, AccessRequestViewDto } from './responses';
 
 const uuid = new ParseUUIDPipe({ version: '4' });
 
@@ -16,6 +18,8 @@ export class AccessRequestsController {
   @Post()
   @Roles('requester', 'admin')
   @ApiOperation({ summary: 'Ask for access to one or more resources, with a reason and a duration' })
+  @ApiCreatedResponse({ type: AccessRequestViewDto, description: 'The request as recorded; Location names it' })
+  @ApiProblems(409, 422, 502)
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -36,12 +40,15 @@ export class AccessRequestsController {
 
   @Get()
   @ApiOperation({ summary: 'List access requests (requesters see their own; admins and auditors see all)' })
+  @ApiOkResponse({ type: AccessRequestListDto })
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto) {
     return this.useCases.list(principal, { requester: query.requester, status: query.status, resource: query.resource, limit: query.limit ?? 50, offset: query.offset ?? 0 });
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'A request: its state, its items and its history' })
+  @ApiOkResponse({ type: AccessRequestDetailDto })
+  @ApiProblems(404)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
     return this.useCases.get(principal, id);
   }
@@ -49,6 +56,8 @@ export class AccessRequestsController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel items still waiting for approval or provisioning' })
+  @ApiOkResponse({ type: AccessRequestViewDto })
+  @ApiProblems(404, 409, 422)
   cancel(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: CancelDto) {
     return this.useCases.act(principal, id, (metadata) => ({ type: 'CancelAccessRequest', data: { itemIds: body.itemIds, reason: body.reason }, metadata }));
   }
@@ -56,6 +65,8 @@ export class AccessRequestsController {
   @Post(':id/extend')
   @HttpCode(200)
   @ApiOperation({ summary: 'Extend active access (policy decides whether it needs approval again)' })
+  @ApiOkResponse({ type: AccessRequestViewDto })
+  @ApiProblems(404, 409, 422)
   extend(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ExtendDto) {
     return this.useCases.act(principal, id, (metadata) => ({
       type: 'ExtendAccess',
@@ -67,6 +78,8 @@ export class AccessRequestsController {
   @Post(':id/release')
   @HttpCode(200)
   @ApiOperation({ summary: 'End your own active access early; it cannot be used again' })
+  @ApiOkResponse({ type: AccessRequestViewDto })
+  @ApiProblems(404, 409)
   release(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ItemDto) {
     return this.useCases.act(principal, id, (metadata) => ({ type: 'ReleaseAccess', data: { itemId: body.itemId }, metadata }));
   }
@@ -75,6 +88,8 @@ export class AccessRequestsController {
   @HttpCode(200)
   @Roles('admin')
   @ApiOperation({ summary: 'Admins: revoke access now' })
+  @ApiOkResponse({ type: AccessRequestViewDto })
+  @ApiProblems(404, 409)
   revoke(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
     return this.useCases.act(principal, id, (metadata) => ({ type: 'RevokeAccess', data: { itemId: body.itemId, reason: body.reason }, metadata }));
   }

@@ -90,6 +90,7 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
     for (const method of METHODS) {
       const operation = (item as Record<string, OperationLike | undefined>)[method];
       if (!operation) continue;
+      if (operation.parameters) operation.parameters = oneParameterPerHeader(operation.parameters);
       const secured = operation.security ? operation.security.length > 0 : globallySecured;
       const statuses = [
         ...((operation.parameters ?? []).length > 0 || operation.requestBody ? [400] : []),
@@ -104,6 +105,24 @@ export function withProblemResponses(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+/**
+ * Header names are case-insensitive: a header read with `@Headers('idempotency-key')` and documented
+ * with `@ApiHeader({ name: 'Idempotency-Key' })` is one parameter, the documented one.
+ */
+function oneParameterPerHeader(parameters: unknown[]): unknown[] {
+  type Parameter = { in?: string; name?: string; description?: string };
+  const documented = new Map<string, Parameter>();
+  for (const parameter of parameters as Parameter[]) {
+    if (parameter.in !== 'header' || !parameter.name) continue;
+    const key = parameter.name.toLowerCase();
+    const kept = documented.get(key);
+    if (!kept || (!kept.description && parameter.description)) documented.set(key, parameter);
+  }
+  return (parameters as Parameter[]).filter(
+    (parameter) => parameter.in !== 'header' || !parameter.name || documented.get(parameter.name.toLowerCase()) === parameter,
+  );
 }
 
 export interface OpenApiOptions {
