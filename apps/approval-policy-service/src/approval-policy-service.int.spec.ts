@@ -6,7 +6,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { Role } from '@kairos/auth';
 import { loadConfig } from '@kairos/config';
-import { CLOUDEVENTS_SOURCE, TOPICS, type AccessRequestEvent, type ItemPolicySnapshot } from '@kairos/contracts';
+import { CLOUDEVENTS_SOURCE, CONNECTOR_NAMES, TOPICS, type AccessRequestEvent, type ItemPolicySnapshot } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
 import { contractSchemas, headerValue, MessagePublisher, MessageSigner } from '@kairos/messaging';
 import {
@@ -301,6 +301,21 @@ describe('approval-policy-service', () => {
         'settings.approval',
         'settings.approval',
       ]);
+    });
+
+    it('accepts every connector of the one list and refuses any other (a resource pointing at an unknown connector)', async () => {
+      const admin = await as('root', ['admin']);
+      for (const connector of CONNECTOR_NAMES) {
+        const res = await http()
+          .post('/v1/resources')
+          .set('authorization', admin)
+          .send(resourceBody(1, { id: `via-${connector}`, connector, target: 'cn=orders,ou=groups,dc=example,dc=org' }));
+        expect([connector, res.status]).toEqual([connector, 201]);
+      }
+      const unknown = await http().post('/v1/resources').set('authorization', admin).send(resourceBody(1, { id: 'via-ftp', connector: 'ftp' }));
+      expect(unknown.status).toBe(400);
+      expect(unknown.headers['content-type']).toMatch(/problem\+json/);
+      expect(unknown.body.errors.map((error: { field: string }) => error.field)).toEqual(['connector']);
     });
 
     it('seeds the five tiers with the defaults and lets an admin edit one', async () => {
