@@ -101,6 +101,11 @@ describe('the image (infra/docker/Dockerfile)', () => {
       execFileSync('chown', ['-R', `${UNPRIVILEGED}:${UNPRIVILEGED}`, join(dataDir, 'message-keys')]);
       const cmd = execForm(runtime.instructions.find((i) => i.op === 'CMD')!.args);
       const healthcheck = execForm(runtime.instructions.find((i) => i.op === 'HEALTHCHECK')!.args);
+      // The one-shot first, as the Kubernetes Job or the compose service runs it: topics and migrations.
+      const setup = start(cmd, { ...env, SERVICE: 'setup', KAFKA_BROKERS: infra.urls.kafka, KAFKA_REPLICATION_FACTOR: '1', DATABASE_URL: infra.urls.database }, app);
+      const setupCode = await new Promise<number | null>((done) => setup.child.once('exit', (code) => done(code)));
+      expect({ code: setupCode, output: setupCode === 0 ? '' : setup.output() }).toEqual({ code: 0, output: '' });
+      expect(setup.output()).toMatch(/created topic access-request\.events/);
       for (const service of infra.services) {
         expect(existsSync(join(app, 'dist', 'apps', service.name, 'main.js'))).toBe(true);
         const serviceEnv = { ...env, ...(service.env as Record<string, string>), SERVICE: service.name, PORT: String(service.port) };
