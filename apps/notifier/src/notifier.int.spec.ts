@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { AccessRequestEvent, ItemPolicySnapshot } from '@kairos/contracts';
 import { eventually } from '@kairos/testing';
-import { SLACK_TOKEN, slackRequest, startHarness, type Harness } from './testing/harness';
+import { SLACK_SIGNING_SECRET, SLACK_TOKEN, SMTP_PASSWORD, WEBHOOK_SECRET, slackRequest, startHarness, type Harness } from './testing/harness';
 
 const HOUR = 3_600_000;
 const templatesDir = mkdtempSync(join(tmpdir(), 'notifier-templates-'));
@@ -16,8 +16,15 @@ describe('notifier (real PostgreSQL, Kafka, EventStoreDB, approval-policy servic
   let h: Harness;
   const clock = { offset: 0, now: () => new Date(Date.now() + clock.offset) };
   const crash = { nextEmail: false, crashed: [] as string[] };
+  // Everything the notifier logs (JSON lines on stdout) during the whole suite, for the secrets test.
+  const logs: string[] = [];
+  let stdout: jest.SpyInstance | undefined;
 
   beforeAll(async () => {
+    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: string | Uint8Array) => {
+      logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as never);
     h = await startHarness({ templatesDir });
     const directory = {
       identities: [
@@ -48,6 +55,7 @@ describe('notifier (real PostgreSQL, Kafka, EventStoreDB, approval-policy servic
 
   afterAll(async () => {
     await h?.close();
+    stdout?.mockRestore();
   });
 
   async function requested(requester = 'alice', justification = 'INC-42: checkout is slow'): Promise<{ requestId: string; policy: ItemPolicySnapshot }> {
@@ -289,5 +297,33 @@ describe('notifier (real PostgreSQL, Kafka, EventStoreDB, approval-policy servic
     const { requestId } = await requested();
     await eventually(async () => reviewNeeded('mia@example.com', requestId)[0], 'a genuine request after the forged one');
     expect(h.mail.mails.some((m) => m.text.includes(forgedId))).toBe(false);
+  });
+
+  it("keeps retrying a mail the SMTP server's login refuses, and delivers it once the login works", async () => {
+    h.mail.behaviour.refuseAuth = true;
+    try {
+      const { requestId } = await requested();
+      const failed = await eventually(async () => (await h.sends(requestId)).find((s) => s.channel === 'email' && s.attempts > 0 && s.status === 'pending'), 'a refused login');
+      expect(failed.last_error).toBe('smtp: EAUTH 535');
+    } finally {
+      h.mail.behaviour.refuseAuth = false;
+    }
+  });
+
+  // Last: it reads what the notifier logged through every failure above (SMTP outage and refused
+  // login, Slack 429 and refusal, forged and replayed clicks, forged events, the simulated crash).
+  it('never logs a secret: not the SMTP password, the Slack bot token, the Slack signing secret, the webhook secret or its own service token', async () => {
+    await eventually(async () => logs.some((line) => line.includes('send failed; retrying') && line.includes('EAUTH')), 'the refused login in the log');
+    const notifierLog = logs.join('');
+    // The log is real: the failures above are in it, by code.
+    expect(notifierLog).toContain('send dead-lettered');
+    expect(notifierLog).toContain('slack: channel_not_found');
+    expect(notifierLog).toContain('smtp: ');
+    for (const secret of [SMTP_PASSWORD, SLACK_TOKEN, SLACK_SIGNING_SECRET, WEBHOOK_SECRET, h.env.NOTIFIER_TOKEN!]) {
+      expect(notifierLog).not.toContain(secret);
+    }
+    // Not even as the base64 of the SMTP login (AUTH PLAIN) or the token's signature.
+    expect(notifierLog).not.toContain(Buffer.from(`\u0000kairos-mailer\u0000${SMTP_PASSWORD}`).toString('base64'));
+    expect(notifierLog).not.toContain(h.env.NOTIFIER_TOKEN!.split('.')[2]!);
   });
 });

@@ -8,7 +8,7 @@ import type { SlackChannel } from '../channels/slack';
 import type { WebhookChannel } from '../channels/webhook';
 import { DirectoryUnavailableError, type Contact, type DirectoryClient } from '../directory/directory-client';
 import type { Clock } from '../shared/clock';
-import { REVIEW_KINDS, waitingOn, contextOf, type NotificationKind, type Recipients } from './plan';
+import { REVIEW_KINDS, escalationSources, waitingOn, contextOf, type NotificationKind, type Recipients } from './plan';
 import { escalationMessage } from './request-events.handler';
 import { loadState, queueNotification } from './store';
 import type { Templates } from './templates';
@@ -144,13 +144,21 @@ export class Dispatcher {
       this.log.info('review reminded', { requestId: state.requestId, itemId: item.itemId, round: timer.round_key, recipients: waiting.length });
       return;
     }
-    // Escalation: the step's fallback approvers (the escalation group's active people), recorded on
-    // the request's stream by the request service, which decides whether it still applies.
+    // Escalation: the step's fallback approvers (from the policy snapshot, today's directory, the
+    // configured group last), recorded on the request's stream by the request service, which
+    // decides whether it still applies.
     const eligible = round.snapshot.approvers;
-    const fallback = (await this.directory.byGroup(this.settings.escalationGroup))
-      .filter((contact) => contact.active && contact.kind === 'person')
-      .map((contact) => contact.id)
-      .filter((id) => id !== state.requester.id && !(state.onBehalf && id === state.requestedBy) && !eligible.includes(id));
+    let fallback: string[] = [];
+    let source: Recipients | undefined;
+    for (const candidate of escalationSources(round.snapshot, item.policy, this.settings.escalationGroup)) {
+      const contacts = 'group' in candidate ? await this.directory.byGroup(candidate.group) : await this.directory.byIds(candidate.ids);
+      fallback = contacts
+        .filter((contact) => contact.active && contact.kind === 'person')
+        .map((contact) => contact.id)
+        .filter((id) => id !== state.requester.id && !(state.onBehalf && id === state.requestedBy) && !eligible.includes(id));
+      source = candidate;
+      if (fallback.length > 0) break;
+    }
     if (fallback.length === 0) {
       this.log.error('nobody to escalate an unanswered review to', { requestId: state.requestId, itemId: item.itemId, group: this.settings.escalationGroup });
       return;
@@ -166,7 +174,13 @@ export class Dispatcher {
         requestedAt: now.toISOString(),
       }),
     ]);
-    this.log.info('review escalated', { requestId: state.requestId, itemId: item.itemId, round: timer.round_key, approvers: fallback.length });
+    this.log.info('review escalated', {
+      requestId: state.requestId,
+      itemId: item.itemId,
+      round: timer.round_key,
+      approvers: fallback.length,
+      source: source && 'group' in source ? `group:${source.group}` : 'resource owners',
+    });
   }
 
   // Notifications → sends

@@ -1,5 +1,5 @@
 import { openRound, reviewsOfRound, roundKey, type AccessRequestState, type ItemState, type RequestDetails, type ReviewRound } from '@kairos/access-request-domain';
-import type { AccessRequestEvent } from '@kairos/contracts';
+import type { AccessRequestEvent, ApprovalStepSnapshot, ItemPolicySnapshot } from '@kairos/contracts';
 
 /** What a message is about; each kind has its templates. */
 export const NOTIFICATION_KINDS = [
@@ -141,7 +141,7 @@ export function planNotifications(event: AccessRequestEvent, before: AccessReque
       break;
     case 'ProvisioningStarted':
       if (event.data.ticketId !== undefined && event.data.attempt === 1 && item.policy.target.connector === 'manual') {
-        tell('manual_ticket', { group: '' }, { ticketId: event.data.ticketId, target: item.policy.target.target });
+        tell('manual_ticket', fulfillersOf(item.policy), { ticketId: event.data.ticketId, target: item.policy.target.target });
       }
       break;
     case 'AccessRevoked':
@@ -158,3 +158,29 @@ export function planNotifications(event: AccessRequestEvent, before: AccessReque
 
 const wasEligible = (round: ReviewRound | undefined, id: string): boolean =>
   round !== undefined && (round.kind === 'ratification' ? round.ratifiers : round.snapshot.approvers).includes(id);
+
+/**
+ * Who carries out an item's manual ticket: the fulfillers its policy snapshot recorded at submission
+ * (the resource's active owners other than the requester); only when it recorded none, the
+ * deployment's FULFILLER_GROUP (`{ group: '' }`, filled in by the handler).
+ */
+export function fulfillersOf(policy: ItemPolicySnapshot): Recipients {
+  const ids = [...new Set(policy.fulfillers ?? [])];
+  return ids.length > 0 ? { ids } : { group: '' };
+}
+
+/**
+ * Where an unanswered step's fallback approvers come from, best first (ADR 0019): the group the
+ * step itself fell back to at submission (`steps[].fallback.source = group:<id>`, today's members);
+ * for a manager step, the item's resource owners the snapshot recorded (`policy.fulfillers`), as the
+ * approval policy's own fallback lets owners stand in for a missing manager; and last the
+ * deployment's ESCALATION_GROUP. The caller takes the first source that yields anyone eligible.
+ */
+export function escalationSources(step: ApprovalStepSnapshot, policy: ItemPolicySnapshot, lastResortGroup: string): Recipients[] {
+  const sources: Recipients[] = [];
+  const fallbackGroup = step.fallback?.source.startsWith('group:') ? step.fallback.source.slice('group:'.length) : '';
+  if (fallbackGroup !== '') sources.push({ group: fallbackGroup });
+  if (step.mode === 'manager' && (policy.fulfillers ?? []).length > 0) sources.push({ ids: [...policy.fulfillers!] });
+  if (lastResortGroup !== '' && lastResortGroup !== fallbackGroup) sources.push({ group: lastResortGroup });
+  return sources;
+}

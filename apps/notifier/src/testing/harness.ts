@@ -30,6 +30,8 @@ const root = join(__dirname, '..', '..', '..', '..');
 export const SLACK_TOKEN = 'xoxb-test-token-never-logged';
 export const SLACK_SIGNING_SECRET = 'slack-signing-secret-for-tests';
 export const WEBHOOK_SECRET = 'webhook-secret-for-tests';
+export const SMTP_USER = 'kairos-mailer';
+export const SMTP_PASSWORD = 'smtp-password-never-logged';
 
 export interface CaughtMail {
   readonly to: string;
@@ -42,6 +44,8 @@ export interface CaughtMail {
 /** A real SMTP server (smtp-server) for the test: it receives what nodemailer sends, and can be taken down. */
 async function startMailServer(port = 0) {
   const mails: CaughtMail[] = [];
+  /** refuseAuth: the server turns the notifier's login down (535), as after a password rotation. */
+  const behaviour = { refuseAuth: false };
   let server: SMTPServer | undefined;
   let boundPort = port;
   const start = async () => {
@@ -49,6 +53,14 @@ async function startMailServer(port = 0) {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      // Plain-text AUTH on the loopback test server (no STARTTLS here).
+      allowInsecureAuth: true,
+      onAuth(auth, _session, callback) {
+        if (behaviour.refuseAuth || auth.username !== SMTP_USER || auth.password !== SMTP_PASSWORD) {
+          return callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+        }
+        return callback(null, { user: auth.username });
+      },
       onData(stream, _session, callback) {
         simpleParser(stream)
           .then((mail: ParsedMail) => {
@@ -65,6 +77,7 @@ async function startMailServer(port = 0) {
   await start();
   return {
     mails,
+    behaviour,
     get port() {
       return boundPort;
     },
@@ -194,7 +207,8 @@ export async function startHarness(options: { templatesDir?: string; env?: Recor
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     KAFKA_BROKERS: broker.brokers.join(','),
-    LOG_LEVEL: 'error',
+    // Info and up: what an operator's log holds, which the secrets test reads.
+    LOG_LEVEL: 'info',
     ...authEnv(issuer),
     ...keys.env('notifier'),
     APPROVAL_POLICY_URL: policyUrl,
@@ -203,6 +217,8 @@ export async function startHarness(options: { templatesDir?: string; env?: Recor
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(mail.port),
     SMTP_FROM: 'Kairos <kairos@test>',
+    SMTP_USER,
+    SMTP_PASSWORD,
     SLACK_API_URL: slack.url,
     SLACK_BOT_TOKEN: SLACK_TOKEN,
     SLACK_SIGNING_SECRET,
