@@ -17,7 +17,7 @@ export interface PlatformLayout {
     readonly kafka: number;
     readonly postgres: number;
     readonly notifier: number;
-    /** The local mail catcher (ADR 0018): SMTP for the notifier, HTTP for people. */
+    /** The local mail catcher (ADR 0023): SMTP for the notifier, HTTP for people. */
     readonly mailSmtp: number;
     readonly mailHttp: number;
   };

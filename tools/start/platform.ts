@@ -28,7 +28,7 @@ export interface ServiceEntry {
 export const notifierTokenFile = (layout: PlatformLayout) => join(layout.dataDir, 'notifier', 'token');
 
 /**
- * The notifier's mail server: the local mail catcher (ADR 0018) unless SMTP_HOST is set in the
+ * The notifier's mail server: the local mail catcher (ADR 0023) unless SMTP_HOST is set in the
  * launcher's environment, in which case the notifier reads the SMTP_* variables as they are.
  */
 export const usesMailCatcher = (env: NodeJS.ProcessEnv = process.env) => (env.SMTP_HOST ?? '') === '';
