@@ -1,6 +1,6 @@
 import { startMailCatcher } from './mail-catcher';
 
-// The mail catcher as its own supervised process of `npm start` (ADR 0018):
+// The mail catcher as its own supervised process of `npm start` (ADR 0023):
 // node tools/run-ts.js tools/start/mail-catcher-main.ts --smtp-port N --http-port M [--store FILE]
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);

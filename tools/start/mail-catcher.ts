@@ -5,7 +5,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 /**
- * The local mail catcher `npm start` runs in place of a real mail server (ADR 0018): an SMTP server
+ * The local mail catcher `npm start` runs in place of a real mail server (ADR 0023): an SMTP server
  * (smtp-server) on the loopback address that accepts every mail the notifier sends and delivers none,
  * and a small HTTP page listing what it caught (`/` for people, `/mails` as JSON for tests and
  * scripts). No authentication: it listens on 127.0.0.1 only and holds only what the notifier writes

@@ -170,7 +170,7 @@ export function fulfillersOf(policy: ItemPolicySnapshot): Recipients {
 }
 
 /**
- * Where an unanswered step's fallback approvers come from, best first (ADR 0019): the group the
+ * Where an unanswered step's fallback approvers come from, best first (ADR 0023): the group the
  * step itself fell back to at submission (`steps[].fallback.source = group:<id>`, today's members);
  * for a manager step, the item's resource owners the snapshot recorded (`policy.fulfillers`), as the
  * approval policy's own fallback lets owners stand in for a missing manager; and last the
