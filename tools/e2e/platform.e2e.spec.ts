@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { poll, startHarness, type Harness } from './platform-harness';
 
 /**
@@ -82,6 +83,32 @@ describe('the whole platform', () => {
       const types = await timelineTypes(id);
       return ['AccessRequested', 'ItemApproved', 'GrantRequested', 'AccessGranted', 'AccessExpired', 'RevocationRequested', 'AccessRevoked'].every((t) => types.includes(t));
     });
+  }, 120_000);
+
+  it('1b. hands alice short-lived database credentials once: she logs in with them, and the database refuses them after expiry', async () => {
+    const res = await request('alice', { items: [{ resourceId: 'orders-db-login', role: 'readonly' }], justification: 'INC-4712: read the orders', duration: 'PT10S' });
+    expect(res.status).toBe(201);
+    const id = res.body.requestId as string;
+    await untilItem('alice', id, 'active');
+    const grantId = (await read('alice', id)).items[0].grantId as string;
+    // Nobody else gets them (not even an admin); alice gets them once.
+    expect((await h.call('provisioning-connector', tokens.dave!, 'GET', `/v1/credentials/${encodeURIComponent(grantId)}`)).status).toBe(404);
+    const first = await h.call('provisioning-connector', tokens.alice!, 'GET', `/v1/credentials/${encodeURIComponent(grantId)}`);
+    expect(first.status).toBe(200);
+    const { login, password, connection } = first.body as { login: string; password: string; connection: { host: string; port: number; database: string } };
+    expect((await h.call('provisioning-connector', tokens.alice!, 'GET', `/v1/credentials/${encodeURIComponent(grantId)}`)).body.password).toBeNull();
+    const url = `postgres://${encodeURIComponent(login)}:${encodeURIComponent(password)}@${connection.host}:${connection.port}/${connection.database}`;
+    const session = new Client({ connectionString: url });
+    await session.connect();
+    try {
+      expect((await session.query('SELECT current_user AS who, count(*)::int AS n FROM orders')).rows[0]).toEqual({ who: login, n: 2 });
+    } finally {
+      await session.end();
+    }
+    await untilItem('alice', id, 'expired');
+    const late = new Client({ connectionString: url });
+    await expect(late.connect()).rejects.toThrow(/password authentication failed|does not exist/);
+    expect((await h.targetRoleMembers('orders_readonly')).filter((m) => m === login)).toEqual([]);
   }, 120_000);
 
   it('4. still needs a reason for automatic approval, and refuses a custom duration beyond the maximum', async () => {
