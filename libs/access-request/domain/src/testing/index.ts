@@ -1,3 +1,4 @@
 export * from './fixtures';
 export * from './specification';
 export * from './state-chart';
+export * from './events';
