@@ -11,6 +11,8 @@ export default defineConfig({
   root: here,
   base: '/',
   plugins: [react()],
+  // The typed client (libs/api-client) as the console's tsconfig names it: every call goes through it.
+  resolve: { alias: { '@kairos/api-client': resolve(here, '../../libs/api-client/src/index.ts') } },
   build: {
     outDir: process.env.KAIROS_CONSOLE_OUT_DIR ?? resolve(here, '../../dist/apps/console'),
     emptyOutDir: true,

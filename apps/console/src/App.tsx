@@ -2,6 +2,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { completeSignIn, currentSession, signIn, signOut, type Session } from './auth';
 import { areasFor, type Area } from './areas';
 import { loadConfig, type ConsoleConfig } from './config';
+import { ApiProvider } from './api';
+import { AdminScreen } from './screens/Admin';
+import { AuditScreen } from './screens/Audit';
+import { InboxScreen } from './screens/Inbox';
+import { RequesterScreen } from './screens/Requester';
+import { TicketsScreen } from './screens/Tickets';
 
 // Start-up runs once per page load, however often React mounts the app: a sign-in code is single use.
 let booting: Promise<{ config: ConsoleConfig }> | undefined;
@@ -64,7 +70,9 @@ export function App() {
   const current = areas.find((a) => a.id === route.split('/')[0]);
   return (
     <Frame session={session} areas={areas} current={current?.id} onSignOut={onSignOut}>
-      {current ? <AreaPage area={current} /> : <Home session={session} areas={areas} />}
+      <ApiProvider config={config} session={session}>
+        {current ? <AreaPage area={current} sub={route.split('/')[1] ?? ''} /> : <Home session={session} areas={areas} />}
+      </ApiProvider>
     </Frame>
   );
 }
@@ -130,17 +138,19 @@ function Home(props: { session: Session; areas: Area[] }) {
   );
 }
 
-function AreaPage(props: { area: Area }) {
+function AreaPage(props: { area: Area; sub: string }) {
   useEffect(() => {
     document.getElementById('main')?.focus();
-  }, [props.area.id]);
+  }, [props.area.id, props.sub]);
   return (
     <>
       <h1>{props.area.title}</h1>
       <p>{props.area.summary}</p>
-      <p className="notice" role="note">
-        This screen is built on the typed API client (<code>libs/api-client</code>, generated from the committed OpenAPI documents), which has not landed yet.
-      </p>
+      {props.area.id === 'requests' && <RequesterScreen />}
+      {props.area.id === 'inbox' && <InboxScreen />}
+      {props.area.id === 'tickets' && <TicketsScreen />}
+      {props.area.id === 'admin' && <AdminScreen section={props.sub} />}
+      {props.area.id === 'audit' && <AuditScreen />}
     </>
   );
 }
