@@ -202,7 +202,9 @@ export const expected = {
   accessExpired: (o: Overrides<'AccessExpired'> & { expiresAt: string }) =>
     event('AccessExpired', { ...itemScope(o), expiredAt: o.expiresAt, ...o }),
 
-  revocationRequested: (o: Overrides<'RevocationRequested'> & Pick<Data<'RevocationRequested'>, 'reason'> & { policy?: ItemPolicySnapshot }) => {
+  revocationRequested: (
+    o: Overrides<'RevocationRequested'> & Pick<Data<'RevocationRequested'>, 'reason'> & { policy?: ItemPolicySnapshot },
+  ) => {
     const { policy: itemPolicy, ...rest } = o;
     return event('RevocationRequested', {
       ...itemScope(o),
