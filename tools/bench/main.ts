@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { benchEventStore } from '../../infra/eventstore-server/bench/bench';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { benchKafka } from '../../infra/kafka-broker/bench/bench';
-import { benchPlatform } from './platform-bench';
+import { benchPlatform, platformTarget, type Target } from './platform-bench';
 
 /** npm run bench [-- eventstore|kafka|platform ...]: prints a table and writes bench-results.json. */
 async function main(): Promise<void> {
@@ -20,16 +20,20 @@ async function main(): Promise<void> {
     if (!all && !wanted.has(name)) continue;
     process.stdout.write(`running ${name} benchmark...\n`);
     results[name] = await run();
-    print(name, results[name]!);
+    print(name, results[name]!, name === 'platform' ? platformTarget : () => undefined);
   }
   writeFileSync('bench-results.json', JSON.stringify({ measuredAt: new Date().toISOString(), cpus: require('node:os').cpus().length, results }, null, 2));
   process.stdout.write('\nwritten to bench-results.json\n');
 }
 
-function print(name: string, figures: Record<string, number>): void {
+function print(name: string, figures: Record<string, number>, targetOf: (figure: string) => Target | undefined): void {
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
-  process.stdout.write(`\n${name}\n${'-'.repeat(width + 14)}\n`);
-  for (const [key, value] of Object.entries(figures)) process.stdout.write(`${key.padEnd(width)}  ${String(value).padStart(12)}\n`);
+  process.stdout.write(`\n${name}\n${'-'.repeat(width + 44)}\n`);
+  for (const [key, value] of Object.entries(figures)) {
+    const target = targetOf(key);
+    const verdict = target ? `  ${target.target.padEnd(18)} ${target.met(value) ? 'met' : 'NOT met'}` : '';
+    process.stdout.write(`${key.padEnd(width)}  ${String(value).padStart(12)}${verdict}\n`);
+  }
 }
 
 main().then(

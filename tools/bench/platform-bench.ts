@@ -97,7 +97,7 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-async function auditReplay(h: Harness): Promise<number> {
+async function auditReplay(h: Harness): Promise<{ eventsPerSecond: number; events: number }> {
   const env = { ...process.env, DATABASE_URL: h.urls.postgres!, EVENTSTORE_URL: h.urls.eventstore!, AUTH_ISSUER: 'unused', AUTH_JWKS_URL: 'http://127.0.0.1/unused', LOG_LEVEL: 'error' };
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, [join(__dirname, '..', 'run-ts.js'), 'apps/audit-projector/src/cli.ts', 'replay'], { env });
@@ -107,37 +107,109 @@ async function auditReplay(h: Harness): Promise<number> {
     child.once('exit', () => resolve(text));
     child.once('error', reject);
   });
-  const match = /([\d,.]+)\s*events?\s*\/\s*s/i.exec(output) ?? /([\d,.]+)\s*events per second/i.exec(output);
+  const match = /replayed\s+(\d+)\s+events.*?\(([\d,.]+)\s*events\/s\)/i.exec(output);
   if (!match) throw new Error(`could not read the replay rate from:\n${output}`);
-  return Number(match[1]!.replace(/,/g, ''));
+  return { events: Number(match[1]), eventsPerSecond: Number(match[2]!.replace(/,/g, '')) };
 }
 
-export async function benchPlatform(options: { requests?: number; activeGrants?: number } = {}): Promise<Record<string, number>> {
-  const requests = options.requests ?? Number(process.env.BENCH_REQUESTS ?? 500);
-  const activeGrants = options.activeGrants ?? Number(process.env.BENCH_ACTIVE_GRANTS ?? 10_000);
-  const h = await startHarness({ LOG_LEVEL: 'warn' });
+/** One line of the issue's table: what is measured, the target, and whether a value meets it. */
+export interface Target {
+  readonly target: string;
+  readonly met: (value: number) => boolean;
+}
+
+const atMost = (limit: number, unit: string): Target => ({ target: `<= ${limit.toLocaleString('en')} ${unit}`, met: (v) => Number.isFinite(v) && v <= limit });
+const atLeast = (limit: number, unit: string): Target => ({ target: `>= ${limit.toLocaleString('en')} ${unit}`, met: (v) => Number.isFinite(v) && v >= limit });
+
+/** Issue 17's targets, by the figure names `benchPlatform` reports (RSS and lateness lines match by prefix). */
+export function platformTarget(figure: string): Target | undefined {
+  if (figure === 'requests carried to active per second') return atLeast(500, 'req/s');
+  if (figure === 'request to active p50 at 50 req/s (ms)') return atMost(50, 'ms');
+  if (figure === 'request to active p99 at 50 req/s (ms)') return atMost(250, 'ms');
+  if (figure === 'single request at rest p99 (ms)') return atMost(100, 'ms');
+  if (/^revocation lateness p99 at \d+ active grants \(ms\)$/.test(figure)) return atMost(1_000, 'ms');
+  if (figure === 'audit replay (events/s)') return atLeast(50_000, 'events/s');
+  if (/^RSS (request-service|approval-policy-service|provisioning-connector|expiry-scheduler|audit-projector|notifier) \(MB\)$/.test(figure)) return atMost(150, 'MB');
+  if (figure === 'start to banner (s)') return atMost(10, 's');
+  return undefined;
+}
+
+export interface PlatformBenchOptions {
+  /** Throughput phase: automatically approved requests, 25 in flight (BENCH_REQUESTS, default 500). */
+  readonly requests?: number;
+  /** Latency phase at 50 req/s (BENCH_LATENCY_REQUESTS, default 500). */
+  readonly latencyRequests?: number;
+  /** Requests one at a time, the platform otherwise at rest (BENCH_SINGLE_REQUESTS, default 50). */
+  readonly singleRequests?: number;
+  /** Active-grant sizes at which revocation lateness is measured (BENCH_ACTIVE_GRANTS, comma separated, default 10000). */
+  readonly activeGrants?: readonly number[];
+  /** Short grants measured for lateness at each size (BENCH_SHORT_GRANTS, default 200). */
+  readonly shortGrants?: number;
+  /** Extra environment for the launcher (and so for every service). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const numberFromEnv = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+
+export function platformOptionsFromEnv(): PlatformBenchOptions {
+  if (process.env.BENCH_SMOKE === 'true') return { requests: 20, latencyRequests: 20, singleRequests: 5, activeGrants: [100], shortGrants: 5 };
+  return {
+    requests: numberFromEnv('BENCH_REQUESTS', 500),
+    latencyRequests: numberFromEnv('BENCH_LATENCY_REQUESTS', 500),
+    singleRequests: numberFromEnv('BENCH_SINGLE_REQUESTS', 50),
+    activeGrants: (process.env.BENCH_ACTIVE_GRANTS ?? '10000').split(',').map(Number).filter((n) => n > 0),
+    shortGrants: numberFromEnv('BENCH_SHORT_GRANTS', 200),
+  };
+}
+
+const loadAverage = () => Math.round(require('node:os').loadavg()[0] * 10) / 10;
+
+export async function benchPlatform(options: PlatformBenchOptions = platformOptionsFromEnv()): Promise<Record<string, number>> {
+  const requests = options.requests ?? 500;
+  const latencyRequests = options.latencyRequests ?? 500;
+  const singleRequests = options.singleRequests ?? 50;
+  const sizes = [...(options.activeGrants ?? [10_000])].sort((a, b) => a - b);
+  const shortGrants = options.shortGrants ?? 200;
+  const results: Record<string, number> = {};
+  results['load average at start'] = loadAverage();
+  const launched = Date.now();
+  const h = await startHarness({ LOG_LEVEL: 'warn', ...options.env });
+  results['start to banner (s)'] = Math.round((Date.now() - launched) / 100) / 10;
   const { watch, stop } = await watchEvents(h);
   try {
     const tokens = await benchRequesters(h, 50);
-    const results: Record<string, number> = {};
+
+    // A single request at a time, nothing else going on: what one person waits for.
+    const single: number[] = [];
+    for (let i = 0; i < singleRequests; i++) {
+      const sentAt = Date.now();
+      const id = await submit(h, next(tokens), 'PT2H');
+      await until('granted', () => watch.granted.has(id), 60_000);
+      single.push(watch.granted.get(id)! - sentAt);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    results['single request at rest p50 (ms)'] = percentile(single, 0.5);
+    results['single request at rest p99 (ms)'] = percentile(single, 0.99);
 
     // Throughput: as many automatically approved requests as the platform takes, 25 in flight.
     const started = Date.now();
     const ids: string[] = [];
-    await pool(Array.from({ length: requests }), 25, async () => void ids.push(await submit(h, next(tokens), 'PT1H')));
+    await pool(Array.from({ length: requests }), 25, async () => void ids.push(await submit(h, next(tokens), 'PT2H')));
     await until('all throughput requests active', () => ids.every((id) => watch.granted.has(id)), 600_000);
     const last = Math.max(...ids.map((id) => watch.granted.get(id)!));
     results['requests carried to active per second'] = Math.round((requests / (last - started)) * 1000);
+    results['load average after throughput'] = loadAverage();
 
     // Latency at a fixed 50 requests per second.
     const latencies: number[] = [];
     const sent: Promise<void>[] = [];
-    for (let i = 0; i < 500; i++) {
-      const at = started + (last - started) + 1_000 + i * 20;
+    const latencyStart = Date.now() + 1_000;
+    for (let i = 0; i < latencyRequests; i++) {
+      const at = latencyStart + i * 20;
       await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
       const sentAt = Date.now();
-      sent.push(submit(h, next(tokens), 'PT1H').then(async (id) => {
-        await until('granted', () => watch.granted.has(id), 120_000);
+      sent.push(submit(h, next(tokens), 'PT2H').then(async (id) => {
+        await until('granted', () => watch.granted.has(id), 300_000);
         latencies.push(watch.granted.get(id)! - sentAt);
       }));
     }
@@ -145,27 +217,40 @@ export async function benchPlatform(options: { requests?: number; activeGrants?:
     results['request to active p50 at 50 req/s (ms)'] = percentile(latencies, 0.5);
     results['request to active p99 at 50 req/s (ms)'] = percentile(latencies, 0.99);
 
-    // Revocation lateness with many grants active.
-    const background = Math.max(0, activeGrants - ids.length - 500);
-    const backgroundStart = Date.now();
-    const backgroundIds: string[] = [];
-    await pool(Array.from({ length: background }), 25, async () => void backgroundIds.push(await submit(h, next(tokens), 'PT2H')));
-    results['background requests submitted per second'] = Math.round((background / (Date.now() - backgroundStart)) * 1000);
-    // Lateness is measured with the grants really active, not queued behind them.
-    await until('background grants active', () => backgroundIds.every((id) => watch.granted.has(id)), 30 * 60_000);
-    const short: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      short.push(await submit(h, next(tokens), 'PT10S'));
-      await new Promise((r) => setTimeout(r, 50));
+    // Revocation lateness with many grants active (each size tops up the grants of the one before).
+    let active = singleRequests + requests + latencyRequests;
+    for (const size of sizes) {
+      const background = Math.max(0, size - active - shortGrants);
+      const backgroundStart = Date.now();
+      const backgroundIds: string[] = [];
+      await pool(Array.from({ length: background }), 25, async () => void backgroundIds.push(await submit(h, next(tokens), 'PT2H')));
+      // Lateness is measured with the grants really active, not queued behind them.
+      await until('background grants active', () => backgroundIds.every((id) => watch.granted.has(id)), 6 * 60 * 60_000);
+      if (background > 0) {
+        const lastGranted = Math.max(...backgroundIds.map((id) => watch.granted.get(id)!));
+        results[`requests carried to active per second up to ${size} active grants`] = Math.round((background / (lastGranted - backgroundStart)) * 1000);
+      }
+      active += background;
+      const short: string[] = [];
+      for (let i = 0; i < shortGrants; i++) {
+        short.push(await submit(h, next(tokens), 'PT10S'));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await until('short grants revoked', () => short.every((id) => watch.revokedLateness.has(id)), 600_000);
+      const lateness = short.map((id) => watch.revokedLateness.get(id)!);
+      results[`revocation lateness p50 at ${size} active grants (ms)`] = percentile(lateness, 0.5);
+      results[`revocation lateness p99 at ${size} active grants (ms)`] = percentile(lateness, 0.99);
+      results[`active grants during revocation at ${size}`] = active + shortGrants;
+      results[`load average at ${size} active grants`] = loadAverage();
+      // Replay of everything so far: its rate against the size of the log.
+      const replay = await auditReplay(h);
+      results[`audit replay at ${active + shortGrants} requests (events/s)`] = replay.eventsPerSecond;
+      results[`audit replay at ${active + shortGrants} requests (events)`] = replay.events;
+      results['audit replay (events/s)'] = replay.eventsPerSecond;
     }
-    await until('short grants revoked', () => short.every((id) => watch.revokedLateness.has(id)), 300_000);
-    const lateness = short.map((id) => watch.revokedLateness.get(id)!);
-    results['active grants during revocation'] = ids.length + 500 + background;
-    results['revocation lateness p50 (ms)'] = percentile(lateness, 0.5);
-    results['revocation lateness p99 (ms)'] = percentile(lateness, 0.99);
 
     for (const [name, pid] of Object.entries(h.pids())) results[`RSS ${name} (MB)`] = rssMb(pid);
-    results['audit replay (events/s)'] = await auditReplay(h);
+    results['load average at the end'] = loadAverage();
     return results;
   } finally {
     await stop();

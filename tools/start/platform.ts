@@ -196,7 +196,9 @@ export async function startPlatform(
  */
 function serviceNodeOptions(): string[] {
   const mb = Number(process.env.KAIROS_SERVICE_HEAP_MB ?? 192);
-  return Number.isInteger(mb) && mb > 0 ? [`--max-old-space-size=${mb}`] : [];
+  // KAIROS_SERVICE_NODE_OPTIONS adds node flags to every service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for `npm run bench`).
+  const extra = (process.env.KAIROS_SERVICE_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+  return [...(Number.isInteger(mb) && mb > 0 ? [`--max-old-space-size=${mb}`] : []), ...extra];
 }
 
 /** Where everything answers, as `npm start` lays it out. */
