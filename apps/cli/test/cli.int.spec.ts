@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 // The CLI is driven as its users run it: the real binary, against real services in-process.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTwoServices } from '../../request-service/test/two-services';
 
 const BIN = join(__dirname, '..', 'bin', 'kairos.js');
