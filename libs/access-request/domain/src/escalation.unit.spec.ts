@@ -2,6 +2,7 @@ import { canReview } from './review-rules';
 import type { RecordReviewEscalation } from './escalation';
 import { fold } from './state';
 import { ALICE, at, BOB, CAROL, DAVE, ERIN, meta, REQUEST_ID, review, submit, twoStepPolicy, item } from './testing/fixtures';
+import { expected } from './testing/events';
 import { given, history } from './testing/specification';
 
 const escalate = (
@@ -38,7 +39,15 @@ describe('review escalation and delegation', () => {
       .then([
         {
           type: 'ReviewEscalated',
-          data: { requestId: REQUEST_ID, itemId: 'db', escalationId: 'esc-1', step: 0, reason: 'unanswered', approvers: [CAROL, DAVE], escalatedAt: at('PT2H') },
+          data: {
+            requestId: REQUEST_ID,
+            itemId: 'db',
+            escalationId: 'esc-1',
+            step: 0,
+            reason: 'unanswered',
+            approvers: [CAROL, DAVE],
+            escalatedAt: at('PT2H'),
+          },
         },
       ]);
     expect(canReview(requestOf(state), attempt(CAROL)).ok).toBe(true);
@@ -47,25 +56,37 @@ describe('review escalation and delegation', () => {
   });
 
   it('refuses to make the requester an approver of their own request through an escalation', () => {
-    given(...history(submit())).when(escalate([ALICE.id])).thenNothing();
-    const state = given(...history(submit())).when(escalate([ALICE.id, CAROL])).thenEmits('ReviewEscalated').state;
+    given(...history(submit()))
+      .when(escalate([ALICE.id]))
+      .thenNothing();
+    const state = given(...history(submit()))
+      .when(escalate([ALICE.id, CAROL]))
+      .then([expected.reviewEscalated({ escalationId: 'esc-1', approvers: [CAROL], escalatedAt: at('PT2H') })]);
     expect(canReview(requestOf(state), attempt(ALICE.id))).toMatchObject({ ok: false, code: 'SELF_REVIEW' });
   });
 
   it('records nothing when the step was already passed or the item decided (a late escalation)', () => {
-    given(...history(submit(), review(BOB))).when(escalate([CAROL])).thenNothing();
+    given(...history(submit(), review(BOB)))
+      .when(escalate([CAROL]))
+      .thenNothing();
     const twoSteps = history(submit({ items: [item('db', twoStepPolicy())] }), review(BOB));
     // Step 0 passed: an escalation of step 0 is late; one of step 1 applies.
-    given(...twoSteps).when(escalate([ERIN], { step: 0 })).thenNothing();
+    given(...twoSteps)
+      .when(escalate([ERIN], { step: 0 }))
+      .thenNothing();
   });
 
   it('records nothing twice: a redelivered escalation adds nobody new', () => {
     const first = history(submit(), escalate([CAROL]));
-    given(...first).when(escalate([CAROL])).thenNothing();
+    given(...first)
+      .when(escalate([CAROL]))
+      .thenNothing();
   });
 
   it('records nothing after the approval window closed', () => {
-    given(...history(submit())).when(escalate([CAROL], { now: at('P2D') })).thenNothing();
+    given(...history(submit()))
+      .when(escalate([CAROL], { now: at('P2D') }))
+      .thenNothing();
   });
 
   it('refuses a delegation by someone who may not review the step', () => {
@@ -97,7 +118,11 @@ describe('review escalation and delegation', () => {
   });
 
   it('refuses an escalation without approvers or with an impossible step', () => {
-    given(...history(submit())).when(escalate([])).thenThrows('ACCESS_REQUEST.INVALID_REQUEST');
-    given(...history(submit())).when(escalate([CAROL], { step: -1 })).thenThrows('ACCESS_REQUEST.INVALID_REQUEST');
+    given(...history(submit()))
+      .when(escalate([]))
+      .thenThrows('ACCESS_REQUEST.INVALID_REQUEST');
+    given(...history(submit()))
+      .when(escalate([CAROL], { step: -1 }))
+      .thenThrows('ACCESS_REQUEST.INVALID_REQUEST');
   });
 });

@@ -1,11 +1,5 @@
 import { fold } from './state';
-import {
-  canReview,
-  checkReviewerIdentity,
-  lendableApproval,
-  pickReusableApproval,
-  type LendableApproval,
-} from './review-rules';
+import { canReview, checkReviewerIdentity, lendableApproval, pickReusableApproval, type LendableApproval } from './review-rules';
 import {
   ADMIN,
   ALICE,
@@ -16,6 +10,7 @@ import {
   cancel,
   CAROL,
   DAVE,
+  expected,
   given,
   grantSucceeded,
   history,
@@ -46,6 +41,20 @@ const stepsWithBobEverywhere = () =>
     ],
   });
 
+/** What the reviewer of the last step emits when the item is approved, at T0 + 20 minutes. */
+const secondStepApproved = (reviewerId: string) => [
+  expected.reviewRecorded({
+    reviewId: 'rv-2',
+    reviewerId,
+    step: 1,
+    stepName: 'resource owners',
+    submittedAt: at('PT20M'),
+  }),
+  expected.approvalStepPassed({ approvedBy: [reviewerId], step: 1, stepName: 'resource owners', passedAt: at('PT20M') }),
+  expected.itemApproved({ via: 'reviews', approvedAt: at('PT20M') }),
+  expected.grantRequested({ requestedAt: at('PT20M') }),
+];
+
 describe('separation of duties across steps', () => {
   it('refuses one person approving two sequential steps of one item (step 1 as manager, step 2 as owner)', () => {
     const events = history(submit({ items: [item('db', stepsWithBobEverywhere())] }), review(BOB));
@@ -61,16 +70,16 @@ describe('separation of duties across steps', () => {
   it('lets another eligible person pass the second step', () => {
     const events = history(submit({ items: [item('db', stepsWithBobEverywhere())] }), review(BOB));
     given(...events)
-      .when(review(CAROL, 'approve', { now: at('PT20M') }))
-      .thenEmits('ReviewRecorded', 'ApprovalStepPassed', 'ItemApproved', 'GrantRequested');
+      .when(review(CAROL, 'approve', { now: at('PT20M'), reviewId: 'rv-2' }))
+      .then(secondStepApproved(CAROL));
   });
 
   it('lets the same person approve both steps only where the tier opted out explicitly', () => {
     const optedOut = { ...stepsWithBobEverywhere(), separationOfDuties: false };
     const events = history(submit({ items: [item('db', optedOut)] }), review(BOB));
     given(...events)
-      .when(review(BOB, 'approve', { now: at('PT20M') }))
-      .thenEmits('ReviewRecorded', 'ApprovalStepPassed', 'ItemApproved', 'GrantRequested');
+      .when(review(BOB, 'approve', { now: at('PT20M'), reviewId: 'rv-2' }))
+      .then(secondStepApproved(BOB));
   });
 });
 
@@ -82,8 +91,13 @@ describe('requests raised on behalf of someone', () => {
       .when(review(ADMIN))
       .thenThrows('ACCESS_REQUEST.OWN_ON_BEHALF_REQUEST');
     given(...events)
-      .when(review(BOB))
-      .thenEmits('ReviewRecorded', 'ApprovalStepPassed', 'ItemApproved', 'GrantRequested');
+      .when(review(BOB, 'approve', { reviewId: 'rv-bob' }))
+      .then([
+        expected.reviewRecorded({ reviewId: 'rv-bob', reviewerId: BOB, stepName: 'owners' }),
+        expected.approvalStepPassed({ approvedBy: [BOB], stepName: 'owners' }),
+        expected.itemApproved({ via: 'reviews', approvedAt: at('PT10M') }),
+        expected.grantRequested({ requestedAt: at('PT10M') }),
+      ]);
   });
 });
 
@@ -124,26 +138,42 @@ describe('lending an approval to a later request', () => {
   });
 
   it('still lends after the access ran out by expiry while the approval is valid', () => {
-    const expired = [...approvedByBob(), ...history()];
-    const events = [
-      ...expired,
-      ...given(...expired).when(timer('access_expiry', at('PT41M'))).thenEmits('AccessExpired', 'RevocationRequested').events,
+    const expired = approvedByBob();
+    const expiry = [
+      expected.accessExpired({ expiresAt: at('PT41M') }),
+      expected.revocationRequested({ reason: 'expired', requestedAt: at('PT41M') }),
     ];
+    given(...expired)
+      .when(timer('access_expiry', at('PT41M')))
+      .then(expiry);
+    const events = [...expired, ...expiry];
     expect(lendableApproval(request(...events), 'db', at('PT50M'))).toBeDefined();
-    const revoked = [...events, ...given(...events).when(revokeSucceeded({ now: at('PT42M') })).thenEmits('AccessRevoked').events];
+    const revocation = expected.accessRevoked({ reason: 'expired', revokedAt: at('PT42M') });
+    given(...events)
+      .when(revokeSucceeded({ now: at('PT42M') }))
+      .then([revocation]);
+    const revoked = [...events, revocation];
     expect(lendableApproval(request(...revoked), 'db', at('PT50M'))).toBeDefined();
     expect(lendableApproval(request(...revoked), 'db', at('P8D'))).toBeUndefined();
   });
 
   it('never lends the approval of a released item', () => {
     const base = approvedByBob();
-    const released = [...base, ...given(...base).when(release(undefined, 'db', at('PT15M'))).thenEmits('RevocationRequested').events];
+    const release_ = expected.revocationRequested({ reason: 'released', requestedBy: ALICE.id, requestedAt: at('PT15M') });
+    given(...base)
+      .when(release(undefined, 'db', at('PT15M')))
+      .then([release_]);
+    const released = [...base, release_];
     expect(lendableApproval(request(...released), 'db', at('PT20M'))).toBeUndefined();
   });
 
   it('never lends the approval of an item an admin revoked', () => {
     const base = approvedByBob();
-    const revoked = [...base, ...given(...base).when(revoke(asAdmin, 'db', at('PT15M'))).thenEmits('RevocationRequested').events];
+    const revocation = expected.revocationRequested({ reason: 'revoked_by_admin', requestedBy: ADMIN, requestedAt: at('PT15M') });
+    given(...base)
+      .when(revoke(asAdmin, 'db', at('PT15M')))
+      .then([revocation]);
+    const revoked = [...base, revocation];
     expect(lendableApproval(request(...revoked), 'db', at('PT20M'))).toBeUndefined();
   });
 
@@ -154,10 +184,14 @@ describe('lending an approval to a later request', () => {
 
   it('never lends a cancelled item', () => {
     const events = history(submit(), review(BOB));
-    const cancelled = [
-      ...events,
-      ...given(...events).when(cancel(undefined, undefined, at('PT12M'))).thenEmits('ItemCancelled', 'RevocationRequested').events,
+    const cancellation = [
+      expected.itemCancelled({ cancelledAt: at('PT12M') }),
+      expected.revocationRequested({ reason: 'cancelled', requestedBy: ALICE.id, requestedAt: at('PT12M') }),
     ];
+    given(...events)
+      .when(cancel(undefined, undefined, at('PT12M')))
+      .then(cancellation);
+    const cancelled = [...events, ...cancellation];
     expect(lendableApproval(request(...cancelled), 'db', at('PT20M'))).toBeUndefined();
   });
 });
