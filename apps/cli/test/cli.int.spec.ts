@@ -16,6 +16,9 @@ interface Run {
   readonly stderr: string;
 }
 
+// Each command starts a real process; on a busy 2-core machine that takes seconds.
+jest.setTimeout(180_000);
+
 describe('the kairos CLI (the real binary)', () => {
   let platform: Awaited<ReturnType<typeof startTwoServices>>;
   let home: string;
