@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProducerStates } from '../producers/producer-state';
 import { BatchHeader, assignBaseOffset, readBatchHeader, recordTimestamps } from '../protocol/record-batch';
-import { decodeRecords, rebuildBatch } from '../protocol/records';
+import { DecodedRecord, decodeRecords, rebuildBatch } from '../protocol/records';
 import { fdatasync, fsyncDir, writeFileDurably } from './fs-sync';
 import { GroupCommit } from './group-commit';
 import { Segment } from './segment';
@@ -21,6 +21,15 @@ export interface LogConfig {
 }
 
 const START_OFFSET_FILE = 'log-start-offset';
+
+/** The batch's records, or null when they cannot be read here (other codecs, or records that do not parse): such batches are kept whole. */
+function readableRecords(batch: Buffer): DecodedRecord[] | null {
+  try {
+    return decodeRecords(batch);
+  } catch {
+    return null;
+  }
+}
 
 export class PartitionLog {
   readonly producers = new ProducerStates();
@@ -247,7 +256,7 @@ export class PartitionLog {
       for (let i = 0; i < segment.count; i++) {
         const batch = segment.readBatch(i);
         const base = segment.baseOffsetAt(i);
-        for (const r of decodeRecords(batch) ?? []) if (r.key !== null) latest.set(r.key.toString('latin1'), base + r.offsetDelta);
+        for (const r of readableRecords(batch) ?? []) if (r.key !== null) latest.set(r.key.toString('latin1'), base + r.offsetDelta);
       }
     }
     let nextExpiry = Infinity;
@@ -257,7 +266,7 @@ export class PartitionLog {
       let changed = false;
       for (let i = 0; i < segment.count; i++) {
         const batch = segment.readBatch(i);
-        const records = decodeRecords(batch);
+        const records = readableRecords(batch);
         if (records === null) {
           kept.push(batch);
           continue;
