@@ -7,7 +7,8 @@ import type { DataSource } from 'typeorm';
 import { migrations } from './migrations';
 import { systemClock } from './shared/clock';
 import { startHarness, type Harness } from './testing/harness';
-import { HOUR, ManualClock, MINUTE, plus, requestEvents } from './testing/request-events';
+import { requestEvents } from '@kairos/access-request-domain/testing';
+import { HOUR, ManualClock, MINUTE, plus } from './testing/clock';
 import { firingMessageId } from './timers/timer';
 import { TimerFiring } from './timers/timer-firing';
 

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { eventually } from '@kairos/testing';
 import { startHarness, type Harness } from './testing/harness';
-import { HOUR, ManualClock, MINUTE, plus, requestEvents } from './testing/request-events';
+import { requestEvents } from '@kairos/access-request-domain/testing';
+import { HOUR, ManualClock, MINUTE, plus } from './testing/clock';
 import { firingMessageId } from './timers/timer';
 
 const T0 = '2026-03-01T09:00:00.000Z';

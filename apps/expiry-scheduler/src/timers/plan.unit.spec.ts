@@ -1,4 +1,5 @@
-import { HOUR, MINUTE, plus, requestEvents } from '../testing/request-events';
+import { requestEvents } from '@kairos/access-request-domain/testing';
+import { HOUR, MINUTE, plus } from '../testing/clock';
 import { planTimers, type TimerChange } from './plan';
 import { firingMessageId, sleepFor, timerFired, scheduled } from './timer';
 
