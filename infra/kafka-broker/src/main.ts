@@ -13,7 +13,14 @@ interface SecurityFile {
  * passwords, so its contents are never printed; only its shape is checked here.
  */
 function readSecurity(file: string): SecurityOptions {
-  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as SecurityFile;
+  let raw: SecurityFile;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as SecurityFile;
+  } catch (err) {
+    // Node's JSON errors quote the text around the fault, which may be a password: say only where.
+    const at = /position (\d+)/.exec(String(err))?.[1];
+    throw new Error(`${file} is not valid JSON${at ? ` (at character ${at})` : ''}`);
+  }
   const base = path.dirname(path.resolve(file));
   const read = (p: string) => fs.readFileSync(path.resolve(base, p), 'utf8');
   const out: SecurityOptions = {};

@@ -366,6 +366,19 @@ describe('mutual TLS', () => {
 });
 
 describe('the broker CLI with --security', () => {
+  it('refuses a broken security file without quoting it (it holds passwords)', async () => {
+    const dir = tempDir('cli-bad-security');
+    const file = path.join(dir, 'security.json');
+    fs.writeFileSync(file, '{"sasl": {"users": [{"name": "admin", "password": "hunter2-secret" oops}]}}');
+    const port = await freePort();
+    const error = await spawnBroker(port, ['--memory', '--security', file]).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toContain('is not valid JSON');
+    expect(error?.message).not.toContain('hunter2');
+  });
+
   it('runs SASL_SSL from a config file and never prints the passwords it holds', async () => {
     const certs = makeTestCerts();
     const dir = tempDir('cli-security');
