@@ -54,4 +54,22 @@ describe('a service started with bad configuration', () => {
     expect(stderr).toMatch(/MESSAGE_TRUSTED_KEYS is missing/);
     expect(stderr).not.toMatch(/c2VjcmV0LWtleS1tYXRlcmlhbA/);
   });
+  it('names bad Kafka TLS and SASL settings without echoing the password', async () => {
+    const { code, stderr } = await boot('expiry-scheduler', {
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
+      AUTH_ISSUER: 'http://issuer',
+      AUTH_JWKS_URL: 'http://issuer/jwks.json',
+      KAFKA_BROKERS: '127.0.0.1:9093',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'kairos',
+      KAFKA_SASL_PASSWORD: 'kafka-pa55-leak-check',
+      KAFKA_SSL_CA_FILE: '/nonexistent/ca.pem',
+      KAFKA_TOPIC_PREFIX: 'a b',
+    });
+    expect(code).toBe(78);
+    expect(stderr).toMatch(/KAFKA_SASL_MECHANISM=plain sends the password in clear/);
+    expect(stderr).toMatch(/KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true/);
+    expect(stderr).toMatch(/KAFKA_TOPIC_PREFIX may hold only/);
+    expect(stderr).not.toMatch(/kafka-pa55-leak-check/);
+  });
 });

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@kairos/config';
+import { ConfigError, kafkaConnection, loadConfig } from '@kairos/config';
 import { setupConfig } from './main.config';
 import { runSetup } from './setup';
 
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = (msg: string) => process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: 'info', service: 'setup', msg }) + '\n');
-  const report = await runSetup({ brokers: config.KAFKA_BROKERS, replicationFactor: config.KAFKA_REPLICATION_FACTOR, databaseUrl: config.DATABASE_URL, log });
+  const report = await runSetup({ connection: kafkaConnection(config), replicationFactor: config.KAFKA_REPLICATION_FACTOR, databaseUrl: config.DATABASE_URL, log });
   log(`setup done: ${report.topicsCreated.length} topics created, ${report.topicsUpdated.length} checked, ${report.migrated.length} services migrated`);
 }
 

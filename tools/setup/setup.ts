@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { ConfigSpec } from '@kairos/config';
-import { KAIROS_TOPICS, topicConfigEntries } from '@kairos/messaging';
+import type { Admin, Kafka } from 'kafkajs';
+import type { ConfigSpec, KafkaConnection } from '@kairos/config';
+import { KAIROS_TOPICS, createKafkaClient, topicConfigEntries } from '@kairos/messaging';
 import { openServiceDataSource } from '@kairos/persistence';
 
 /**
@@ -16,6 +16,8 @@ import { openServiceDataSource } from '@kairos/persistence';
 export interface SetupOptions {
   readonly kafka?: Kafka;
   readonly brokers?: readonly string[];
+  /** TLS, SASL and the topic prefix (`kafkaConnection(config)`); `brokers` alone is plaintext. */
+  readonly connection?: KafkaConnection;
   readonly replicationFactor: number;
   readonly databaseUrl?: string;
   /** Services whose migrations to run; every service found when omitted. */
@@ -32,7 +34,7 @@ export interface SetupReport {
 export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   const log = options.log ?? (() => undefined);
   const report: SetupReport = { topicsCreated: [], topicsUpdated: [], migrated: [] };
-  const kafka = options.kafka ?? new Kafka({ clientId: 'kairos-setup', brokers: [...(options.brokers ?? [])], logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+  const kafka = options.kafka ?? createKafkaClient('kairos-setup', options.connection ?? { brokers: options.brokers ?? [], topicPrefix: '' });
   const admin = kafka.admin();
   await admin.connect();
   try {

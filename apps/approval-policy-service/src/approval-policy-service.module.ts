@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { text } from 'express';
 import { PolicyConfigError } from '@kairos/approval-policy-domain';
-import { messageKeys } from '@kairos/config';
+import { kafkaConnection, messageKeys } from '@kairos/config';
 import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule, ProblemError } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
@@ -53,7 +53,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
         // Read-only: reviews are judged against the request's own stream.
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'approval-policy-service', keys: messageKeys(config) }),
+        KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'approval-policy-service', keys: messageKeys(config) }),
       ],
       controllers: [
         CatalogueController,

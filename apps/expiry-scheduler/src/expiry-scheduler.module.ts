@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { messageKeys } from '@kairos/config';
+import { kafkaConnection, messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { PostgresModule } from '@kairos/persistence';
 import { KafkaModule } from '@kairos/messaging';
@@ -27,7 +27,7 @@ export class ExpirySchedulerModule {
           auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL },
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'expiry-scheduler', keys: messageKeys(config) }),
+        KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'expiry-scheduler', keys: messageKeys(config) }),
       ],
       controllers: [TimersController],
       providers: [

@@ -1,7 +1,7 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { raw } from 'express';
 import { DataSource } from 'typeorm';
-import { messageKeys } from '@kairos/config';
+import { kafkaConnection, messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
@@ -47,7 +47,7 @@ export class NotifierModule implements NestModule {
           auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL },
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', keys: messageKeys(config) }),
+        KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'notifier', keys: messageKeys(config) }),
       ],
       controllers: [SlackInteractionsController, DelegationsController, SendsController],
       providers: [

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConfigError, messageKeys } from '@kairos/config';
+import { ConfigError, kafkaConnection, messageKeys } from '@kairos/config';
 import { ServiceMetrics } from '@kairos/observability';
 import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule } from '@kairos/http';
@@ -44,7 +44,7 @@ export class ProvisioningConnectorModule {
           auth: { issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE, jwksUrl: config.AUTH_JWKS_URL },
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'provisioning-connector', keys: messageKeys(config) }),
+        KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'provisioning-connector', keys: messageKeys(config) }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
       controllers: [JobsController, TicketsController, CredentialsController],

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { EventStoreModule } from '@kairos/event-store';
-import { messageKeys } from '@kairos/config';
+import { kafkaConnection, messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
@@ -31,7 +31,7 @@ export class RequestServiceModule {
           problemMappers: [accessRequestProblems],
         }),
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: 'request-service', keys: messageKeys(config) }),
+        KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'request-service', keys: messageKeys(config) }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
       controllers: [AccessRequestsController],

@@ -10,3 +10,4 @@ export * from './work-loop';
 export * from './authentication';
 export * from './readiness';
 export * from './topics';
+export * from './kafka-client';

@@ -1,12 +1,16 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import type { MessageKeys } from '@kairos/config';
+import { Kafka, type Admin } from 'kafkajs';
+import type { KafkaConnection, MessageKeys } from '@kairos/config';
 import { ReadinessRegistry } from '@kairos/http';
 import { bindMessageAuthentication, messageAuthentication, type MessageAuthentication } from './authentication';
 import { bindReadiness } from './readiness';
+import { createKafkaClient } from './kafka-client';
 
 export interface KafkaOptions {
-  readonly brokers: readonly string[];
+  /** Plaintext bootstrap servers; `connection` instead for TLS, SASL and a topic prefix. */
+  readonly brokers?: readonly string[];
+  /** `kafkaConnection(config)`: brokers, TLS, SASL and the topic / group prefix. */
+  readonly connection?: KafkaConnection;
   readonly clientId: string;
   /** The service's signing key and the producers' keys it trusts (`messageKeys(config)`). */
   readonly keys: MessageKeys;
@@ -32,12 +36,7 @@ export class KafkaModule implements OnModuleInit, OnApplicationShutdown {
   }
 
   static forRoot(options: KafkaOptions): DynamicModule {
-    const kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: [...options.brokers],
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 8, initialRetryTime: 200 },
-    });
+    const kafka = createKafkaClient(options.clientId, options.connection ?? { brokers: options.brokers ?? [], topicPrefix: '' });
     const authentication: MessageAuthentication = messageAuthentication(options.keys);
     bindMessageAuthentication(kafka, authentication);
     return {

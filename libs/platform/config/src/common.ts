@@ -1,4 +1,5 @@
 import type { ConfigSpec } from './config';
+import { kafkaConnectionConfig } from './kafka';
 import { messageKeysConfig } from './message-keys';
 
 /**
@@ -45,7 +46,7 @@ export const serviceConfig = {
 
 /** A service on Kafka signs what it produces and verifies what it consumes: the keys come with the brokers. */
 export const kafkaConfig = {
-  KAFKA_BROKERS: { type: 'list', description: 'Kafka bootstrap servers, comma separated host:port' },
+  ...kafkaConnectionConfig,
   ...messageKeysConfig,
 } as const satisfies ConfigSpec;
 
