@@ -30,6 +30,7 @@ export const SLOW_SUITES = [
   'tools/e2e/faults',
   'tools/e2e/notifications',
   'tools/image',
+  'tools/bench/platform-bench',
   'infra/eventstore-server/test/large-log',
 ];
 const slowOnly = process.env.KAIROS_TESTS === 'slow';

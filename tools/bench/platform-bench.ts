@@ -61,11 +61,10 @@ const next = (tokens: string[]) => tokens[turn++ % tokens.length]!;
 
 async function submit(h: Harness, token: string, duration: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
-    const res = await h.call('request-service', token, 'POST', '/v1/access-requests', {
-      items: [{ resourceId: 'orders-db', role: 'readonly' }],
-      justification: 'benchmark',
-      duration,
-    });
+    // A timed-out call (a busy machine) is tried again: at worst one extra request is carried, untimed.
+    const res = await h
+      .call('request-service', token, 'POST', '/v1/access-requests', { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'benchmark', duration })
+      .catch((error: Error) => ({ status: 0, body: { error: error.message } as Record<string, unknown> }));
     if (res.status === 201) return res.body.requestId as string;
     if (attempt > 5) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
     await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));

@@ -1,4 +1,4 @@
-import type { Admin, Consumer, EachMessagePayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DataSource, EntityManager } from 'typeorm';
 import { runWithContext } from '@kairos/observability';
 import { MessageAuthenticationMissingError, messageAuthenticationOf, type AuthenticationRefusal, type MessageVerifier } from './authentication';
@@ -45,6 +45,14 @@ export interface IdempotentConsumerOptions {
   readonly verifier?: MessageVerifier;
   /** A message refused because it does not prove who produced it (after it was dead-lettered). */
   readonly onRefused?: (topic: string, refusal: AuthenticationRefusal) => void;
+  /** Messages of one partition handled in one PostgreSQL transaction (ADR 0024); 1 for one transaction each. */
+  readonly maxMessagesPerTransaction?: number;
+}
+
+/** A message that proved its producer, parsed and checked against its schema: ready to handle. */
+interface Checked {
+  readonly message: KafkaMessage;
+  readonly received: ReceivedMessage;
 }
 
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
@@ -116,7 +124,9 @@ export class IdempotentConsumer {
     await this.consumer.run({
       autoCommit: true,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.onMessage(payload),
+      // Offsets are resolved one message at a time, after its transaction committed.
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.onBatch(payload),
     });
   }
 
@@ -176,17 +186,74 @@ export class IdempotentConsumer {
     await this.admin?.disconnect().catch(() => undefined);
   }
 
-  private async onMessage(payload: EachMessagePayload): Promise<void> {
-    // The session is short: keep it alive while one message takes long (a slow dependency).
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    // The session is short: keep it alive while a batch, or one message in it, takes long (a slow dependency).
     const keepAlive = setInterval(() => void payload.heartbeat().catch(() => undefined), CONSUMER_HEARTBEAT_INTERVAL_MS);
     try {
-      await this.handleMessage(payload);
+      await this.handleBatch(payload);
     } finally {
       clearInterval(keepAlive);
     }
   }
 
-  private async handleMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * One partition's messages, in order. Each is checked on its own first (signature, envelope,
+   * schema; a refusal is dead-lettered where it stands); runs of good messages between refusals are
+   * handled in one transaction. An offset is resolved only after its message's transaction committed.
+   */
+  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    // KAIROS_INBOX_BATCH=1 brings back one transaction per message (to measure the difference).
+    const limit = Math.max(1, this.options.maxMessagesPerTransaction ?? (Number(process.env.KAIROS_INBOX_BATCH) || 100));
+    let run: Checked[] = [];
+    const flush = async () => {
+      while (run.length > 0) {
+        const { committed, failedAt } = await this.processRun(topic, run);
+        for (const item of run.slice(0, committed)) resolveOffset(item.message.offset);
+        if (failedAt === undefined) {
+          run = [];
+        } else {
+          // Every message before the failing one goes again as a run (they did not fail); the failing
+          // one alone, with its own retries in place; then the rest.
+          const before = run.slice(0, failedAt);
+          const failing = run[failedAt]!;
+          run = run.slice(failedAt + 1);
+          if (before.length > 0) {
+            const again = await this.processRun(topic, before);
+            for (const item of before.slice(0, again.committed)) resolveOffset(item.message.offset);
+            for (const item of before.slice(again.committed)) {
+              if (!isRunning() || isStale()) return;
+              await this.handleAlone(topic, partition, item, heartbeat);
+              resolveOffset(item.message.offset);
+            }
+          }
+          if (!isRunning() || isStale()) return;
+          await this.handleAlone(topic, partition, failing, heartbeat);
+          resolveOffset(failing.message.offset);
+        }
+        await heartbeat();
+        await commitOffsetsIfNecessary();
+      }
+    };
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      const checked = await this.check(topic, partition, message);
+      if (checked) {
+        run.push(checked);
+        if (run.length >= limit) await flush();
+        continue;
+      }
+      // Refused and dead-lettered: the messages before it are committed first, so order holds.
+      await flush();
+      resolveOffset(message.offset);
+    }
+    if (!isRunning() || isStale()) return;
+    await flush();
+    await commitOffsetsIfNecessary();
+  }
+
+  /** Checks one message before anything reads it; a refused one is dead-lettered here and `undefined` returned. */
+  private async check(topic: string, partition: number, message: KafkaMessage): Promise<Checked | undefined> {
     // Before anything reads it: being able to write to a topic must not be enough to make us act.
     const authentication = this.verifier.verify(topic, message);
     if (!authentication.ok) {
@@ -203,14 +270,70 @@ export class IdempotentConsumer {
       // shadow the genuine message that carries the same id.
       await this.deadLetter(topic, partition, message, `authentication: ${authentication.refusal}: ${authentication.reason}`, 0, `${topic}:${partition}:${message.offset}`);
       this.options.onRefused?.(topic, authentication.refusal);
-      return;
+      return undefined;
     }
     const parsed = fromKafkaMessage(topic, partition, message);
-    if (!parsed.ok) return this.deadLetter(topic, partition, message, parsed.reason, 0, `${topic}:${partition}:${message.offset}`);
+    if (!parsed.ok) {
+      await this.deadLetter(topic, partition, message, parsed.reason, 0, `${topic}:${partition}:${message.offset}`);
+      return undefined;
+    }
     const received = parsed.message;
     const problems = this.options.schemas(topic, received.type, received.data, 'receive');
-    if (problems) return this.deadLetter(topic, partition, message, `schema: ${problems}`, 0, received.id);
+    if (problems) {
+      await this.deadLetter(topic, partition, message, `schema: ${problems}`, 0, received.id);
+      return undefined;
+    }
+    return { message, received };
+  }
 
+  /**
+   * Handles a run of checked messages in one transaction: one inbox insert for all of them, then
+   * each new one's handler in order. Either all of them are committed, or none: then `failedAt` is
+   * the message whose handler failed (0 when the transaction itself did, or for a run of one, which
+   * is always handled alone).
+   */
+  private async processRun(topic: string, run: readonly Checked[]): Promise<{ committed: number; failedAt?: number }> {
+    if (run.length === 1) return { committed: 0, failedAt: 0 };
+    let outcomes: ('processed' | 'duplicate')[];
+    let at = 0;
+    try {
+      outcomes = await this.options.dataSource.transaction(async (tx) => {
+        const fresh = await this.claim(tx, run.map((item) => item.received));
+        const result: ('processed' | 'duplicate')[] = [];
+        for (const { received } of run) {
+          // A duplicate inside the run (the same id twice) is handled once, like one across runs.
+          if (!fresh.delete(received.id)) {
+            result.push('duplicate');
+          } else {
+            await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, () => this.options.handle(received, tx));
+            result.push('processed');
+          }
+          at++;
+        }
+        return result;
+      });
+    } catch {
+      return { committed: 0, failedAt: at < run.length ? at : 0 };
+    }
+    for (const outcome of outcomes) this.options.onOutcome?.(topic, outcome);
+    return { committed: run.length };
+  }
+
+  /** Inserts the messages' ids into the inbox; returns the ids that were not there yet. */
+  private async claim(tx: EntityManager, messages: readonly ReceivedMessage[]): Promise<Set<string>> {
+    const rows: { message_id: string }[] = await tx.query(
+      `INSERT INTO messaging_inbox (consumer_group, message_id, topic, partition, "offset", outcome)
+       SELECT $1, m.id, m.topic, m.partition, m.off, 'processed'
+         FROM unnest($2::text[], $3::text[], $4::int[], $5::bigint[]) WITH ORDINALITY AS m(id, topic, partition, off, n)
+        ORDER BY m.n
+       ON CONFLICT DO NOTHING RETURNING message_id`,
+      [this.options.groupId, messages.map((m) => m.id), messages.map((m) => m.topic), messages.map((m) => m.partition), messages.map((m) => m.offset)],
+    );
+    return new Set(rows.map((r) => r.message_id));
+  }
+
+  /** One message alone, in its own transaction, retried in place while it fails (the rules before ADR 0024). */
+  private async handleAlone(topic: string, partition: number, { message, received }: Checked, heartbeat: () => Promise<void>): Promise<void> {
     await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, async () => {
       for (let attempt = 1; ; attempt++) {
         try {

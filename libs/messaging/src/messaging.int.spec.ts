@@ -108,6 +108,33 @@ describe('messaging over the Kafka-compatible broker', () => {
     expect(raw!.headers).toMatchObject({ ce_id: 'timer-1', ce_type: 'TimerFired', ce_subject: 'request-1', ce_specversion: '1.0', ce_source: 'urn:kairos:expiry-scheduler', 'x-correlation-id': 'corr-1' });
   });
 
+  it('handles a partition\'s batch in few transactions, in order, once each, and a failing message alone (ADR 0024)', async () => {
+    const key = 'request-batch';
+    const batch = Array.from({ length: 40 }, (_, i) => timerFired(100 + i, { key, id: `batch-${i}` }));
+    // A duplicate id inside the batch, and one message that fails twice before it succeeds.
+    batch.splice(10, 0, timerFired(200, { key, id: 'batch-3' }));
+    batch.splice(20, 0, timerFired(201, { key, id: 'batch-flaky', data: { ...(timerFired(201).data as object), timerId: 'flaky' } }));
+    // Published before the consumer starts, so they arrive as one fetch.
+    await publisher.publish(batch);
+    await dataSource.query('CREATE TABLE svc.batch_effects (n serial, message_id text, txid bigint)');
+    let flakyFailures = 0;
+    await startConsumer('batch-once', async (message, tx) => {
+      if ((message.data as { timerId: string }).timerId === 'flaky' && flakyFailures < 2) {
+        flakyFailures++;
+        throw new Error('flaky dependency');
+      }
+      await tx.query('INSERT INTO svc.batch_effects (message_id, txid) VALUES ($1, txid_current())', [message.id]);
+    });
+    await eventually(async () => (await dataSource.query('SELECT 1 FROM svc.batch_effects')).length >= 41);
+    await new Promise((r) => setTimeout(r, 500));
+    const rows: { message_id: string; txid: string }[] = await dataSource.query('SELECT message_id, txid FROM svc.batch_effects ORDER BY n');
+    const expected = batch.map((m) => m.id).filter((id, i, all) => all.indexOf(id) === i);
+    expect(rows.map((r) => r.message_id)).toEqual(expected);
+    expect(flakyFailures).toBe(2);
+    // Far fewer transactions than messages: the good ones went in batches.
+    expect(new Set(rows.map((r) => r.txid)).size).toBeLessThan(rows.length / 4);
+  });
+
   it('refuses to publish a message that breaks its schema', async () => {
     const bad = timerFired(3, { data: { timerId: 't3', kind: 'whenever' } });
     await expect(publisher.publish([bad])).rejects.toThrow(SchemaViolationError);
