@@ -52,4 +52,21 @@ export default [
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // An app's own domain (apps/*/src/domain) is as pure as a domain library: no framework, driver or adapter.
+  {
+    files: ['apps/*/src/domain/**/*.ts', 'apps/*/src/domain/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...frameworkImports, 'typeorm/*', 'pg/*', '@kairos/messaging', '@kairos/event-store', '@kairos/persistence', '@kairos/http'],
+              message: 'domain code stays pure: frameworks, drivers and adapters belong to the app\'s adapters, not its domain.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 ];

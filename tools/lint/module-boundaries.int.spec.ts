@@ -33,6 +33,22 @@ describe('module boundaries', () => {
     expect(messages.join('\n')).toMatch(/@nx\/enforce-module-boundaries/);
   });
 
+  it.each(['@nestjs/common', 'typeorm', 'kafkajs', '@eventstore/db-client', 'pg', 'class-validator', '@kairos/messaging'])(
+    "fails lint when an app's own domain file (apps/*/src/domain) imports %s",
+    async (pkg) => {
+      const messages = await lintAs('apps/audit-projector/src/domain/boundary-probe.ts', `import * as x from '${pkg}';\nexport const y = x;\n`);
+      expect(messages.join('\n')).toMatch(/no-restricted-imports/);
+    },
+  );
+
+  it("lets an app's domain import the contracts and Node's crypto", async () => {
+    const messages = await lintAs(
+      'apps/provisioning-connector/src/domain/boundary-probe.ts',
+      `import { createHash } from 'node:crypto';\nimport { CONNECTOR_NAMES } from '@kairos/contracts';\nexport const y = [createHash, CONNECTOR_NAMES];\n`,
+    );
+    expect(messages.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([]);
+  });
+
   it('lets an application import the same framework', async () => {
     const messages = await lintAs('apps/request-service/src/boundary-probe.ts', `import { NestFactory } from '@nestjs/core';\nexport const y = NestFactory;\n`);
     expect(messages.filter((m) => m.startsWith('@nx/enforce-module-boundaries'))).toEqual([]);
