@@ -14,8 +14,16 @@ export const config = {
   JOB_LEASE_MS: {
     type: 'int',
     min: 1_000,
-    default: 60_000,
-    description: 'how long a worker owns a running job; after a crash the job is taken up again once it runs out',
+    default: 10_000,
+    description:
+      'how long a running job\'s lease lasts without a heartbeat (renewed every third of it while the job runs); a job whose worker died is taken over once it runs out',
+  },
+  JOB_CONCURRENCY: {
+    type: 'int',
+    min: 1,
+    max: 256,
+    default: 8,
+    description: 'jobs run at once, so one stuck target or identity never holds the others (jobs of one connector, target and identity still run one at a time, in order)',
   },
   JOB_POLL_MS: { type: 'int', min: 10, default: 500, description: 'how often the worker looks for due jobs when not woken' },
   CONNECTOR_HEALTH_INTERVAL_MS: {

@@ -34,6 +34,7 @@ export class ProvisioningConnectorModule {
       retry: { maxAttempts: config.JOB_MAX_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS, maxBackoffMs: config.JOB_MAX_BACKOFF_MS },
       leaseMs: config.JOB_LEASE_MS,
       pollMs: config.JOB_POLL_MS,
+      concurrency: config.JOB_CONCURRENCY,
     };
     return {
       module: ProvisioningConnectorModule,

@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { ConnectorName } from '@kairos/contracts';
 import type { Clock } from '../domain/clock';
+import { afterCall, stuckReason, type CallReport, type TargetCalls } from '../domain/stuck';
 import { safeMessage, type ConnectorHealth } from './connector';
 import { CONNECTOR_PLUGINS, type ConnectorRegistry } from './registry';
 
@@ -40,12 +41,19 @@ export class ConnectorHealthMonitor {
   private readonly up: Gauge<'connector' | 'configured'>;
   private readonly lastProbe: Gauge<'connector'>;
   private inFlight?: Promise<ConnectorStatus[]>;
+  /** Per connector, per target: how the worker's real calls went (see domain/stuck). */
+  private readonly calls = new Map<ConnectorName, Map<string, TargetCalls>>();
 
   constructor(
     private readonly connectors: ConnectorRegistry,
     private readonly clock: Clock,
     registry: Registry,
-    private readonly options: { readonly intervalMs: number; readonly probeTimeoutMs?: number },
+    private readonly options: {
+      readonly intervalMs: number;
+      readonly probeTimeoutMs?: number;
+      /** A stuck target no longer called for this long is no longer reported (default 2 min). */
+      readonly stuckWindowMs?: number;
+    },
   ) {
     this.up = new Gauge({
       name: 'kairos_connector_up',
@@ -70,6 +78,42 @@ export class ConnectorHealthMonitor {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /**
+   * The worker reports every grant/revoke call. A connector whose calls to a target keep timing
+   * out is stuck even when its probe passes: `kairos_connector_up` 0, readiness and
+   * GET /v1/connectors say which target and the last error.
+   */
+  recordCall(name: ConnectorName, target: string, report: CallReport): void {
+    const targets = this.calls.get(name) ?? new Map<string, TargetCalls>();
+    this.calls.set(name, targets);
+    const next = afterCall(targets.get(target), report);
+    if (next.consecutiveTimeouts === 0) targets.delete(target);
+    else targets.set(target, next);
+    const stuck = this.stuck(name);
+    const connector = this.connectors.get(name);
+    const known = this.known.get(name);
+    if (stuck) {
+      const at = this.clock.now();
+      this.known.set(name, { ...(known ?? { checkedAt: at }), health: { healthy: false, reason: stuck }, lastError: { reason: stuck, at } });
+    } else if (known && !known.health.healthy && known.health.reason.startsWith('stuck: ')) {
+      // Answered again: the last probe had passed, only the calls were stuck.
+      this.known.set(name, { ...known, health: { healthy: true }, lastHealthyAt: this.clock.now() });
+    }
+    const now = this.known.get(name);
+    if (connector && now) this.up.set({ connector: name, configured: String(connector.configured) }, now.health.healthy ? 1 : 0);
+  }
+
+  /** Why the connector is stuck (the first target whose calls keep timing out), if it is. */
+  stuck(name: ConnectorName): string | undefined {
+    const now = this.clock.now();
+    const window = this.options.stuckWindowMs ?? 120_000;
+    for (const [target, calls] of this.calls.get(name) ?? []) {
+      const reason = stuckReason(target, calls, now, window);
+      if (reason) return reason;
+    }
+    return undefined;
   }
 
   /** Probes every connector now (concurrent callers share one round). */
@@ -101,6 +145,9 @@ export class ConnectorHealthMonitor {
       health = { healthy: false, reason: safeMessage(error) };
     }
     if (!health.healthy) health = { healthy: false, reason: safeMessage(health.reason) };
+    // The probe reached the target, but real calls to one of its targets keep timing out.
+    const stuck = health.healthy ? this.stuck(name) : undefined;
+    if (stuck) health = { healthy: false, reason: stuck };
     const now = this.clock.now();
     const before = this.known.get(name);
     this.known.set(name, {

@@ -2,6 +2,7 @@ import { afterAttempt, judgeAttempt, retryDelayMs, type RetryPolicy } from './jo
 import { identityRoleName, targetRoleName, UnsafeNameError } from './names';
 import { resultMessage } from './results';
 import { sign, verifySignature } from './signature';
+import { afterCall, isTimeout, stuckReason } from './stuck';
 
 const policy: RetryPolicy = { maxAttempts: 3, backoffMs: 100, maxBackoffMs: 250 };
 const now = new Date('2026-01-05T10:00:00.000Z');
@@ -110,5 +111,32 @@ describe('result messages', () => {
       type: 'RevokeFailed',
       data: { requestId: 'r1', itemId: 'i1', grantId: 'g1', attempt: 2, at: now.toISOString(), reason: 'no', final: true, verified: true },
     });
+  });
+});
+
+describe('a stuck connector (calls to a target keep timing out)', () => {
+  const at = new Date('2026-01-05T10:00:00.000Z');
+  const timedOut = { kind: 'timed_out' as const, reason: 'canceling statement due to lock timeout', at };
+
+  it('is stuck after timeouts in a row, not after one', () => {
+    const once = afterCall(undefined, timedOut);
+    expect(stuckReason('app_x', once, at, 60_000)).toBeUndefined();
+    expect(stuckReason('app_x', afterCall(once, timedOut), at, 60_000)).toBe(
+      'stuck: 2 calls in a row to target app_x timed out (last: canceling statement due to lock timeout)',
+    );
+  });
+
+  it('is no longer stuck once a call gets an answer, or when nobody called for the window', () => {
+    const twice = afterCall(afterCall(undefined, timedOut), timedOut);
+    expect(stuckReason('app_x', afterCall(twice, { kind: 'answered' }), at, 60_000)).toBeUndefined();
+    expect(stuckReason('app_x', twice, new Date(at.getTime() + 60_001), 60_000)).toBeUndefined();
+  });
+
+  it('tells timeouts from other failures', () => {
+    expect(isTimeout(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }))).toBe(true);
+    expect(isTimeout(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toBe(true);
+    expect(isTimeout(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }))).toBe(true);
+    expect(isTimeout(Object.assign(new Error('role "app_x" does not exist'), { code: '42704' }))).toBe(false);
+    expect(isTimeout('timeout')).toBe(false);
   });
 });

@@ -10,6 +10,8 @@ import {
 } from '../domain/job';
 import { GrantRefusedError, safeMessage, type Connector, type GrantSpec, type IssuedCredentials } from '../connectors/connector';
 import type { ConnectorRegistry } from '../connectors/registry';
+import { isTimeout, type CallReport } from '../domain/stuck';
+import type { ConnectorName } from '@kairos/contracts';
 import type { JobsRepository, JobWithContext } from './jobs.repository';
 
 export interface WorkerLog {
@@ -22,19 +24,34 @@ export interface CredentialsSink {
   issued(grant: { grantId: string; requestId: string; subjectId: string }, credentials: IssuedCredentials, now: Date): Promise<void>;
 }
 
+/** Told how every grant/revoke call went, to notice a connector whose calls keep timing out. */
+export interface CallObserver {
+  recordCall(connector: ConnectorName, target: string, report: CallReport): void;
+}
+
 export interface WorkerOptions {
   readonly retry: RetryPolicy;
+  /** How long a lease lasts without a heartbeat: an abandoned job is taken over this soon. */
   readonly leaseMs: number;
   readonly pollMs: number;
+  /** Jobs run at once (of different (connector, target, identity) keys); default 8. */
+  readonly concurrency?: number;
+  /** How often a running job's lease is renewed; default a third of the lease. */
+  readonly heartbeatMs?: number;
 }
 
 /**
  * Runs jobs after the consumer's transaction committed: target systems are never called while a
- * database transaction is open. Each job is leased; a worker that dies leaves the lease to run out
- * and the job is taken up again on restart (or by another replica).
+ * database transaction is open. Up to `concurrency` jobs run at once, so one stuck target or
+ * identity never holds the others (jobs of one key still run one at a time, in order: the claim
+ * query sees to that). Each job is leased and the lease renewed by a heartbeat while it runs; a
+ * worker that dies stops renewing and the job is taken over once the short lease runs out.
  */
 export class JobWorker {
   private readonly loop: WorkLoop;
+  private readonly running = new Set<Promise<void>>();
+  private readonly concurrency: number;
+  private readonly heartbeatMs: number;
 
   constructor(
     private readonly jobs: JobsRepository,
@@ -45,7 +62,10 @@ export class JobWorker {
     private readonly onResult: () => void,
     /** Where short-lived credentials wait for their requester (never the job, an event or a log). */
     private readonly credentials?: CredentialsSink,
+    private readonly calls?: CallObserver,
   ) {
+    this.concurrency = Math.max(1, options.concurrency ?? 8);
+    this.heartbeatMs = Math.max(10, options.heartbeatMs ?? Math.floor(options.leaseMs / 3));
     this.loop = new WorkLoop(() => this.runNext(), {
       idleMs: options.pollMs,
       onError: (error) => this.log.error('provisioning worker step failed', { reason: safeMessage(error) }),
@@ -60,16 +80,48 @@ export class JobWorker {
     this.loop.notify();
   }
 
+  /** Stops claiming and waits for the jobs already running (each bounded by its connector's timeouts). */
   async stop(): Promise<void> {
     await this.loop.stop();
+    await Promise.allSettled([...this.running]);
   }
 
+  /** Claims one more job when a slot is free and starts it; true when it started one. */
   private async runNext(): Promise<boolean> {
+    if (this.running.size >= this.concurrency) return false;
     const job = await this.jobs.claimNext(this.clock.now(), this.options.leaseMs);
     if (!job) return false;
-    await this.execute(job);
-    this.onResult();
+    const run: Promise<void> = this.runLeased(job)
+      .catch((error: unknown) => this.log.error('provisioning job failed', { jobId: job.id, reason: safeMessage(error) }))
+      .finally(() => {
+        this.running.delete(run);
+        this.onResult();
+        this.loop.notify();
+      });
+    this.running.add(run);
     return true;
+  }
+
+  /** Runs a job while a heartbeat keeps its lease alive. */
+  private async runLeased(job: JobWithContext): Promise<void> {
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      this.jobs
+        .renewLease(job, this.clock.now(), this.options.leaseMs)
+        .then((held) => {
+          if (!held && !lost) {
+            lost = true;
+            this.log.warn('job lease lost (taken over or finished elsewhere); its outcome will be dropped', { jobId: job.id });
+          }
+        })
+        .catch((error: unknown) => this.log.warn('job lease renewal failed', { jobId: job.id, reason: safeMessage(error) }));
+    }, this.heartbeatMs);
+    heartbeat.unref();
+    try {
+      await this.execute(job);
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 
   private async execute(job: JobWithContext): Promise<void> {
@@ -99,7 +151,11 @@ export class JobWorker {
     }
     const connector = this.connectors.get(job.connector);
     if (!connector) throw new Error(`no ${job.connector} connector is registered`);
-    const { outcome, answer, credentials } = await attempt(connector, job);
+    const { outcome, answer, credentials, call } = await attempt(connector, job);
+    if (call) {
+      const report: CallReport = call.timedOut ? { kind: 'timed_out', reason: call.reason, at: this.clock.now() } : { kind: 'answered' };
+      this.calls?.recordCall(job.connector, job.target, report);
+    }
     if (credentials && outcome.kind === 'succeeded') {
       if (!this.credentials) throw new Error('short-lived credentials were issued but there is nowhere to keep them');
       await this.credentials.issued({ grantId: job.grantId, requestId: job.requestId, subjectId: job.subject.id }, credentials, this.clock.now());
@@ -137,13 +193,14 @@ export function specOf(job: JobWithContext): GrantSpec {
 async function attempt(
   connector: Connector,
   job: JobWithContext,
-): Promise<{ outcome: AttemptOutcome; answer?: string; credentials?: IssuedCredentials }> {
+): Promise<{ outcome: AttemptOutcome; answer?: string; credentials?: IssuedCredentials; call?: { timedOut: boolean; reason: string } }> {
   const spec = specOf(job);
   if (!spec.accessRole) {
     // A job recorded before roles were kept: the role to check is unknown, so nothing is claimed.
     return { outcome: { kind: 'failed', verified: false, refused: true, reason: 'the job does not say which role it is about' } };
   }
   let call: CallResult;
+  let timedOut = false;
   let answer: string | undefined;
   let credentials: IssuedCredentials | undefined;
   try {
@@ -153,6 +210,7 @@ async function attempt(
     call = { ok: true };
   } catch (error) {
     call = { ok: false, reason: safeMessage(error), ...(error instanceof GrantRefusedError ? { refused: true } : {}) };
+    timedOut = isTimeout(error);
     if (call.refused) return { outcome: judgeAttempt(job.action, call, { ok: false, reason: 'not asked' }) };
   }
   let verification: Verification;
@@ -161,5 +219,6 @@ async function attempt(
   } catch (error) {
     verification = { ok: false, reason: safeMessage(error) };
   }
-  return { outcome: judgeAttempt(job.action, call, verification), answer, ...(credentials ? { credentials } : {}) };
+  const report = { timedOut, reason: call.ok ? '' : call.reason };
+  return { outcome: judgeAttempt(job.action, call, verification), answer, call: report, ...(credentials ? { credentials } : {}) };
 }

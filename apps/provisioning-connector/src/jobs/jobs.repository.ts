@@ -314,6 +314,20 @@ export class JobsRepository {
     });
   }
 
+  /**
+   * The heartbeat of a running job: pushes its lease out while its worker is alive. False when the
+   * job is no longer this attempt's (taken over after a lost lease, or finished).
+   */
+  async renewLease(job: Job, now: Date, leaseMs: number): Promise<boolean> {
+    const updated = rowsOf(
+      await this.dataSource.query(
+        `UPDATE provisioning_jobs SET lease_until = $3 WHERE id = $1 AND status = 'running' AND attempts = $2 RETURNING 1`,
+        [job.id, job.attempts, new Date(now.getTime() + leaseMs)],
+      ),
+    );
+    return updated.length > 0;
+  }
+
   private async context(tx: EntityManager, row: { request_id: string; item_id: string }): Promise<Partial<JobRow>> {
     const rows: Partial<JobRow>[] = await tx.query(
       `SELECT requester_id, requested_by, justification, ticket AS request_ticket, fulfillers

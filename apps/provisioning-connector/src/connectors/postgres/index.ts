@@ -17,6 +17,18 @@ export const plugin = definePlugin({
       description:
         'the target PostgreSQL whose role memberships the postgres connector grants (credentials from configuration only; the account needs CREATEROLE, and pg_signal_backend to end short-lived sessions)',
     },
+    TARGET_POSTGRES_STATEMENT_TIMEOUT_MS: {
+      type: 'int',
+      min: 0,
+      default: 10_000,
+      description: 'statement_timeout of the connector\'s sessions in the target: a hung statement fails (and is retried) instead of holding the job (0 = none)',
+    },
+    TARGET_POSTGRES_LOCK_TIMEOUT_MS: {
+      type: 'int',
+      min: 0,
+      default: 5_000,
+      description: 'lock_timeout of the connector\'s sessions in the target: a role locked by another session fails the call (and is retried) instead of holding it (0 = none)',
+    },
     POSTGRES_LOGIN_MAP: {
       type: 'list',
       default: [],
@@ -44,7 +56,12 @@ export const plugin = definePlugin({
     return parsed.mode === 'credentials' ? `${parsed.role}@grant:${grantId}` : parsed.role;
   },
   launcherEnv: (urls) => ({ TARGET_POSTGRES_URL: urls.targetDatabase, POSTGRES_LOGIN_RULE: '{local}' }),
-  create: (c, { clock }) => new PostgresConnector(c.TARGET_POSTGRES_URL, { logins: { map: c.POSTGRES_LOGIN_MAP, rule: c.POSTGRES_LOGIN_RULE }, clock }),
+  create: (c, { clock }) => new PostgresConnector(c.TARGET_POSTGRES_URL, {
+      logins: { map: c.POSTGRES_LOGIN_MAP, rule: c.POSTGRES_LOGIN_RULE },
+      clock,
+      statementTimeoutMs: c.TARGET_POSTGRES_STATEMENT_TIMEOUT_MS,
+      lockTimeoutMs: c.TARGET_POSTGRES_LOCK_TIMEOUT_MS,
+    }),
 });
 
 export { credentialLoginName };

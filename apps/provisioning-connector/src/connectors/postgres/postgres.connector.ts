@@ -41,6 +41,12 @@ export interface PostgresConnectorOptions {
   /** Identity → own login, for `mode=login` resources. */
   readonly logins?: LoginDirectory;
   readonly clock?: Clock;
+  /** `statement_timeout` of the connector's sessions: no statement runs longer (0 = none). */
+  readonly statementTimeoutMs?: number;
+  /** `lock_timeout` of the connector's sessions: no lock is waited for longer (0 = none). */
+  readonly lockTimeoutMs?: number;
+  /** Most sessions at once (at least the worker's concurrency, so a stuck role never starves the pool). */
+  readonly maxSessions?: number;
 }
 
 /**
@@ -59,7 +65,15 @@ export class PostgresConnector implements Connector {
   private readonly connection: Record<string, string | number>;
 
   constructor(url: string, options: PostgresConnectorOptions = {}) {
-    this.pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
+    // A role locked in the target (an open transaction that ALTERed it…) must not hold a call, and
+    // with it a job lease and a pooled session, forever: the server cancels the statement.
+    this.pool = new Pool({
+      connectionString: url,
+      max: options.maxSessions ?? 10,
+      connectionTimeoutMillis: 5_000,
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+      ...(options.lockTimeoutMs ? { lock_timeout: options.lockTimeoutMs } : {}),
+    });
     // An idle client's error must not crash the process; the next call reports it.
     this.pool.on('error', () => undefined);
     this.logins = options.logins ?? { map: [], rule: '' };
