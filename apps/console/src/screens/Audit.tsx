@@ -121,9 +121,7 @@ function Timeline() {
 }
 
 function GrantTable(props: { caption: string; grants: Grant[] }) {
-  return props.grants.length === 0 ? (
-    <p>{props.caption}: none.</p>
-  ) : (
+  return (
     <table>
       <caption>{props.caption}</caption>
       <thead>
@@ -136,6 +134,11 @@ function GrantTable(props: { caption: string; grants: Grant[] }) {
         </tr>
       </thead>
       <tbody>
+        {props.grants.length === 0 && (
+          <tr>
+            <td colSpan={5}>none</td>
+          </tr>
+        )}
         {props.grants.map((g) => (
           <tr key={g.grantId}>
             <th scope="row">
