@@ -60,7 +60,8 @@ function buildConsole(layout: PlatformLayout, onEvent: (msg: string) => void): s
   if (process.env.KAIROS_CONSOLE_DIR) return resolve(process.env.KAIROS_CONSOLE_DIR);
   const out = join(layout.dataDir, 'console');
   const built = existsSync(join(out, 'index.html')) ? statSync(join(out, 'index.html')).mtimeMs : 0;
-  if (built > newestSource(sources)) return out;
+  // The console bundles the typed client, so a change to either rebuilds it.
+  if (built > Math.max(newestSource(sources), newestSource(join(root, 'libs', 'api-client')))) return out;
   onEvent('building the web console');
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
   const result = spawnSync(process.execPath, [vite, 'build', '--config', join(sources, 'vite.config.mts'), '--logLevel', 'warn'], {
