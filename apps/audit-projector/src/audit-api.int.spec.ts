@@ -18,7 +18,8 @@ import { AuditProjectorModule } from './audit-projector.module';
 import { config } from './config';
 import { AuditTables } from './projection/audit-schema';
 import { replayAndCompare, formatReplayReport } from './replay/replay';
-import { appendRaw, at, RequestScenario } from './testing/request-events';
+import { atHour as at, RequestScenario } from '@kairos/access-request-domain/testing';
+import { appendRaw, appendScenario } from './testing/event-store';
 
 const NOW = new Date('2025-06-01T00:00:00.000Z');
 
@@ -36,16 +37,14 @@ describe('the audit projector API', () => {
   const r1 = RequestScenario.create(alice, 'db-prod', 'read')
     .requested(0)
     .reviewed(0.5, 'u-bob', 'approve')
-    .approved(0.5)
     .granted(1)
-    .revoked(5);
+    .expired(5);
   // carol: automatic, granted at 2h, still held.
-  const r2 = RequestScenario.create(carol, 'db-prod', 'read').requested(2).approved(2, 'automatic').granted(2, 8);
+  const r2 = RequestScenario.create(carol, 'db-prod', 'read').requested(2, { automatic: true, duration: 'PT8H' }).granted(2);
   // alice: denied.
   const r3 = RequestScenario.create(alice, 's3-logs', 'write')
     .requested(3, '=HYPERLINK("http://evil")')
-    .reviewed(3.5, 'u-bob', 'deny')
-    .denied(3.5, 'u-bob');
+    .reviewed(3.5, 'u-bob', 'deny');
 
   const get = async (path: string, token?: string) => {
     const req = request(app.getHttpServer()).get(path);
@@ -66,7 +65,7 @@ describe('the audit projector API', () => {
     });
     await app.init();
     auditor = await issuer.token('u-audrey', ['auditor']);
-    for (const scenario of [r1, r2, r3]) await scenario.appendTo(client);
+    for (const scenario of [r1, r2, r3]) await appendScenario(client, scenario);
     await appendRaw(client, r3.stream, 'SomethingNobodyDeclared', { requestId: r3.requestId });
     await appendRaw(client, r3.stream, 'AccessGranted', { requestId: r3.requestId, grantedAt: 'yesterday' });
     await eventually(async () => (await timelineLength(r3.requestId)) === 5, 'the projection to catch up');
@@ -315,14 +314,13 @@ describe('the audit projector API', () => {
 
   it('summarises per group once requests carry the requester groups', async () => {
     const dave = { id: 'u-dave', kind: 'person' as const };
-    const withGroups = RequestScenario.create(dave, 'db-prod', 'read', ['sre', 'oncall']).requested(6).approved(6, 'automatic').granted(6);
+    const withGroups = RequestScenario.create(dave, 'db-prod', 'read', ['sre', 'oncall']).requested(6, { automatic: true }).granted(6);
     // An earlier producer sent the groups on the requester, outside the contract: still counted.
     const withLegacyGroups = RequestScenario.create({ id: 'u-erin', kind: 'person', groups: ['sre'] }, 'db-prod', 'read')
-      .requested(7)
-      .approved(7, 'automatic')
+      .requested(7, { automatic: true })
       .granted(7);
-    await withGroups.appendTo(client);
-    await withLegacyGroups.appendTo(client);
+    await appendScenario(client, withGroups);
+    await appendScenario(client, withLegacyGroups);
     // The events land one by one: wait until the grants, not just the requests, have been projected.
     await eventually(async () => {
       const summary = await get('/v1/audit/summaries/groups', auditor);

@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, eventually, startTestEventStore, type TestDatabase } from '@kairos/testing';
 import { migrations } from '../migrations';
-import { RequestScenario } from '../testing/request-events';
+import { RequestScenario } from '@kairos/access-request-domain/testing';
+import { appendScenario } from '../testing/event-store';
 import { AuditTables } from './audit-schema';
 import { LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
 
@@ -14,7 +15,7 @@ describe('the projection checkpoint', () => {
   let dataSource: DataSource;
   const tables = new AuditTables('audit');
   const scenarios = Array.from({ length: 6 }, (_, i) =>
-    RequestScenario.create({ id: `u-${i}`, kind: 'person' }, `res-${i % 2}`, 'read').requested(i).approved(i, 'automatic').granted(i).revoked(i + 2),
+    RequestScenario.create({ id: `u-${i}`, kind: 'person' }, `res-${i % 2}`, 'read').requested(i, { automatic: true, duration: 'PT2H' }).granted(i).expired(i + 2),
   );
   const total = scenarios.reduce((n, s) => n + s.events.length, 0);
 
@@ -27,7 +28,7 @@ describe('the projection checkpoint', () => {
     [db, es] = await Promise.all([createTestDatabase(), startTestEventStore()]);
     client = EventStoreDBClient.connectionString(es.connectionString);
     dataSource = await openServiceDataSource({ url: db.url, schema: 'audit', migrations });
-    for (const s of scenarios) await s.appendTo(client);
+    for (const s of scenarios) await appendScenario(client, s);
   }, 60_000);
 
   afterAll(async () => {
@@ -73,14 +74,14 @@ describe('the projection checkpoint', () => {
   });
 
   it('continues after a stop and a restart from where it stopped, without duplicates', async () => {
-    const more = Array.from({ length: 4 }, (_, i) => RequestScenario.create({ id: `u-late-${i}`, kind: 'person' }, 'res-late', 'read').requested(10 + i).approved(10 + i, 'automatic').granted(10 + i));
+    const more = Array.from({ length: 4 }, (_, i) => RequestScenario.create({ id: `u-late-${i}`, kind: 'person' }, 'res-late', 'read').requested(10 + i, { automatic: true }).granted(10 + i));
     const before = await timelineRows();
     const stopping = runner();
     stopping.start();
-    for (const s of more.slice(0, 2)) await s.appendTo(client);
+    for (const s of more.slice(0, 2)) await appendScenario(client, s);
     await eventually(async () => (await timelineRows()) >= before + 3, 'some of the new events');
     await stopping.stop();
-    for (const s of more.slice(2)) await s.appendTo(client);
+    for (const s of more.slice(2)) await appendScenario(client, s);
     const restarted = runner();
     restarted.start();
     const expected = before + more.reduce((n, s) => n + s.events.length, 0);

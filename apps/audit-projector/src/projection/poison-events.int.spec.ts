@@ -12,7 +12,8 @@ import { AuditProjectorModule } from '../audit-projector.module';
 import { config } from '../config';
 import { migrations } from '../migrations';
 import { replayAndCompare } from '../replay/replay';
-import { RequestScenario } from '../testing/request-events';
+import { RequestScenario } from '@kairos/access-request-domain/testing';
+import { appendScenario } from '../testing/event-store';
 import { formatVerification } from '../verification/format-verification';
 import { verifyAllStreams } from '../verification/verify-streams';
 import { AuditTables } from './audit-schema';
@@ -41,10 +42,10 @@ describe('the audit projector, given events no producer should have written', ()
 
   const alice = { id: 'u-alice', kind: 'person' as const };
   const carol = { id: 'u-carol', kind: 'person' as const };
-  const withNul = RequestScenario.create(alice, 'db-prod', 'read').requested(0, NUL_JUSTIFICATION).reviewed(0.5, 'u-bob', 'approve', NUL_COMMENT).approved(0.5).granted(1);
-  const yearZero = RequestScenario.create(alice, 'db-stage', 'read').requested(1).approved(1, 'automatic');
+  const withNul = RequestScenario.create(alice, 'db-prod', 'read').requested(0, NUL_JUSTIFICATION).reviewed(0.5, 'u-bob', 'approve', NUL_COMMENT).granted(1);
+  const yearZero = RequestScenario.create(alice, 'db-stage', 'read').requested(1, { automatic: true });
   (yearZero.events[0]!.data as { requestedAt: string }).requestedAt = YEAR_ZERO;
-  const after = RequestScenario.create(carol, 'db-prod', 'read').requested(2).approved(2, 'automatic').granted(2);
+  const after = RequestScenario.create(carol, 'db-prod', 'read').requested(2, { automatic: true }).granted(2);
   const legacy = RequestScenario.create(carol, 's3-logs', 'read').requested(3, 'unused');
   const legacyVersioned = RequestScenario.create(carol, 's3-logs', 'write').requested(3, 'unused');
 
@@ -69,11 +70,11 @@ describe('the audit projector, given events no producer should have written', ()
     await app.init();
     auditor = await issuer.token('u-audrey', ['auditor']);
     // Written straight to EventStoreDB, bypassing the HTTP edge, in this order.
-    await withNul.appendTo(client);
-    await yearZero.appendTo(client);
+    await appendScenario(client, withNul);
+    await appendScenario(client, yearZero);
     await appendLegacy(legacy, 'legacy reason, no version in metadata');
     await appendLegacy(legacyVersioned, 'legacy reason, version 1 in metadata', { schemaVersion: 1 });
-    await after.appendTo(client);
+    await appendScenario(client, after);
     await eventually(async () => (await timelineLength(after.requestId)) === after.events.length, 'the projection to reach the events after the bad ones');
   }, 60_000);
 
@@ -121,9 +122,10 @@ describe('the audit projector, given events no producer should have written', ()
       }),
     ]);
     expect(parked.body.events[0].eventId).toMatch(/^[0-9a-f-]{36}$/);
-    // The event itself stays in the timeline and the hash chain, marked malformed; the next one of its stream is recorded.
+    // The event itself stays in the timeline and the hash chain, marked malformed; the next ones of its stream are recorded.
     const timeline = await get(`/v1/audit/requests/${yearZero.requestId}/timeline`);
-    expect(timeline.body.events.map((e: { status: string }) => e.status)).toEqual(['malformed', 'recorded']);
+    expect(yearZero.events.length).toBeGreaterThan(1);
+    expect(timeline.body.events.map((e: { status: string }) => e.status)).toEqual(yearZero.events.map((_, i) => (i === 0 ? 'malformed' : 'recorded')));
     const metrics = await request(app.getHttpServer()).get('/metrics');
     expect(metrics.text).toMatch(/kairos_parked_events\{[^}]*subscription="audit-projector"[^}]*\} 1/);
   });
@@ -169,7 +171,7 @@ describe('the projection runner, when recording an event keeps failing', () => {
   let client: EventStoreDBClient;
   let dataSource: DataSource;
   const tables = new AuditTables('faults');
-  const scenarios = Array.from({ length: 3 }, (_, i) => RequestScenario.create({ id: `u-${i}`, kind: 'person' }, 'db', 'read').requested(i).approved(i, 'automatic'));
+  const scenarios = Array.from({ length: 3 }, (_, i) => RequestScenario.create({ id: `u-${i}`, kind: 'person' }, 'db', 'read').requested(i, { automatic: true }));
   const total = scenarios.reduce((n, s) => n + s.events.length, 0);
   const count = async (sql: string) => Number((await dataSource.query(sql))[0].n);
 
@@ -177,7 +179,7 @@ describe('the projection runner, when recording an event keeps failing', () => {
     [db, es] = await Promise.all([createTestDatabase(), startTestEventStore()]);
     client = EventStoreDBClient.connectionString(es.connectionString);
     dataSource = await openServiceDataSource({ url: db.url, schema: 'faults', migrations });
-    for (const s of scenarios) await s.appendTo(client);
+    for (const s of scenarios) await appendScenario(client, s);
   }, 60_000);
 
   afterAll(async () => {

@@ -6,7 +6,8 @@ import { createTestDatabase, startTestEventStore, type TestDatabase } from '@kai
 import { migrations } from '../migrations';
 import { AuditTables } from '../projection/audit-schema';
 import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../projection/projection-runner';
-import { appendRaw, at, RequestScenario } from '../testing/request-events';
+import { atHour as at, RequestScenario } from '@kairos/access-request-domain/testing';
+import { appendRaw } from '../testing/event-store';
 import { replayAndCompare } from './replay';
 
 describe('the batched replay', () => {
@@ -16,13 +17,12 @@ describe('the batched replay', () => {
   let dataSource: DataSource;
   const tables = new AuditTables('audit');
   const scenarios = Array.from({ length: 5 }, (_, i) => {
-    const s = RequestScenario.create({ id: `u-${i}`, kind: 'person' }, `res-${i % 2}`, 'read', i % 2 ? ['sre'] : undefined).requested(i);
-    if (i === 2) return s.reviewed(i + 0.5, 'u-bob', 'deny').denied(i + 0.5, 'u-bob');
+    const s = RequestScenario.create({ id: `u-${i}`, kind: 'person' }, `res-${i % 2}`, 'read', i % 2 ? ['sre'] : undefined).requested(i, { duration: 'PT2H' });
+    if (i === 2) return s.reviewed(i + 0.5, 'u-bob', 'deny');
     return s
       .reviewed(i + 0.5, 'u-bob', 'approve')
-      .approved(i + 0.5)
       .granted(i + 1)
-      .revoked(i + 3);
+      .expired(i + 3);
   });
   let total = 0;
 
@@ -44,7 +44,7 @@ describe('the batched replay', () => {
     // Unknown and contract-breaking events, a valid one PostgreSQL refuses (year 0) and updates of nothing.
     await appendRaw(client, s0.stream, 'SomethingNobodyDeclared', { requestId: s0.requestId });
     await appendRaw(client, s1.stream, 'AccessGranted', { requestId: s1.requestId, grantedAt: 'yesterday' });
-    const expired = { requestId: s3.requestId, itemId: 'item-1', grantId: `grant-${s3.requestId.slice(0, 8)}` };
+    const expired = { requestId: s3.requestId, itemId: 'item-1', grantId: s3.grantId };
     await appendRaw(client, s3.stream, 'AccessExtended', {
       ...expired,
       via: 'policy',

@@ -19,7 +19,7 @@ import { migrations } from '../migrations';
 import { AuditTables } from '../projection/audit-schema';
 import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../projection/projection-runner';
 import { formatReplayReport, replayAndCompare } from '../replay/replay';
-import { at, RequestScenario } from './request-events';
+import { atHour as at, RequestScenario } from '@kairos/access-request-domain/testing';
 
 const target = Number(process.argv[2] ?? 20_000);
 /** `--no-live`: skip the live projection (the comparison then fails; only the replay's speed is of interest). */
@@ -34,22 +34,19 @@ function scenario(i: number): { stream: string; events: { type: string; data: un
     case 0:
       s.requested(h)
         .reviewed(h + 0.5, 'u-bob', 'approve')
-        .approved(h + 0.5)
         .granted(h + 1)
-        .revoked(h + 5);
+        .expired(h + 5);
       break;
     case 1:
-      s.requested(h).approved(h, 'automatic').granted(h, 8);
+      s.requested(h, { automatic: true, duration: 'PT8H' }).granted(h);
       break;
     case 2:
       s.requested(h)
-        .reviewed(h + 0.5, 'u-bob', 'deny')
-        .denied(h + 0.5, 'u-bob');
+        .reviewed(h + 0.5, 'u-bob', 'deny');
       break;
     default:
       s.requested(h)
         .reviewed(h + 0.5, 'u-bob', 'approve')
-        .approved(h + 0.5)
         .granted(h + 1);
   }
   const events: { type: string; data: unknown; metadata?: unknown }[] = s.events.map((e) => ({

@@ -9,11 +9,12 @@ import { migrations } from '../migrations';
 import { AuditTables } from '../projection/audit-schema';
 import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../projection/projection-runner';
 import { findFrame, readFrames, resealFrame, runAuditCli, startServerProcess, withoutFrames, type ServerProcess } from '../testing/event-log-file';
-import { RequestScenario } from '../testing/request-events';
+import { RequestScenario } from '@kairos/access-request-domain/testing';
+import { appendScenario } from '../testing/event-store';
 import { verifyAllStreams, type VerificationReport } from './verify-streams';
 
 const clock = { now: () => new Date('2025-06-01T00:00:00.000Z') };
-const lifecycle = (who: string) => RequestScenario.create({ id: who, kind: 'person' }, 'db-prod', 'read').requested(0).approved(0, 'automatic').granted(1);
+const lifecycle = (who: string) => RequestScenario.create({ id: who, kind: 'person' }, 'db-prod', 'read').requested(0, { automatic: true }).granted(1);
 
 describe('verify, against an attacker who edits the event store behind its back', () => {
   let db: TestDatabase;
@@ -37,7 +38,7 @@ describe('verify, against an attacker who edits the event store behind its back'
     server = await startServerProcess(dataDir);
     dataSource = await openServiceDataSource({ url: db.url, schema: 'audit', migrations });
     let client = EventStoreDBClient.connectionString(server.connectionString);
-    for (const s of all) await s.appendTo(client);
+    for (const s of all) await appendScenario(client, s);
 
     // The projector sees every event once: that is when the chain is seeded.
     const runner = new ProjectionRunner({ client, dataSource, tables, subscriptionId: LIVE_SUBSCRIPTION, retryDelayMs: 50 });

@@ -5,14 +5,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '@kairos/config';
-import { registerUpcasterForTests } from '@kairos/contracts';
+import { eventMetadataFor, registerUpcasterForTests } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
 import { headerValue } from '@kairos/messaging';
 import { openServiceDataSource, unescapeTextFromPostgres } from '@kairos/persistence';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
-// A builder of contract-checked request streams; only this test reaches across apps.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { RequestScenario } from '../../../audit-projector/src/testing/request-events';
+import { RequestScenario } from '@kairos/access-request-domain/testing';
 import { AccessRequestStore } from '../access-requests/access-request.store';
 import { config } from '../config';
 import { RequestServiceModule } from '../request-service.module';
@@ -41,14 +39,17 @@ describe('the request read model and relay, given events no producer should have
   let consumer: ReturnType<Kafka['consumer']>;
 
   const alice = { id: 'alice', kind: 'person' as const };
-  const withNul = RequestScenario.create(alice, 'db-prod', 'read').requested(0, NUL_JUSTIFICATION).reviewed(0.5, 'u-bob', 'approve', NUL_COMMENT).approved(0.5).granted(1);
+  const withNul = RequestScenario.create(alice, 'db-prod', 'read').requested(0, NUL_JUSTIFICATION).reviewed(0.5, 'u-bob', 'approve', NUL_COMMENT).granted(1);
   const yearZero = RequestScenario.create(alice, 'db-stage', 'read').requested(1);
   (yearZero.events[0]!.data as { requestedAt: string }).requestedAt = YEAR_ZERO;
   const notUuid = RequestScenario.create(alice, 'db-stage', 'read').requested(1);
   const NOT_UUID_STREAM = 'access-request-not-a-uuid';
   const legacy = RequestScenario.create(alice, 's3-logs', 'read').requested(3, 'unused');
-  const after = RequestScenario.create(alice, 'db-prod', 'write').requested(4).approved(4, 'automatic');
+  const after = RequestScenario.create(alice, 'db-prod', 'write').requested(4, { automatic: true });
 
+  const appendScenario = async (s: RequestScenario) => {
+    for (const e of s.events) await client.appendToStream(s.stream, jsonEvent({ type: e.type, data: e.data as never, metadata: eventMetadataFor(e.type) }));
+  };
   const get = (path: string) => request(app.getHttpServer()).get(path).set('authorization', `Bearer ${admin}`);
   const ds = () => app.get(DataSource);
   const parkedRows = async () =>
@@ -99,13 +100,13 @@ describe('the request read model and relay, given events no producer should have
     admin = await issuer.token('root', ['admin']);
 
     // Written straight to EventStoreDB, bypassing the HTTP edge, as a faulty producer would.
-    await withNul.appendTo(client);
+    await appendScenario(withNul);
     await client.appendToStream(withNul.stream, jsonEvent({ type: 'SomethingNobodyDeclared', data: { requestId: withNul.requestId } }));
-    await yearZero.appendTo(client);
+    await appendScenario(yearZero);
     await client.appendToStream(NOT_UUID_STREAM, jsonEvent({ type: 'AccessRequested', data: notUuid.events[0]!.data as never }));
     const { justification: _dropped, ...old } = legacy.events[0]!.data as { justification: string } & Record<string, unknown>;
     await client.appendToStream(legacy.stream, jsonEvent({ type: 'AccessRequested', data: { ...old, reason: 'a legacy reason' } as never }));
-    await after.appendTo(client);
+    await appendScenario(after);
     await caughtUp();
   }, 120_000);
 
