@@ -41,8 +41,8 @@ export class ConnectorHealthMonitor {
   private readonly up: Gauge<'connector' | 'configured'>;
   private readonly lastProbe: Gauge<'connector'>;
   private inFlight?: Promise<ConnectorStatus[]>;
-  /** Per connector, per target: how the worker's real calls went (see domain/stuck). */
-  private readonly calls = new Map<ConnectorName, Map<string, TargetCalls>>();
+  /** Per connector, per (target, identity): how the worker's real calls went (see domain/stuck). */
+  private readonly calls = new Map<ConnectorName, Map<string, { target: string; calls: TargetCalls }>>();
 
   constructor(
     private readonly connectors: ConnectorRegistry,
@@ -85,12 +85,14 @@ export class ConnectorHealthMonitor {
    * out is stuck even when its probe passes: `kairos_connector_up` 0, readiness and
    * GET /v1/connectors say which target and the last error.
    */
-  recordCall(name: ConnectorName, target: string, report: CallReport): void {
-    const targets = this.calls.get(name) ?? new Map<string, TargetCalls>();
-    this.calls.set(name, targets);
-    const next = afterCall(targets.get(target), report);
-    if (next.consecutiveTimeouts === 0) targets.delete(target);
-    else targets.set(target, next);
+  recordCall(name: ConnectorName, target: string, report: CallReport, subjectId = ''): void {
+    const keys = this.calls.get(name) ?? new Map<string, { target: string; calls: TargetCalls }>();
+    this.calls.set(name, keys);
+    // Kept per job key: one identity stuck on a target is stuck even while others' calls answer.
+    const key = `${target}\u0000${subjectId}`;
+    const next = afterCall(keys.get(key)?.calls, report);
+    if (next.consecutiveTimeouts === 0) keys.delete(key);
+    else keys.set(key, { target, calls: next });
     const stuck = this.stuck(name);
     const connector = this.connectors.get(name);
     const known = this.known.get(name);
@@ -109,7 +111,7 @@ export class ConnectorHealthMonitor {
   stuck(name: ConnectorName): string | undefined {
     const now = this.clock.now();
     const window = this.options.stuckWindowMs ?? 120_000;
-    for (const [target, calls] of this.calls.get(name) ?? []) {
+    for (const { target, calls } of this.calls.get(name)?.values() ?? []) {
       const reason = stuckReason(target, calls, now, window);
       if (reason) return reason;
     }

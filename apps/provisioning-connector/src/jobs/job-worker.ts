@@ -26,7 +26,7 @@ export interface CredentialsSink {
 
 /** Told how every grant/revoke call went, to notice a connector whose calls keep timing out. */
 export interface CallObserver {
-  recordCall(connector: ConnectorName, target: string, report: CallReport): void;
+  recordCall(connector: ConnectorName, target: string, report: CallReport, subjectId?: string): void;
 }
 
 export interface WorkerOptions {
@@ -154,7 +154,7 @@ export class JobWorker {
     const { outcome, answer, credentials, call } = await attempt(connector, job);
     if (call) {
       const report: CallReport = call.timedOut ? { kind: 'timed_out', reason: call.reason, at: this.clock.now() } : { kind: 'answered' };
-      this.calls?.recordCall(job.connector, job.target, report);
+      this.calls?.recordCall(job.connector, job.target, report, job.subject.id);
     }
     if (credentials && outcome.kind === 'succeeded') {
       if (!this.credentials) throw new Error('short-lived credentials were issued but there is nowhere to keep them');
