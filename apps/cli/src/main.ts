@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { KairosApiError } from '@kairos/api-client';
 import { auditCommand } from './commands/audit';
+import { credentialsCommand } from './commands/credentials';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login';
 import { requestCommand } from './commands/request';
 import { resourcesCommand } from './commands/resources';
@@ -22,6 +23,7 @@ const HELP = `kairos — just-in-time access from the command line
   kairos review ls | approve <request> [--item i1] [--comment <text>] [--shorten PT30M]
   kairos review deny <request> [--item i1] --comment <text> | ratify <request> [--item i1] [--reject]
   kairos tickets ls | complete <ticket> --comment <text> | fail <ticket> --comment <text>
+  kairos credentials <grant-id>                              your short-lived database login (password shown once)
   kairos audit timeline <request> | evidence --from <instant> --to <instant> [--format csv] | verify
 
   --output json   machine-readable output on every command (for scripts and CI jobs)
@@ -99,6 +101,8 @@ export async function run(argv: string[], out: Output = new Output()): Promise<n
         return await ticketsCommand(action, rest, values, out);
       case 'audit':
         return await auditCommand(action, rest, values, out);
+      case 'credentials':
+        return await credentialsCommand(action ? [action, ...rest] : [], out);
       default:
         throw new CliError(`unknown command "${group}"`, EXIT.usage);
     }

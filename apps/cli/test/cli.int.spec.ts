@@ -139,6 +139,9 @@ describe('the kairos CLI (the real binary)', () => {
     const run = await kairos(['request', 'create', '--resource', 'orders-db:readonly'], as('alice'));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--reason is required');
+    const credentials = await kairos(['credentials'], as('alice'));
+    expect(credentials.code).toBe(2);
+    expect(credentials.stderr).toContain('kairos credentials <grant-id>');
   });
 
   it('says "not signed in" with exit code 4, and "unreachable" with exit code 6', async () => {

@@ -5,12 +5,16 @@ import { CliError, EXIT, usage } from '../exit-codes';
 import type { CliOptions } from '../main';
 import { table, type Output } from '../output';
 
-type View = { requestId: string; status: string; items: { itemId: string; resourceId: string; role: string; status: string; terminal: boolean; expiresAt?: string; outcomeReason?: string; currentStep?: { name: string; approvals: number; required: number } }[] };
+type View = {
+  requestId: string;
+  status: string;
+  items: { itemId: string; resourceId: string; role: string; status: string; terminal: boolean; grantId?: string; expiresAt?: string; outcomeReason?: string; currentStep?: { name: string; approvals: number; required: number } }[];
+};
 
 const itemsTable = (view: View) =>
   table(
-    view.items.map((i) => [i.itemId, i.resourceId, i.role, i.status, i.currentStep ? `${i.currentStep.name} (${i.currentStep.approvals}/${i.currentStep.required})` : '', i.expiresAt ?? '', i.outcomeReason ?? '']),
-    ['ITEM', 'RESOURCE', 'ROLE', 'STATUS', 'WAITING ON', 'EXPIRES', 'WHY'],
+    view.items.map((i) => [i.itemId, i.resourceId, i.role, i.status, i.currentStep ? `${i.currentStep.name} (${i.currentStep.approvals}/${i.currentStep.required})` : '', i.expiresAt ?? '', i.grantId ?? '', i.outcomeReason ?? '']),
+    ['ITEM', 'RESOURCE', 'ROLE', 'STATUS', 'WAITING ON', 'EXPIRES', 'GRANT', 'WHY'],
   );
 
 const parseResource = (spec: string) => {
