@@ -163,6 +163,18 @@ describe('the seed scenarios through the console', () => {
     expect(await card.locator('[data-item="billing-dashboard/viewer"]').textContent()).toMatch(/approved \(reviews\).*ends in 3 h 5\d min/);
   });
 
+  it('alice releases the orders database early from her list', async () => {
+    const alice = pages[0]!;
+    await alice.getByRole('button', { name: 'Release Orders database (read only) readonly' }).click();
+    await statusText(alice, /released/);
+    const released = await poll('the orders database released', async () => {
+      const item = await itemOf(ids.alice!, 'orders-db');
+      return item.revocationReason ? item : undefined;
+    });
+    expect(released.revocationReason).toBe('released');
+    await alice.locator(`[data-request-id="${ids.alice}"] [data-item="orders-db/readonly"] [data-testid="item-status"]`, { hasText: /^(revoking|expired|revoked)$/ }).waitFor({ timeout: 60_000 });
+  });
+
   it('dave breaks glass on the payments API (the warning shown first) and bob, its owner, ratifies it', async () => {
     const page = await signIn('dave');
     await go(page, 'requests', 'My access');
@@ -214,6 +226,20 @@ describe('the seed scenarios through the console', () => {
     ids.behalf = /Request (\S+) submitted for dave/.exec(await statusText(page, /submitted/))?.[1];
     const saved = await detail(ids.behalf!);
     expect(saved).toMatchObject({ requester: { id: 'dave', kind: 'person' }, requestedBy: 'admin', onBehalf: true });
+
+    // And takes it away again: revoke, with a reason for the evidence.
+    await page.getByRole('link', { name: 'Revoke' }).click();
+    await page.getByLabel('Reason for revoking (recorded in the evidence)').fill('on-call shift swapped');
+    const revoke = page.getByRole('button', { name: 'Revoke orders-db readonly of dave' });
+    await revoke.waitFor({ timeout: 60_000 });
+    await accessible(page);
+    await revoke.click();
+    await statusText(page, /Revoked orders-db readonly/);
+    const revoked = await poll('dave\'s on-behalf access revoked', async () => {
+      const item = await itemOf(ids.behalf!, 'orders-db');
+      return item.revocationReason ? item : undefined;
+    });
+    expect(revoked.revocationReason).toBe('revoked_by_admin');
   });
 
   it('the auditor reads a timeline and downloads the evidence (CSV) and a summary per resource (JSON) whose contents name what happened', async () => {
