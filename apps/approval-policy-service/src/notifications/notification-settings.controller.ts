@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Inject, Param, Put, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { CurrentPrincipal, hasRole, type Principal } from '@kairos/auth';
 import { ProblemError } from '@kairos/http';
 import { ID_PATTERN } from '../catalogue/resource.dto';
 import { NotificationSettingsDto } from './notification-settings.dto';
+import { NotificationContactDto, NotificationContactListDto } from './notification-settings.responses';
 import { NotificationSettingsRepository, SlackUserTakenError, type NotificationContact } from './notification-settings.repository';
 import { assertNotifier, NOTIFIER_SUBJECTS } from './notifier-access';
 
@@ -21,6 +22,7 @@ export class NotificationSettingsController {
 
   @Get('identities/:id/notification-settings')
   @ApiOperation({ summary: 'How a person is told (Slack user, channels): the person themself or an admin' })
+  @ApiOkResponse({ type: NotificationContactDto })
   async get(@Param('id') id: string, @CurrentPrincipal() principal: Principal): Promise<NotificationContact> {
     this.selfOrAdmin(id, principal);
     const [contact] = await this.settings.byIds([id]);
@@ -30,6 +32,7 @@ export class NotificationSettingsController {
 
   @Put('identities/:id/notification-settings')
   @ApiOperation({ summary: 'Choose the channels (email, slack, both) and link a Slack user: the person themself or an admin' })
+  @ApiOkResponse({ type: NotificationContactDto })
   async put(@Param('id') id: string, @Body() body: NotificationSettingsDto, @CurrentPrincipal() principal: Principal): Promise<NotificationContact> {
     this.selfOrAdmin(id, principal);
     // Linking a Slack user decides whose review a Slack click becomes: only an admin links one.
@@ -52,6 +55,7 @@ export class NotificationSettingsController {
 
   @Get('notifier/contacts')
   @ApiOperation({ summary: "The notifier's read of the directory: contacts by ids, by Slack user or by group (service token of the notifier only)" })
+  @ApiOkResponse({ type: NotificationContactListDto })
   @ApiQuery({ name: 'ids', required: false, description: 'comma separated identity ids' })
   @ApiQuery({ name: 'slackUserId', required: false })
   @ApiQuery({ name: 'group', required: false })

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsISO8601, Matches } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { CurrentPrincipal, hasRole, type Principal } from '@kairos/auth';
 import { ProblemError } from '@kairos/http';
+import { DelegationDto, DelegationListDto } from '../http/responses';
 import { CLOCK, type Clock } from '../shared/clock';
 import { toDelegation, type Delegation } from './delegations.repository';
 
@@ -41,6 +42,7 @@ export class DelegationsController {
 
   @Post()
   @ApiOperation({ summary: 'Delegate your reviews to another person for a period (out of office)' })
+  @ApiCreatedResponse({ type: DelegationDto })
   async create(@Body() body: CreateDelegationDto, @CurrentPrincipal() principal: Principal): Promise<Delegation> {
     if (principal.kind !== 'person') throw new ProblemError(403, 'FORBIDDEN', 'Forbidden', 'only a person delegates their reviews');
     const starts = Date.parse(body.startsAt);
@@ -59,6 +61,7 @@ export class DelegationsController {
 
   @Get()
   @ApiOperation({ summary: 'Your delegations (an admin sees all)' })
+  @ApiOkResponse({ type: DelegationListDto })
   async list(@CurrentPrincipal() principal: Principal): Promise<{ items: Delegation[] }> {
     const rows = hasRole(principal, 'admin')
       ? await this.dataSource.query('SELECT * FROM delegations ORDER BY created_at DESC LIMIT 500')

@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { SendListDto } from '../http/responses';
 import { DataSource } from 'typeorm';
 import { Roles } from '@kairos/auth';
 import { ProblemError } from '@kairos/http';
@@ -14,6 +15,7 @@ export class SendsController {
 
   @Get('sends')
   @ApiOperation({ summary: 'Sends by status (pending, sent, dead), newest first' })
+  @ApiOkResponse({ type: SendListDto })
   @ApiQuery({ name: 'status', required: false, enum: ['pending', 'sent', 'dead'] })
   @ApiQuery({ name: 'requestId', required: false })
   async sends(@Query('status') status?: unknown, @Query('requestId') requestId?: unknown) {

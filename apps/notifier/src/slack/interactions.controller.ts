@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SlackInteractionAnswerDto } from '../http/responses';
 import { Public } from '@kairos/auth';
 import { ProblemError } from '@kairos/http';
 import { JsonLogger } from '@kairos/observability';
@@ -39,6 +40,7 @@ export class SlackInteractionsController {
   @HttpCode(200)
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiOperation({ summary: "Slack's interactivity endpoint (signed by Slack): Approve / Deny buttons become the clicking person's review" })
+  @ApiOkResponse({ type: SlackInteractionAnswerDto })
   async interact(
     @Body() raw: unknown,
     @Headers('x-slack-request-timestamp') timestamp: string | undefined,

@@ -651,6 +651,21 @@ export interface components {
             /** @enum {string} */
             status: "awaiting_approval" | "approved" | "provisioning" | "active" | "revoking" | "expired" | "revoked" | "denied" | "cancelled" | "failed";
         };
+        NotificationContactDto: {
+            active: boolean;
+            displayName: string;
+            email?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "person" | "service";
+            /** @description the channels chosen; absent means the deployment's default */
+            notify?: ("email" | "slack")[];
+            /** @description the Slack user linked to this person */
+            slackUserId?: string;
+        };
+        NotificationContactListDto: {
+            items: components["schemas"]["NotificationContactDto"][];
+        };
         NotificationSettingsDto: {
             /** @description channels to be told on; absent: the deployment's default */
             notify?: ("email" | "slack")[];
@@ -1986,7 +2001,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationContactDto"];
+                };
             };
             /** @description The input is not valid (problem+json, `errors` names each field) */
             400: {
@@ -2054,7 +2071,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationContactDto"];
+                };
             };
             /** @description The input is not valid (problem+json, `errors` names each field) */
             400: {
@@ -2230,7 +2249,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["NotificationContactListDto"];
+                };
             };
             /** @description The input is not valid (problem+json, `errors` names each field) */
             400: {
