@@ -187,6 +187,8 @@ describe('the provisioning connector tells the truth', () => {
       },
     });
     stopReader = () => consumer.disconnect();
+    // The service listens before its consumer has joined its group (issue 19): wait until it really consumes.
+    await eventually(async () => (await api().get('/health/ready')).status === 200, 'the connector ready, its consumer in its group');
   }, 120_000);
 
   afterAll(async () => {
