@@ -50,7 +50,9 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}, options: Harness
   // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside.
   chmodSync(dataDir, 0o755);
   options.beforeStart?.(dataDir);
-  const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+  // Below the kernel's ephemeral range (32768 and up), so an outgoing connection never holds a port
+  // the platform is about to listen on.
+  const base = 20_000 + Math.floor(Math.random() * 120) * 100;
   const layout = platformLayout({ KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base) });
   const urls = platformUrls(layout);
   const launcher = spawn(process.execPath, [join(root, 'tools', 'run-ts.js'), join(root, 'tools', 'start', 'main.ts')], {
