@@ -5,6 +5,7 @@ import { TOPICS } from '@kairos/contracts';
 import { enqueueOutbox, type OutgoingMessage } from '@kairos/messaging';
 import { addDuration } from '@kairos/access-request-domain';
 import { redactSecrets } from '@kairos/observability';
+import { returnedRows as rowsOf } from '@kairos/persistence';
 import type { AccessDetails, AttemptOutcome, ConnectorName, Job, JobAction, JobStatus, NextJobState } from '../domain/job';
 import { refusalToResolve, type RequestItemContext } from '../domain/fulfilment';
 import { retainingGrants } from '../domain/holders';
@@ -186,12 +187,6 @@ const toView = (r: JobRow): JobView => ({
   createdAt: new Date(r.created_at).toISOString(),
   updatedAt: new Date(r.updated_at).toISOString(),
 });
-
-// TypeORM answers an UPDATE/DELETE … RETURNING with [rows, count] but an INSERT/SELECT with rows.
-function rowsOf<T = unknown>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}
 
 export function outgoing(job: Job, attempt: number, result: JobResult, now: Date): OutgoingMessage {
   const { id, message } = resultMessage(job, attempt, result, now);
