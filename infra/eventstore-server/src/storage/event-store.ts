@@ -5,7 +5,7 @@ import { exactRevision, expectationHolds, type ExpectedRevision } from './expect
 import { Lru } from './lru';
 import { decodeRecord, encodeRecord } from './record-codec';
 import { parseStreamMetadata, type StreamMetadata } from './stream-metadata';
-import { StreamIndex } from './stream-index';
+import { StreamIndex, type StreamIndexStats } from './stream-index';
 
 /** What a writer needs to know about a stream; cached for recently used streams only. */
 interface StreamState {
@@ -313,6 +313,11 @@ export class EventStore {
   /** Metadata as readers see it (durable only). */
   visibleMetadata(stream: string): StreamMetadata | undefined {
     return this.metadata(stream, this.log.durableEnd);
+  }
+
+  /** What the stream index holds and how often lookups read sealed segments (tests, diagnostics). */
+  indexStats(): StreamIndexStats {
+    return this.index.stats();
   }
 
   /** Refuses new writes (UNAVAILABLE) and waits for the accepted ones to be durable. Reads go on. */

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, fsyncSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { BloomFilter } from './bloom-filter';
 import { crc32 } from './crc32';
 
 /**
@@ -7,6 +8,9 @@ import { crc32 } from './crc32';
  * sealed segment's part is a sorted file next to it, read with a few `pread`s per lookup, so memory
  * does not grow with the log. Sealed entries are keyed by a 53-bit hash of the stream name: callers
  * check the name on the record they read (`exact: false`), so a collision can never mix streams.
+ * Each sealed segment also keeps a Bloom filter of its stream hashes in memory (about 2 bytes per
+ * stream per segment), so a lookup reads only the index files of segments that may hold the stream:
+ * creating a new stream costs no read at all whatever the number of segments (ADR 0002).
  */
 export interface IndexSlice {
   readonly revisions: ArrayLike<number>;
@@ -17,8 +21,12 @@ export interface IndexSlice {
 
 /** A record boundary is remembered about every this many bytes, for `$all` reads from any position. */
 const CHECKPOINT_SPACING = 64 * 1024;
-const MAGIC = Buffer.from('KESIDX02', 'latin1');
-const HEADER = 8 + 4 * 4 + 8;
+/** Version 2 files have no Bloom filter: it is rebuilt from their entries when they are opened. */
+const MAGIC_V2 = Buffer.from('KESIDX02', 'latin1');
+const MAGIC = Buffer.from('KESIDX03', 'latin1');
+const HEADER_V2 = 8 + 4 * 4 + 8;
+/** Version 3 adds the filter's word count and probe count; the filter's words follow the checkpoints. */
+const HEADER = HEADER_V2 + 4 + 4;
 const ENTRY = 24;
 const FENCE_STRIDE = 128;
 
@@ -44,22 +52,28 @@ class Memtable {
   }
 }
 
-/** A sealed segment's index file: header, fence (every 128th hash), checkpoints, sorted entries. */
+/**
+ * A sealed segment's index file: header, fence (every 128th hash), checkpoints, Bloom filter of the
+ * stream hashes, sorted entries. Everything but the entries is kept in memory once opened.
+ */
 class SealedIndex {
   private constructor(
     private readonly fd: number,
     private readonly entryCount: number,
     private readonly fence: Float64Array,
     readonly checkpoints: Float64Array,
+    readonly filter: BloomFilter,
     private readonly entriesAt: number,
   ) {}
 
   static write(path: string, mem: Memtable, segmentBytes: number): void {
     const entries = new Float64Array(mem.entryCount * 3);
     const order: number[] = [];
+    const filter = BloomFilter.forKeys(mem.streams.size);
     let n = 0;
     for (const [stream, { revisions, positions }] of mem.streams) {
       const hash = streamHash(stream);
+      filter.add(hash);
       for (let i = 0; i < revisions.length; i++, n++) {
         entries[n * 3] = hash;
         entries[n * 3 + 1] = revisions[i];
@@ -76,6 +90,7 @@ class SealedIndex {
     const body = Buffer.concat([
       Buffer.from(fence.buffer, fence.byteOffset, fence.byteLength),
       Buffer.from(checkpoints.buffer, checkpoints.byteOffset, checkpoints.byteLength),
+      Buffer.from(filter.words.buffer, filter.words.byteOffset, filter.words.byteLength),
     ]);
     const header = Buffer.alloc(HEADER);
     MAGIC.copy(header, 0);
@@ -83,6 +98,8 @@ class SealedIndex {
     header.writeUInt32LE(fence.length, 12);
     header.writeUInt32LE(checkpoints.length, 16);
     header.writeDoubleLE(segmentBytes, 24);
+    header.writeUInt32LE(filter.words.length, 32);
+    header.writeUInt32LE(filter.probes, 36);
     header.writeUInt32LE(crc32(Buffer.concat([header.subarray(8, 20), header.subarray(24), body])), 20);
     const tmp = `${path}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -97,25 +114,41 @@ class SealedIndex {
     renameSync(tmp, path);
   }
 
-  /** Opens an index file if it is whole and describes a segment of exactly `segmentBytes`. */
+  /**
+   * Opens an index file if it is whole (checksum over everything but the entries, size) and
+   * describes a segment of exactly `segmentBytes`. A version 2 file gets its filter built from its
+   * entries (one sequential read of the file).
+   */
   static open(path: string, segmentBytes: number): SealedIndex | null {
     if (!existsSync(path)) return null;
     const fd = openSync(path, 'r');
     try {
       const header = Buffer.alloc(HEADER);
-      if (readSync(fd, header, 0, HEADER, 0) !== HEADER || !header.subarray(0, 8).equals(MAGIC)) throw new Error('bad header');
+      const headerRead = readSync(fd, header, 0, HEADER, 0);
+      const magic = header.subarray(0, 8);
+      const v2 = magic.equals(MAGIC_V2);
+      if (!v2 && !magic.equals(MAGIC)) throw new Error('bad header');
+      const headerLength = v2 ? HEADER_V2 : HEADER;
+      if (headerRead < headerLength) throw new Error('short header');
       const entryCount = header.readUInt32LE(8);
       const fenceCount = header.readUInt32LE(12);
       const checkpointCount = header.readUInt32LE(16);
+      const filterWords = v2 ? 0 : header.readUInt32LE(32);
+      const probes = v2 ? BloomFilter.PROBES : header.readUInt32LE(36);
       if (header.readDoubleLE(24) !== segmentBytes) throw new Error('segment size differs');
-      const bodyLength = (fenceCount + checkpointCount) * 8;
+      const bodyLength = (fenceCount + checkpointCount) * 8 + filterWords * 4;
+      if (headerLength + bodyLength + entryCount * ENTRY !== statSync(path).size) throw new Error('size');
       const body = Buffer.alloc(bodyLength);
-      if (readSync(fd, body, 0, bodyLength, HEADER) !== bodyLength) throw new Error('short body');
-      if (crc32(Buffer.concat([header.subarray(8, 20), header.subarray(24), body])) !== header.readUInt32LE(20)) throw new Error('checksum');
-      const entriesAt = HEADER + bodyLength;
-      if (statSync(path).size !== entriesAt + entryCount * ENTRY) throw new Error('size');
-      const floats = new Float64Array(body.buffer.slice(body.byteOffset, body.byteOffset + bodyLength));
-      return new SealedIndex(fd, entryCount, floats.subarray(0, fenceCount), floats.subarray(fenceCount), entriesAt);
+      if (readSync(fd, body, 0, bodyLength, headerLength) !== bodyLength) throw new Error('short body');
+      const summed = Buffer.concat([header.subarray(8, 20), header.subarray(24, headerLength), body]);
+      if (crc32(summed) !== header.readUInt32LE(20)) throw new Error('checksum');
+      const entriesAt = headerLength + bodyLength;
+      const floatBytes = (fenceCount + checkpointCount) * 8;
+      const floats = new Float64Array(body.buffer.slice(body.byteOffset, body.byteOffset + floatBytes));
+      const filter = v2
+        ? filterFromEntries(fd, entriesAt, entryCount)
+        : new BloomFilter(new Uint32Array(body.buffer.slice(body.byteOffset + floatBytes, body.byteOffset + bodyLength)), probes);
+      return new SealedIndex(fd, entryCount, floats.subarray(0, fenceCount), floats.subarray(fenceCount), filter, entriesAt);
     } catch {
       closeSync(fd);
       return null;
@@ -167,8 +200,21 @@ interface Segment {
   sealed: SealedIndex | null;
 }
 
+/** What the index costs and does, for tests and diagnostics. */
+export interface StreamIndexStats {
+  readonly sealedSegments: number;
+  /** Bytes of Bloom filters held in memory (one per sealed segment). */
+  readonly filterBytes: number;
+  /** Lookups that read a sealed segment's index file (its filter said "maybe"). */
+  readonly sealedReads: number;
+  /** Lookups that a sealed segment's filter answered "no" without reading anything. */
+  readonly sealedSkips: number;
+}
+
 export class StreamIndex {
   private readonly segments: Segment[] = [];
+  private sealedReads = 0;
+  private sealedSkips = 0;
 
   /** Starts indexing a segment that begins at `base` (all later records belong to it). */
   openSegment(base: number): void {
@@ -221,6 +267,11 @@ export class StreamIndex {
         if (entry) out.push({ revisions: entry.revisions, positions: entry.positions, exact: true });
       } else if (segment.sealed) {
         hash ??= streamHash(stream);
+        if (!segment.sealed.filter.mightContain(hash)) {
+          this.sealedSkips++;
+          continue;
+        }
+        this.sealedReads++;
         const slice = segment.sealed.lookup(hash);
         if (slice.positions.length > 0) out.push(slice);
       }
@@ -246,9 +297,36 @@ export class StreamIndex {
     return first;
   }
 
+  stats(): StreamIndexStats {
+    let sealedSegments = 0;
+    let filterBytes = 0;
+    for (const segment of this.segments) {
+      if (!segment.sealed) continue;
+      sealedSegments++;
+      filterBytes += segment.sealed.filter.byteLength;
+    }
+    return { sealedSegments, filterBytes, sealedReads: this.sealedReads, sealedSkips: this.sealedSkips };
+  }
+
   close(): void {
     for (const segment of this.segments) segment.sealed?.close();
   }
+}
+
+/** The filter of a version 2 index file, from the distinct hashes of its sorted entries. */
+function filterFromEntries(fd: number, entriesAt: number, entryCount: number): BloomFilter {
+  const hashes: number[] = [];
+  const chunk = 4096;
+  const buf = Buffer.alloc(chunk * ENTRY);
+  for (let first = 0; first < entryCount; first += chunk) {
+    const count = Math.min(chunk, entryCount - first);
+    readFully(fd, buf, count * ENTRY, entriesAt + first * ENTRY);
+    for (let i = 0; i < count; i++) {
+      const hash = buf.readDoubleLE(i * ENTRY);
+      if (hashes[hashes.length - 1] !== hash) hashes.push(hash);
+    }
+  }
+  return BloomFilter.of(hashes, hashes.length);
 }
 
 /** cyrb53: a fast 53-bit string hash, exact as a double. */
