@@ -12,5 +12,6 @@ export * from './duration-bounds';
 export * from './asyncapi';
 export { closeSchema, JSON_SCHEMA_DIALECT, type JsonSchema } from './json-schema';
 export * from './connectors';
+export * from './connector-targets';
 export { assertNever } from './assert-never';
 export type { Decider } from './decider';

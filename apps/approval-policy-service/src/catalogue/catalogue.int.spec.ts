@@ -43,7 +43,7 @@ describe('the catalogue for requesters', () => {
     id,
     name: `${id} database`,
     connector: 'postgres',
-    target: `${id}_role`,
+    target: `${id.replace(/-/g, '_')}_role`,
     owners: ['owen'],
     allowedRoles: ['read', 'write'],
     tier,
@@ -200,6 +200,44 @@ describe('the catalogue for requesters', () => {
     expect(res.body.errors).toEqual([{ field: 'requestableBy', messages: ['no group paymnets in the directory'] }]);
     const bad = await admin('put', '/v1/resources/ledger', resource('ledger', 1, { requestableBy: ['ok', 'not an id!'] }));
     expect(bad.status).toBe(400);
+  });
+
+  it('refuses a target its connector can never act on, naming the field (attack: handing out a built-in pg_ role through the catalogue)', async () => {
+    const res = await admin('post', '/v1/resources', resource('files-db', 0, { target: 'pg_read_server_files' }));
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(res.body.errors).toEqual([{ field: 'target', messages: [expect.stringMatching(/^not a postgres target \(<role>, <role>\?mode=login or <role>\?mode=credentials.*refusing unsafe target role name "pg_read_server_files"/)] }]);
+    // Nothing saved; and a replacement is held to the same rule.
+    expect((await policy().get('/v1/resources/files-db').set('authorization', `Bearer ${t.admin}`)).status).toBe(404);
+    const { id: _id, ...body } = resource('ledger', 1, { requestableBy: ['payments'], target: 'ledger_role?mode=superuser' });
+    const replaced = await admin('put', '/v1/resources/ledger', body);
+    expect(replaced.status).toBe(400);
+    expect(replaced.body.errors.map((e: { field: string }) => e.field)).toEqual(['target']);
+  });
+
+  it.each([
+    ['postgres', 'orders; DROP ROLE x', 'not a postgres target'],
+    ['ldap', 'orders-admins', 'the ldap target must be a group DN'],
+    ['github', 'acme/../../user', 'the github target must be <org>/<team-slug>'],
+    ['webhook', 'line\nbreak', 'the webhook target is empty or has control characters'],
+  ])('refuses a bad %s target %j with 400 naming the target', async (connector, target, message) => {
+    const res = await admin('post', '/v1/resources', resource(`bad-${connector}`, 0, { connector, target }));
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'target', messages: [expect.stringContaining(message)] }]);
+  });
+
+  it('accepts each connector\'s own syntax, and tells requesters which resources hand out short-lived credentials', async () => {
+    for (const [connector, target] of [
+      ['ldap', 'cn=orders-admins,ou=groups,dc=example,dc=org'],
+      ['github', 'acme/orders'],
+      ['postgres', 'ledger_role?mode=credentials'],
+    ] as const) {
+      const res = await admin('post', '/v1/resources', resource(`good-${connector}`, 0, { connector, target }));
+      expect(res.status).toBe(201);
+    }
+    const items = (await catalogue(t.alice!, '?query=good')).body.items as { id: string; issuesCredentials: boolean }[];
+    expect(Object.fromEntries(items.map((i) => [i.id, i.issuesCredentials]))).toEqual({ 'good-github': false, 'good-ldap': false, 'good-postgres': true });
   });
 
   it("lets a member request it, and then shows the requester's own current access in the catalogue", async () => {

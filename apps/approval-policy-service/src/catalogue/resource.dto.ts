@@ -32,7 +32,7 @@ export class ResourceBodyDto {
   @IsIn(CONNECTOR_NAMES)
   connector!: ConnectorName;
 
-  @ApiProperty({ description: 'where the connector grants access; never credentials', example: 'postgres://orders.internal/app' })
+  @ApiProperty({ description: 'where the connector grants access, in its syntax (postgres: `<role>[?mode=login|credentials]`, ldap: a group DN, github: `<org>/<team>`…); never credentials. A target the connector cannot act on is refused (400, field `target`)', example: 'orders_readonly?mode=credentials' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1000)

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nest
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Resource, TierSettings } from '@kairos/approval-policy-domain';
 import { Roles } from '@kairos/auth';
+import { CONNECTOR_TARGETS, connectorTargetProblem, isConnectorName } from '@kairos/contracts';
 import { ApiProblems, ProblemError } from '@kairos/http';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { CatalogueRepository } from './catalogue.repository';
@@ -79,6 +80,10 @@ export class ResourcesController {
 }
 
 function toResource(id: string, body: ResourceBodyDto, problems: FieldProblem[]): Resource {
+  // A target its connector can never act on would fail every grant of the resource: refused when
+  // written, by the same rule the connector's plug-in applies (@kairos/contracts CONNECTOR_TARGETS).
+  const targetProblem = isConnectorName(body.connector) ? connectorTargetProblem(body.connector, body.target) : undefined;
+  if (targetProblem) problems.push({ field: 'target', messages: [`not a ${body.connector} target (${CONNECTOR_TARGETS[body.connector].syntax.replace(/`/g, '')}): ${targetProblem}`] });
   if (body.settings !== undefined) problems.push(...validateSettings(body.settings, 'settings', false));
   for (const [group, override] of Object.entries(body.groupOverrides ?? {})) {
     problems.push(...validateSettings(override, `groupOverrides.${group}`, false));

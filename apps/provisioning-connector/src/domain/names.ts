@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isSafePostgresRoleName } from '@kairos/contracts';
 
 export class UnsafeNameError extends Error {
   constructor(
@@ -11,14 +12,9 @@ export class UnsafeNameError extends Error {
 }
 
 // Target roles come from the catalogue, but they still reach SQL: only plain lower-case identifiers
-// pass, and PostgreSQL's own reserved prefix (`pg_`) is refused so nobody can be handed a built-in
-// role such as pg_read_server_files or pg_execute_server_program.
-const PLAIN_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
+// pass, never pg_* or kairos_* (the one rule, @kairos/contracts isSafePostgresRoleName).
 export function targetRoleName(target: string): string {
-  if (!PLAIN_IDENTIFIER.test(target) || target.startsWith('pg_') || target.startsWith('kairos_')) {
-    throw new UnsafeNameError('target role', target);
-  }
+  if (!isSafePostgresRoleName(target)) throw new UnsafeNameError('target role', target);
   return target;
 }
 

@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest';
+import { parseGithubTargetText } from '@kairos/contracts';
 import type { TargetState } from '../../domain/job';
 import { loginOf, NoLoginError, type LoginDirectory } from '../../domain/logins';
 import { ConnectorNotConfiguredError, GrantRefusedError, type Connector, type ConnectorHealth, type GrantSpec } from '../connector';
@@ -10,13 +11,10 @@ export interface GithubSettings {
   readonly timeoutMs: number;
 }
 
-const TARGET = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$/;
 const USERNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 
-export function parseGithubTarget(target: string): { org: string; team: string } | undefined {
-  const match = TARGET.exec(target);
-  return match ? { org: match[1]!, team: match[2]! } : undefined;
-}
+/** `<org>/<team-slug>`: the rule the catalogue applies too (@kairos/contracts CONNECTOR_TARGETS). */
+export const parseGithubTarget = parseGithubTargetText;
 
 /**
  * GitHub team membership (role `member`) through the REST API with Octokit. The catalogue target

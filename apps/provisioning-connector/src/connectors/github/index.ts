@@ -1,12 +1,13 @@
 import { loginMapProblem } from '../../domain/logins';
 import { definePlugin } from '../connector';
-import { GithubConnector, parseGithubTarget } from './github.connector';
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
+import { GithubConnector } from './github.connector';
 
 export const plugin = definePlugin({
   name: 'github',
   description:
     "Adds the person's GitHub account to an organisation team (role member) and removes it at the end, each verified by reading exactly that membership (only an active one counts).",
-  targetSyntax: '`<org>/<team-slug>`',
+  targetSyntax: CONNECTOR_TARGETS.github.syntax,
   settings: {
     GITHUB_TOKEN: { type: 'string', default: '', secret: true, description: 'token with admin:org (team membership) rights; empty = github connector not configured (unhealthy, its jobs fail)' },
     GITHUB_API_URL: { type: 'url', protocols: ['http', 'https'], default: 'https://api.github.com', description: 'GitHub REST API base URL (GitHub Enterprise: https://<host>/api/v3)' },
@@ -18,7 +19,7 @@ export const plugin = definePlugin({
     const problem = loginMapProblem(c.GITHUB_LOGIN_MAP);
     return problem ? [`GITHUB_LOGIN_MAP: ${problem}`] : [];
   },
-  targetProblem: (target) => (parseGithubTarget(target) ? undefined : 'the github target must be <org>/<team-slug>'),
+  targetProblem: CONNECTOR_TARGETS.github.problem,
   accessRole: () => 'member',
   create: (c) =>
     new GithubConnector({

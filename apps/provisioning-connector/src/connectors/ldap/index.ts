@@ -1,3 +1,4 @@
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { loginMapProblem } from '../../domain/logins';
 import { definePlugin } from '../connector';
 import { LdapConnector, ldapTargetProblem } from './ldap.connector';
@@ -6,7 +7,7 @@ export const plugin = definePlugin({
   name: 'ldap',
   description:
     "Adds the person's directory entry to an LDAP / Active Directory group (the group's member attribute) and removes it at the end, each verified by a search of the group for exactly that member.",
-  targetSyntax: "the group's DN, e.g. `cn=orders-admins,ou=groups,dc=example,dc=org`",
+  targetSyntax: CONNECTOR_TARGETS.ldap.syntax,
   settings: {
     LDAP_URL: { type: 'string', default: '', description: 'ldap:// or ldaps:// URL of the directory; empty = ldap connector not configured (unhealthy, its jobs fail)' },
     LDAP_BIND_DN: { type: 'string', default: '', description: 'DN the connector binds as (needs write access to the member attribute of the catalogue groups)' },

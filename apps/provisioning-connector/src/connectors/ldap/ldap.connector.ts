@@ -1,3 +1,4 @@
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { Attribute, Change, Client, EqualityFilter, NoSuchAttributeError, NoSuchObjectError, TypeOrValueExistsError } from 'ldapts';
 import type { TargetState } from '../../domain/job';
 import { loginOf, NoLoginError, type LoginDirectory } from '../../domain/logins';
@@ -128,9 +129,8 @@ export class LdapConnector implements Connector {
 }
 
 /** A group DN: `attr=value,…`, no control characters. */
-export function ldapTargetProblem(target: string): string | undefined {
-  return /^[A-Za-z][A-Za-z0-9-]*=[^\u0000-\u001f]+$/.test(target) && target.length <= 1000 ? undefined : 'the ldap target must be a group DN';
-}
+/** A group DN: the rule the catalogue applies too (@kairos/contracts CONNECTOR_TARGETS). */
+export const ldapTargetProblem = CONNECTOR_TARGETS.ldap.problem;
 
 /** RFC 4514: a login becomes one attribute value of a DN, whatever characters it holds. */
 export function escapeDnValue(value: string): string {

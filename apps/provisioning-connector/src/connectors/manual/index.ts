@@ -1,3 +1,4 @@
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { definePlugin } from '../connector';
 
 /**
@@ -8,8 +9,8 @@ export const plugin = definePlugin({
   name: 'manual',
   description:
     'Opens a fulfilment ticket for a person (the resource owners recorded in the policy snapshot, or admins; never the requester) who completes or fails it at /v1/tickets; recorded unverified with who did it.',
-  targetSyntax: 'free text telling the fulfiller where (shown on the ticket)',
+  targetSyntax: CONNECTOR_TARGETS.manual.syntax,
   settings: {},
-  targetProblem: (target) => (target.length === 0 || /[\u0000-\u001f]/.test(target) ? 'the manual target is empty or has control characters' : undefined),
+  targetProblem: CONNECTOR_TARGETS.manual.problem,
   accessRole: ({ role }) => role,
 });

@@ -1,14 +1,15 @@
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { definePlugin } from '../connector';
 import { loginMapProblem } from '../../domain/logins';
 import { PostgresConnector } from './postgres.connector';
-import { parsePostgresTarget, postgresTargetProblem } from './target';
+import { parsePostgresTarget } from './target';
 import { credentialLoginName } from './credentials';
 
 export const plugin = definePlugin({
   name: 'postgres',
   description:
     'Grants a catalogue role (a PostgreSQL role) in the target database, one of three ways per resource: to a login-less role standing for the identity, to the person\'s own login, or as short-lived credentials (a LOGIN role with a generated password, VALID UNTIL the expiry, dropped at the end with its sessions terminated).',
-  targetSyntax: '`<role>`, `<role>?mode=login` or `<role>?mode=credentials` (a plain lower-case role name, never pg_* or kairos_*)',
+  targetSyntax: CONNECTOR_TARGETS.postgres.syntax,
   settings: {
     TARGET_POSTGRES_URL: {
       type: 'url',
@@ -44,7 +45,7 @@ export const plugin = definePlugin({
     const problem = loginMapProblem(c.POSTGRES_LOGIN_MAP);
     return problem ? [`POSTGRES_LOGIN_MAP: ${problem}`] : [];
   },
-  targetProblem: postgresTargetProblem,
+  targetProblem: CONNECTOR_TARGETS.postgres.problem,
   accessRole: ({ target, grantId }) => {
     let parsed;
     try {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { definePlugin } from '../connector';
 import { WebhookConnector, webhookTargetProblem } from './webhook.connector';
 
@@ -13,7 +14,7 @@ export const plugin = definePlugin({
   name: 'webhook',
   description:
     'POSTs signed grant/revoke/verify calls (HMAC-SHA256, docs/connectors/webhook.md) to one receiver that changes the target and answers the state of exactly that access.',
-  targetSyntax: 'any text the receiver understands (sent as `target`)',
+  targetSyntax: CONNECTOR_TARGETS.webhook.syntax,
   settings: {
     WEBHOOK_URL: {
       type: 'string',

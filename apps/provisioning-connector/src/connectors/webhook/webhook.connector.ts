@@ -1,3 +1,4 @@
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '@kairos/observability';
 import type { Clock } from '../../domain/clock';
@@ -189,6 +190,5 @@ function parseState(body: string): TargetState {
 }
 
 /** Any text the receiver understands, but never empty and never with control characters. */
-export function webhookTargetProblem(target: string): string | undefined {
-  return target.length === 0 || /[\u0000-\u001f]/.test(target) ? 'the webhook target is empty or has control characters' : undefined;
-}
+/** The rule the catalogue applies too (@kairos/contracts CONNECTOR_TARGETS). */
+export const webhookTargetProblem = CONNECTOR_TARGETS.webhook.problem;
