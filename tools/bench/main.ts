@@ -6,7 +6,11 @@ import { benchEventStore } from '../../infra/eventstore-server/bench/bench';
 import { benchKafka } from '../../infra/kafka-broker/bench/bench';
 import { benchPlatform, platformTarget, type Target } from './platform-bench';
 
-/** npm run bench [-- eventstore|kafka|platform ...]: prints a table and writes bench-results.json. */
+/**
+ * npm run bench [-- eventstore|kafka|platform ...]: prints a table and writes bench-results.json.
+ * Event store options: --esdb-large (RSS and restart time at 100k, 1M and 5M events; about an hour),
+ * --esdb-events=N,N (other sizes), --esdb-sizes-only (skip the fresh-log figures).
+ */
 async function main(): Promise<void> {
   const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
   const all = wanted.size === 0;
