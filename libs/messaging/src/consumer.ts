@@ -5,6 +5,7 @@ import { MessageAuthenticationMissingError, messageAuthenticationOf, type Authen
 import { fromKafkaMessage, type ReceivedMessage } from './envelope';
 import type { MessagePublisher } from './publisher';
 import type { SchemaCheck } from './schemas';
+import { withConsumeSpan } from './tracing';
 
 /** Thrown by a handler when retrying can never help: the message goes straight to the dead-letter topic. */
 export class PoisonMessageError extends Error {
@@ -305,7 +306,9 @@ export class IdempotentConsumer {
           if (!fresh.delete(received.id)) {
             result.push('duplicate');
           } else {
-            await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, () => this.options.handle(received, tx));
+            await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, () =>
+              withConsumeSpan(this.options.groupId, received, () => this.options.handle(received, tx)),
+            );
             result.push('processed');
           }
           at++;
@@ -334,8 +337,9 @@ export class IdempotentConsumer {
 
   /** One message alone, in its own transaction, retried in place while it fails (the rules before ADR 0024). */
   private async handleAlone(topic: string, partition: number, { message, received }: Checked, heartbeat: () => Promise<void>): Promise<void> {
-    await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, async () => {
+    await runWithContext({ correlationId: received.correlationId, traceparent: received.traceparent }, () => withConsumeSpan(this.options.groupId, received, async (span) => {
       for (let attempt = 1; ; attempt++) {
+        span.setAttribute('kairos.attempts', attempt);
         try {
           const outcome = await this.process(received);
           this.options.onOutcome?.(topic, outcome);
@@ -354,7 +358,7 @@ export class IdempotentConsumer {
           await new Promise((r) => setTimeout(r, Math.min(this.backoffMs * 2 ** (attempt - 1), 5_000)));
         }
       }
-    });
+    }));
   }
 
   private async process(message: ReceivedMessage): Promise<'processed' | 'duplicate'> {

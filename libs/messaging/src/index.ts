@@ -11,3 +11,4 @@ export * from './authentication';
 export * from './readiness';
 export * from './topics';
 export * from './kafka-client';
+export * from './tracing';

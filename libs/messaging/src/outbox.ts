@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { traceparentOf } from '@kairos/observability';
 import type { OutgoingMessage } from './envelope';
 import type { MessagePublisher } from './publisher';
 import { WorkLoop } from './work-loop';
@@ -13,7 +14,8 @@ export async function enqueueOutbox(tx: EntityManager, messages: readonly Outgoi
     await tx.query(
       `INSERT INTO messaging_outbox (topic, message_key, message_id, type, subject, source, time, data, traceparent, correlation_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (message_id) DO NOTHING`,
-      [m.topic, m.key, m.id, m.type, m.subject, m.source, m.time, JSON.stringify(m.data), m.traceparent ?? null, m.correlationId ?? null],
+      // The trace that queued it (a consumer's span, an HTTP request's) goes on when the relay sends it.
+      [m.topic, m.key, m.id, m.type, m.subject, m.source, m.time, JSON.stringify(m.data), m.traceparent ?? traceparentOf() ?? null, m.correlationId ?? null],
     );
   }
 }

@@ -2,6 +2,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import { MessageAuthenticationMissingError, messageAuthenticationOf, type MessageSigner } from './authentication';
 import { toKafkaMessage, type OutgoingMessage } from './envelope';
 import type { SchemaCheck } from './schemas';
+import { startPublishSpans } from './tracing';
 
 export class SchemaViolationError extends Error {
   constructor(
@@ -42,12 +43,20 @@ export class MessagePublisher {
       if (problems) throw new SchemaViolationError(message.topic, message.type, problems);
     }
     await this.connect();
+    // A producer span per message; its traceparent is the record's header (not signed: see tracing.ts).
+    const traced = startPublishSpans(messages);
     const byTopic = new Map<string, OutgoingMessage[]>();
-    for (const message of messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
-    await this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((message) => this.signed(topic, toKafkaMessage(message))) })),
-    });
+    for (const message of traced.messages) byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+    try {
+      await this.producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list.map((message) => this.signed(topic, toKafkaMessage(message))) })),
+      });
+    } catch (error) {
+      traced.end(error);
+      throw error;
+    }
+    traced.end();
   }
 
   private signed(topic: string, record: Message): Message {

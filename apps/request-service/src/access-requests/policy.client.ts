@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IsoDuration, ItemPolicySnapshot, Subject } from '@kairos/contracts';
 import { ProblemError } from '@kairos/http';
-import { currentCorrelationId } from '@kairos/observability';
+import { currentCorrelationId, SpanKind, traceHeaders, withSpan } from '@kairos/observability';
 
 export interface EvaluationRequest {
   readonly requester: Subject;
@@ -41,21 +41,31 @@ export class PolicyClient {
   constructor(@Inject(POLICY_URL) private readonly baseUrl: string) {}
 
   async evaluate(request: EvaluationRequest, bearerToken: string): Promise<PolicyEvaluation> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}/v1/policy/evaluations`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${bearerToken}`,
-          'x-correlation-id': currentCorrelationId() ?? '',
-        },
-        body: JSON.stringify(request),
-        signal: AbortSignal.timeout(5_000),
-      });
-    } catch (error) {
-      throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service could not be reached: ${(error as Error).message}`);
-    }
+    // A client span; the policy service continues its trace from the traceparent header.
+    const attributes = { 'http.request.method': 'POST', 'url.full': `${this.baseUrl}/v1/policy/evaluations` };
+    return withSpan('POST /v1/policy/evaluations', { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      let response: Response;
+      try {
+        response = await fetch(`${this.baseUrl}/v1/policy/evaluations`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${bearerToken}`,
+            'x-correlation-id': currentCorrelationId() ?? '',
+            ...traceHeaders(),
+          },
+          body: JSON.stringify(request),
+          signal: AbortSignal.timeout(5_000),
+        });
+      } catch (error) {
+        throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service could not be reached: ${(error as Error).message}`);
+      }
+      span.setAttribute('http.response.status_code', response.status);
+      return this.answer(response);
+    });
+  }
+
+  private async answer(response: Response): Promise<PolicyEvaluation> {
     const body = (await response.json().catch(() => ({}))) as { items?: EvaluatedItem[]; requester?: unknown; problems?: unknown; detail?: string };
     if (response.ok && Array.isArray(body.items)) {
       const requesterGroups = requesterGroupsIn(body.requester);

@@ -25,7 +25,7 @@ export async function createServiceApp(module: Type<unknown> | object, options: 
   const logger = app.get(JsonLogger);
   app.useLogger(logger);
   applyBrowserEdge(app, edge);
-  app.use(correlationMiddleware(app.get(ServiceMetrics)));
+  app.use(correlationMiddleware(app.get(ServiceMetrics), logger));
   app.use(jsonBodyParser());
   app.useGlobalInterceptors(new MediaTypeInterceptor(app.get(Reflector)));
   app.useGlobalPipes(new InputTextPipe(), problemValidationPipe());

@@ -42,7 +42,7 @@ export function applyBrowserEdge(app: INestApplication, options: BrowserEdgeOpti
     credentials: false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['authorization', 'content-type', 'idempotency-key', CORRELATION_HEADER, 'traceparent'],
-    exposedHeaders: ['content-disposition', 'retry-after', 'location', 'idempotent-replayed', 'www-authenticate', CORRELATION_HEADER],
+    exposedHeaders: ['content-disposition', 'retry-after', 'location', 'idempotent-replayed', 'www-authenticate', CORRELATION_HEADER, 'traceparent'],
     maxAge: 600,
   });
 }

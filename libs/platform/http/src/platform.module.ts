@@ -1,7 +1,7 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Global, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthGuard, TokenVerifier, type TokenVerifierOptions } from '@kairos/auth';
-import { JsonLogger, ServiceMetrics, type LogLevel } from '@kairos/observability';
+import { flushTracing, JsonLogger, ServiceMetrics, type LogLevel } from '@kairos/observability';
 import { HealthController } from './health.controller';
 import { PROBLEM_MAPPERS, type ProblemMapper } from './problem';
 import { ProblemFilter } from './problem.filter';
@@ -12,6 +12,14 @@ export interface PlatformOptions {
   readonly logLevel: LogLevel;
   readonly auth: TokenVerifierOptions;
   readonly problemMappers?: ProblemMapper[];
+}
+
+/** Sends the spans not yet exported when the service shuts down. */
+@Injectable()
+class TracingFlush implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await flushTracing();
+  }
 }
 
 /**
@@ -28,6 +36,7 @@ export class PlatformModule {
       { provide: TokenVerifier, useValue: new TokenVerifier(options.auth) },
       { provide: PROBLEM_MAPPERS, useValue: options.problemMappers ?? [] },
       ReadinessRegistry,
+      TracingFlush,
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_FILTER, useClass: ProblemFilter },
     ];

@@ -1,5 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigError, httpEdgeConfig, loadConfig, parseOrigins, type Config, type ConfigSpec } from '@kairos/config';
+import { startTracing, tracingSettings, type TracingSettings } from '@kairos/observability';
 import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
 
 export interface ServiceDefinition<S extends ConfigSpec> {
@@ -17,9 +18,13 @@ export interface ServiceDefinition<S extends ConfigSpec> {
 export async function runService<S extends ConfigSpec>(definition: ServiceDefinition<S>, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config: Config<S>;
   let corsOrigins: string[];
+  let tracing: TracingSettings;
   try {
     config = loadConfig(definition.config, env);
     corsOrigins = parseOrigins(loadConfig(httpEdgeConfig, env).CORS_ORIGINS);
+    const traced = tracingSettings(definition.name, env);
+    if (!traced.settings) throw new ConfigError(traced.problems);
+    tracing = traced.settings;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(
@@ -30,6 +35,8 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
     throw error;
   }
   try {
+    // Before the app is built: every span and log line of the service belongs to its provider.
+    startTracing(tracing);
     const app = await createServiceApp(definition.module(config), definition.docs, { corsOrigins });
     await listen(app, definition.port(config), definition.name);
   } catch (error) {

@@ -3,3 +3,4 @@ export * from './logger';
 export * from './metrics';
 export * from './redact';
 export * from './failures';
+export * from './tracing';

@@ -1,5 +1,6 @@
 import type { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import { currentCorrelationId } from './context';
+import { currentTraceIds } from './tracing';
 import { redactDeep, redactSecrets } from './redact';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -7,7 +8,7 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 export type LogSink = (line: string) => void;
 
-/** One JSON object per line, with the service name and the current correlation id. */
+/** One JSON object per line, with the service name, the current correlation id and trace ids (inside a span). */
 export class JsonLogger implements LoggerService {
   constructor(
     private readonly service: string,
@@ -18,6 +19,7 @@ export class JsonLogger implements LoggerService {
   write(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
     if (rank[level] < rank[this.level]) return;
     const correlationId = currentCorrelationId();
+    const traceIds = currentTraceIds();
     this.sink(
       JSON.stringify({
         time: new Date().toISOString(),
@@ -26,6 +28,7 @@ export class JsonLogger implements LoggerService {
         // Credentials never reach a log line, whatever a caller passes (see redact.ts).
         msg: redactSecrets(msg),
         ...(correlationId ? { correlationId } : {}),
+        ...traceIds,
         ...redactDeep(fields),
       }),
     );
