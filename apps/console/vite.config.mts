@@ -12,7 +12,13 @@ export default defineConfig({
   base: '/',
   plugins: [react()],
   // The typed client (libs/api-client) as the console's tsconfig names it: every call goes through it.
-  resolve: { alias: { '@kairos/api-client': resolve(here, '../../libs/api-client/src/index.ts') } },
+  // The rule of each connector's catalogue target, the same one the services apply (@kairos/contracts).
+  resolve: {
+    alias: {
+      '@kairos/api-client': resolve(here, '../../libs/api-client/src/index.ts'),
+      '@kairos/connector-targets': resolve(here, '../../libs/contracts/src/connector-targets.ts'),
+    },
+  },
   build: {
     outDir: process.env.KAIROS_CONSOLE_OUT_DIR ?? resolve(here, '../../dist/apps/console'),
     emptyOutDir: true,

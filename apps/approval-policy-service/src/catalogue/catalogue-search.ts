@@ -11,6 +11,7 @@ import {
   type Resource,
   type Tier,
 } from '@kairos/approval-policy-domain';
+import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { DirectoryRepository } from '../directory/directory.repository';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
@@ -52,6 +53,8 @@ export interface CatalogueEntry {
   readonly name: string;
   readonly tier: Tier;
   readonly connector: Resource['connector'];
+  /** A grant of this resource hands the requester short-lived credentials, shown to them once. */
+  readonly issuesCredentials: boolean;
   readonly owners: PersonRef[];
   readonly roles: string[];
   readonly durations: { readonly default: string; readonly maximum?: string; readonly presets: string[] };
@@ -116,6 +119,7 @@ export class CatalogueSearchQuery {
         name: resource.name,
         tier: resource.tier,
         connector: resource.connector,
+        issuesCredentials: CONNECTOR_TARGETS[resource.connector]?.issuesCredentials(resource.target) ?? false,
         owners: [...new Set(resource.owners)].map(person),
         roles: [...resource.allowedRoles],
         myAccess: access.get(resource.id) ?? [],

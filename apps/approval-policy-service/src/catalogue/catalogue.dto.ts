@@ -183,6 +183,8 @@ export class CatalogueEntryDto {
   @ApiProperty() name!: string;
   @ApiProperty({ enum: [0, 1, 2, 3, 4] }) tier!: number;
   @ApiProperty({ enum: CONNECTOR_NAMES }) connector!: string;
+  @ApiProperty({ description: 'a grant hands the requester short-lived credentials (GET /v1/credentials/{grantId} of the provisioning connector), shown once' })
+  issuesCredentials!: boolean;
   @ApiProperty({ type: [PersonRefDto] }) owners!: PersonRefDto[];
   @ApiProperty({ type: [String] }) roles!: string[];
   @ApiProperty({ type: CatalogueDurationsDto }) durations!: CatalogueDurationsDto;

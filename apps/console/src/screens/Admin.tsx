@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { ApprovalPolicySchemas } from '@kairos/api-client';
+import { CONNECTOR_TARGETS, connectorTargetProblem } from '@kairos/connector-targets';
 import { durationText, LoadError, Message, relative, useAction, useApi, usePolled, when } from '../api';
 import { RequesterScreen } from './Requester';
 
@@ -134,6 +135,8 @@ function ResourceForm(props: { resource?: Resource; onDone: () => void }) {
   const [name, setName] = useState(r?.name ?? '');
   const [connector, setConnector] = useState<Connector>(r?.connector ?? 'manual');
   const [target, setTarget] = useState(r?.target ?? '');
+  const targetId = useId();
+  const targetProblem = target ? connectorTargetProblem(connector, target) : undefined;
   const [owners, setOwners] = useState(r?.owners.join(', ') ?? '');
   const [roles, setRoles] = useState(r?.allowedRoles.join(', ') ?? '');
   const [tier, setTier] = useState(String(r?.tier ?? 1));
@@ -178,14 +181,18 @@ function ResourceForm(props: { resource?: Resource; onDone: () => void }) {
         <label>
           Connector
           <select value={connector} onChange={(e) => setConnector(e.target.value as Connector)}>
-            {(['postgres', 'webhook', 'manual', 'ldap', 'github'] as const).map((c) => (
+            {(Object.keys(CONNECTOR_TARGETS) as Connector[]).map((c) => (
               <option key={c}>{c}</option>
             ))}
           </select>
         </label>
-        <label>
+        <label htmlFor={targetId}>
           Target
-          <input value={target} onChange={(e) => setTarget(e.target.value)} required />
+          <input id={targetId} value={target} onChange={(e) => setTarget(e.target.value)} required aria-invalid={!!targetProblem} aria-describedby={`${targetId}-hint`} />
+          {/* The service checks the same rule when the resource is saved, and refuses a bad target. */}
+          <span id={`${targetId}-hint`} className={targetProblem ? 'error' : 'muted'}>
+            {targetProblem ?? CONNECTOR_TARGETS[connector].syntax.replace(/`/g, '')}
+          </span>
         </label>
         <label>
           Owners (identity ids, comma separated)

@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import type { ApprovalPolicySchemas, RequestSchemas } from '@kairos/api-client';
+import type { ApprovalPolicySchemas, ProvisioningSchemas, RequestSchemas } from '@kairos/api-client';
 import { durationText, LoadError, Message, relative, useAction, useApi, usePolled, when } from '../api';
 
 type Entry = ApprovalPolicySchemas['schemas']['CatalogueEntryDto'];
@@ -401,9 +401,101 @@ function ItemRow(props: { request: RequestView; item: ItemView; entry: Entry | u
             >
               Release<span className="sr-only"> {label}</span>
             </button>
+            {props.entry?.issuesCredentials && item.grantId && <ShowCredentials grantId={item.grantId} label={label} />}
           </div>
         )}
       </td>
     </tr>
+  );
+}
+
+type Credentials = ProvisioningSchemas['schemas']['CredentialsResponse'];
+
+/**
+ * The short-lived login of one grant, fetched when asked and shown once: the password comes in the
+ * provisioning connector's first answer only. It lives in this component's state alone (never
+ * localStorage, sessionStorage, a URL or a log) and is gone on Hide, on leaving the page or on reload.
+ */
+function ShowCredentials(props: { grantId: string; label: string }) {
+  const { client } = useApi();
+  const action = useAction();
+  const [shown, setShown] = useState<Credentials>();
+  const [copied, setCopied] = useState('');
+  const panelId = useId();
+  const fetchOnce = () =>
+    void action.run(async () => {
+      const { data } = await client.provisioning.GET('/v1/credentials/{grantId}', { params: { path: { grantId: props.grantId } } });
+      setShown(data);
+      return data?.password ? `Credentials of ${props.label} shown below` : `The password of ${props.label} was already ${data?.passwordGone ?? 'delivered'}`;
+    });
+  const copy = (what: string, text: string) =>
+    void navigator.clipboard.writeText(text).then(
+      () => setCopied(`${what} copied`),
+      () => setCopied(`could not copy the ${what}: select it and copy by hand`),
+    );
+  if (!shown) {
+    return (
+      <>
+        <button type="button" disabled={action.busy} onClick={fetchOnce}>
+          Show credentials<span className="sr-only"> of {props.label}</span>
+        </button>
+        <Message message={action.message} />
+      </>
+    );
+  }
+  const c = shown.connection as Record<string, string | number>;
+  const uri = shown.password ? `postgresql://${encodeURIComponent(shown.login)}:${encodeURIComponent(shown.password)}@${c.host}:${c.port}/${encodeURIComponent(String(c.database))}` : '';
+  return (
+    <div className="credentials" role="region" aria-labelledby={panelId}>
+      <h4 id={panelId}>Credentials of {props.label}</h4>
+      {shown.password ? (
+        <p className="warning" role="note">
+          Shown once: Kairos will not show this password again. Keep it now; the database refuses it after {when(shown.validUntil)} ({relative(shown.validUntil)}).
+        </p>
+      ) : (
+        <p className="warning" role="note">
+          The password was already {shown.passwordGone ?? 'delivered'} and is not shown again (fingerprint {shown.fingerprint}). It works until {when(shown.validUntil)}.
+        </p>
+      )}
+      <dl>
+        <dt>Login</dt>
+        <dd data-testid="credentials-login">{shown.login}</dd>
+        {shown.password && (
+          <>
+            <dt>Password</dt>
+            <dd>
+              <code data-testid="credentials-password">{shown.password}</code>{' '}
+              <button type="button" onClick={() => copy('password', shown.password!)}>
+                Copy password
+              </button>
+            </dd>
+          </>
+        )}
+        <dt>Host</dt>
+        <dd data-testid="credentials-host">{String(c.host ?? '')}</dd>
+        <dt>Port</dt>
+        <dd data-testid="credentials-port">{String(c.port ?? '')}</dd>
+        <dt>Database</dt>
+        <dd data-testid="credentials-database">{String(c.database ?? '')}</dd>
+        <dt>Valid until</dt>
+        <dd>{when(shown.validUntil)}</dd>
+        {uri && (
+          <>
+            <dt>Connection string</dt>
+            <dd>
+              <button type="button" onClick={() => copy('connection string', uri)}>
+                Copy connection string
+              </button>
+            </dd>
+          </>
+        )}
+      </dl>
+      <div aria-live="polite" className="live">
+        {copied && <p role="status">{copied}</p>}
+      </div>
+      <button type="button" onClick={() => setShown(undefined)}>
+        Hide credentials<span className="sr-only"> of {props.label}</span>
+      </button>
+    </div>
   );
 }

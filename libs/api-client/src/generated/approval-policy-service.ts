@@ -331,6 +331,8 @@ export interface components {
             connector: "postgres" | "webhook" | "manual" | "ldap" | "github";
             durations: components["schemas"]["CatalogueDurationsDto"];
             id: string;
+            /** @description a grant hands the requester short-lived credentials (GET /v1/credentials/{grantId} of the provisioning connector), shown once */
+            issuesCredentials: boolean;
             justificationRequired: boolean;
             /** @description the caller's own items on this resource that have not ended */
             myAccess: components["schemas"]["MyAccessDto"][];
@@ -415,8 +417,8 @@ export interface components {
             /** @description partial tier settings, the default for every group */
             settings?: components["schemas"]["PartialTierSettingsDto"];
             /**
-             * @description where the connector grants access; never credentials
-             * @example postgres://orders.internal/app
+             * @description where the connector grants access, in its syntax (postgres: `<role>[?mode=login|credentials]`, ldap: a group DN, github: `<org>/<team>`…); never credentials. A target the connector cannot act on is refused (400, field `target`)
+             * @example orders_readonly?mode=credentials
              */
             target: string;
             tier: number;
@@ -487,6 +489,7 @@ export interface components {
                     /** @description Distinct approvals needed to pass this step */
                     required: number;
                 }[];
+                /** @description Where the connector grants it (never credentials) */
                 target: {
                     /** @enum {string} */
                     connector: "postgres" | "webhook" | "manual" | "ldap" | "github";
@@ -767,8 +770,8 @@ export interface components {
             /** @description partial tier settings, the default for every group */
             settings?: components["schemas"]["PartialTierSettingsDto"];
             /**
-             * @description where the connector grants access; never credentials
-             * @example postgres://orders.internal/app
+             * @description where the connector grants access, in its syntax (postgres: `<role>[?mode=login|credentials]`, ldap: a group DN, github: `<org>/<team>`…); never credentials. A target the connector cannot act on is refused (400, field `target`)
+             * @example orders_readonly?mode=credentials
              */
             target: string;
             tier: number;
