@@ -12,7 +12,9 @@ import { Output } from './output';
 
 const HELP = `kairos — just-in-time access from the command line
 
-  kairos login [--as <id> --roles <r,...> | --token <jwt>]   sign in (--as: the embedded platform's demo issuer)
+  kairos login [--browser] [--issuer <url>] [--client-id <id>]   sign in with the platform's OIDC provider: a URL
+                        and a code to enter in any browser (device flow), or --browser (opens it; PKCE)
+  kairos login --token <jwt> | --as <id> --roles <r,...>     keep a token / sign with the embedded demo issuer key
   kairos logout | whoami
   kairos resources search [--query <text>] [--tier <0-4>]
   kairos request create --resource <id:role> [--resource ...] --reason <text> [--duration PT1H]
@@ -37,6 +39,9 @@ const OPTIONS = {
   roles: { type: 'string' },
   kind: { type: 'string' },
   token: { type: 'string' },
+  browser: { type: 'boolean' },
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
   query: { type: 'string' },
   tier: { type: 'string' },
   resource: { type: 'string', multiple: true },

@@ -27,6 +27,11 @@ export class Output {
     if (!this.json) this.stderr(`${line}\n`);
   }
 
+  /** What a person must act on (a sign-in URL and code): on stderr, with --output json too. */
+  notice(line: string): void {
+    this.stderr(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
   fail(error: CliError, help?: string): number {
     if (this.json) this.stderr(`${JSON.stringify({ error: error.message, exitCode: error.exitCode, ...(error.details ?? {}) })}\n`);
     else this.stderr(`kairos: ${error.message}\n${help && !this.json ? `\n${help}` : ''}`);

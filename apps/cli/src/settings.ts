@@ -45,24 +45,54 @@ export interface Credentials {
   readonly token: string;
   readonly subject?: string;
   readonly expiresAt?: string;
+  /** How it was obtained: `oidc` (device or browser sign-in), `token`, or `embedded` (--as). */
+  readonly via?: 'oidc' | 'token' | 'embedded';
+  readonly issuer?: string;
+  readonly clientId?: string;
+  readonly tokenEndpoint?: string;
+  /** Where the provider gave one: used to renew the token when it expires. */
+  readonly refreshToken?: string;
 }
 
 export function saveCredentials(credentials: Credentials, env: NodeJS.ProcessEnv = process.env): string {
   const file = credentialsFile(env);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // Created 0600 and kept so even if it existed with looser permissions: it holds bearer tokens.
   writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
   chmodSync(file, 0o600);
   return file;
 }
 
-/** The token to call with: `KAIROS_TOKEN` (CI jobs), else the one `kairos login` saved. */
-export function currentToken(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KAIROS_TOKEN) return env.KAIROS_TOKEN.trim();
+export function savedCredentials(env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
   const file = credentialsFile(env);
-  if (!existsSync(file)) throw new CliError('not signed in: run `kairos login` (or set KAIROS_TOKEN)', EXIT.unauthenticated);
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as Credentials;
-  if (saved.expiresAt && Date.parse(saved.expiresAt) <= Date.now()) {
-    throw new CliError('your sign-in has expired: run `kairos login` again', EXIT.unauthenticated);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Credentials;
+  } catch {
+    throw new CliError(`${file} is not readable JSON: run \`kairos logout\` and \`kairos login\` again`, EXIT.unauthenticated);
+  }
+}
+
+/** Renews a saved token that has expired (or is about to) when the provider gave a refresh token. */
+export type Refresher = (saved: Credentials) => Promise<Credentials>;
+
+const EXPIRY_MARGIN_MS = 30_000;
+
+/**
+ * The token to call with: `KAIROS_TOKEN` (CI jobs), else the one `kairos login` saved — renewed
+ * with its refresh token when it has expired; without one, a clear message to sign in again.
+ */
+export async function currentToken(env: NodeJS.ProcessEnv = process.env, refresher?: Refresher): Promise<string> {
+  if (env.KAIROS_TOKEN) return env.KAIROS_TOKEN.trim();
+  const saved = savedCredentials(env);
+  if (!saved) throw new CliError('not signed in: run `kairos login` (or set KAIROS_TOKEN)', EXIT.unauthenticated);
+  if (saved.expiresAt && Date.parse(saved.expiresAt) - EXPIRY_MARGIN_MS <= Date.now()) {
+    if (saved.refreshToken && saved.tokenEndpoint && saved.clientId && refresher) {
+      const renewed = await refresher(saved);
+      saveCredentials(renewed, env);
+      return renewed.token;
+    }
+    throw new CliError(`your sign-in expired at ${saved.expiresAt}: run \`kairos login\` again`, EXIT.unauthenticated);
   }
   return saved.token;
 }
