@@ -25,6 +25,10 @@ export interface EventStoreServerOptions {
   readonly segmentBytes?: number;
   /** Longest wait for the last chunk of a batch append (EventStoreDB's WriteTimeoutMs, default 2000). */
   readonly writeTimeoutMs?: number;
+  /** Told when writes stop (a full disk: refused with UNAVAILABLE and the reason) and when they resume. */
+  readonly onWriteState?: (message: string) => void;
+  /** After a failed write, how often the server checks whether it can write again (default 1 s). */
+  readonly resumeCheckMs?: number;
 }
 
 export interface RunningEventStoreServer {
@@ -43,7 +47,13 @@ export async function startEventStoreServer(options: EventStoreServerOptions = {
   const host = options.host ?? '127.0.0.1';
   const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
   if (!Number.isSafeInteger(maxAppendSize) || maxAppendSize <= 0) throw new Error('maxAppendSize must be a positive number of bytes');
-  const opened = EventStore.open({ memory: options.memory, dataDir: options.dataDir, segmentBytes: options.segmentBytes });
+  const opened = EventStore.open({
+    memory: options.memory,
+    dataDir: options.dataDir,
+    segmentBytes: options.segmentBytes,
+    ...(options.onWriteState ? { onWriteState: options.onWriteState } : {}),
+    ...(options.resumeCheckMs ? { resumeCheckMs: options.resumeCheckMs } : {}),
+  });
   const { store } = opened;
   await store.seedIfEmpty();
 

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const server = await startEventStoreServer({ port: 2113, ...options });
+  const server = await startEventStoreServer({ port: 2113, ...options, onWriteState: (message) => console.error(`eventstore: ${message}`) });
   if (server.recoveredTruncatedBytes > 0)
     console.error(`eventstore: cut ${server.recoveredTruncatedBytes} bytes of an unacknowledged tail`);
   console.log(`eventstore ready ${server.connectionString}`);

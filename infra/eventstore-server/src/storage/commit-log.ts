@@ -2,12 +2,15 @@ import {
   closeSync,
   existsSync,
   fdatasync,
+  fdatasyncSync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
   openSync,
   readdirSync,
   readSync,
+  rmSync,
   statSync,
   unlinkSync,
   write,
@@ -280,8 +283,10 @@ export class FileLog implements CommitLog {
           this.pending.splice(0, batch.length);
           for (const p of batch) p.resolve();
         } catch (error) {
-          // After a failed write or fsync the file's state is unknown: stop accepting writes (fail-stop).
-          this.failure = new Error(`event log write failed: ${(error as Error).message}`);
+          // After a failed write or fsync the file's state is unknown: this log accepts no more
+          // writes (fail-stop). The store cuts what was not acknowledged and opens the files again
+          // once it can write (`discardUnacknowledged`, then `FileLog.open`).
+          this.failure = Object.assign(new Error(`event log write failed: ${(error as Error).message}`), { code: (error as NodeJS.ErrnoException).code });
           for (const p of [...batch, ...queue.slice(i), ...this.queue]) p.reject(this.failure);
           this.queue = [];
           this.pending = [];
@@ -291,6 +296,31 @@ export class FileLog implements CommitLog {
       }
     }
     this.flushing = null;
+  }
+
+  /**
+   * After a failed write (no write in flight any more): cuts every byte past the durable end from
+   * the files (bytes that may have reached the disk but were never acknowledged) and removes the
+   * segments that start past it, so opening the files again finds exactly what was acknowledged.
+   * Shrinking a file needs no room, so this works on a full disk.
+   */
+  discardUnacknowledged(): void {
+    if (this.flushing) throw new Error('event log writes are still in flight');
+    const end = this.durable;
+    while (this.segments.length > 1 && this.segments[this.segments.length - 1].base >= end) {
+      const segment = this.segments.pop()!;
+      if (segment.fd !== null) closeSync(segment.fd);
+      segment.fd = null;
+      rmSync(segment.path, { force: true });
+      rmIndex(segment.path);
+    }
+    const last = this.segments[this.segments.length - 1];
+    if (last.fd !== null && fstatSync(last.fd).size > end - last.base) {
+      ftruncateSync(last.fd, end - last.base);
+      fsyncSync(last.fd);
+    }
+    syncDirectory(this.dir);
+    this.reservedEnd = end;
   }
 
   /** The previous segment is wholly durable (writes are flushed in order): seal it, then create the file. */
@@ -364,6 +394,25 @@ function rmIndex(segmentPath: string): void {
     unlinkSync(indexPath(segmentPath));
   } catch {
     // no index file
+  }
+}
+
+/**
+ * Whether `dir` has room again: writes and syncs `bytes` in a probe file, then removes it. Throws
+ * what the filesystem says (ENOSPC while the disk is full).
+ */
+export function probeRoom(dir: string, bytes = 256 * 1024): void {
+  const path = join(dir, '.room-probe');
+  try {
+    const fd = openSync(path, 'w');
+    try {
+      writeAllSync(fd, Buffer.alloc(bytes), 0);
+      fdatasyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 

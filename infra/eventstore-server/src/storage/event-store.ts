@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { FileLog, LOG_START, MemoryLog, type CommitLog } from './commit-log';
+import { FileLog, LOG_START, MemoryLog, probeRoom, type CommitLog } from './commit-log';
 import { METADATA_TYPE, STREAM_DELETED_TYPE, metastreamOf, isMetastream, type EventRecord, type NewEvent } from './event-record';
 import { exactRevision, expectationHolds, type ExpectedRevision } from './expected-revision';
 import { Lru } from './lru';
@@ -41,6 +41,45 @@ export interface EventStoreOptions {
   /** Bytes per log segment (default 64 MiB). */
   readonly segmentBytes?: number;
   readonly clock?: () => number;
+  /** After a failed write: how often the store checks whether it can write again (default 1 s). */
+  readonly resumeCheckMs?: number;
+  /** Told when writes stop (a full disk, say) and when they resume. */
+  readonly onWriteState?: (message: string) => void;
+}
+
+/** What opening the files gives: the log, its index, and the ids of recent writes. */
+interface OpenedFiles {
+  readonly log: FileLog;
+  readonly index: StreamIndex;
+  readonly recentIds: readonly [string, number][];
+  readonly truncatedBytes: number;
+}
+
+function openFiles(dir: string, segmentBytes: number | undefined): OpenedFiles {
+  const index = new StreamIndex();
+  const recentIds: [string, number][] = [];
+  const hooks = {
+    segmentStarted: (base: number) => index.openSegment(base),
+    segmentSealed: (base: number, path: string, bytes: number) => index.seal(base, path, bytes),
+    attachSealed: (base: number, path: string, bytes: number) => index.attachSealed(base, path, bytes),
+  };
+  const { log, truncatedBytes } = FileLog.open(dir, { segmentBytes, hooks }, (record) => {
+    index.add(record.stream, record.revision, record.position);
+    index.noteRecord(record.position);
+    if (!record.tombstone) {
+      recentIds.push([idKey(record.stream, record.id), record.revision]);
+      if (recentIds.length > RECENT_IDS * 2) recentIds.splice(0, RECENT_IDS);
+    }
+  });
+  return { log, index, recentIds: recentIds.slice(-RECENT_IDS), truncatedBytes };
+}
+
+/** How the files are opened again after a failed write, and who hears about it. */
+interface Resumption {
+  readonly dir: string;
+  readonly segmentBytes: number | undefined;
+  readonly checkMs: number;
+  readonly tell: (message: string) => void;
 }
 
 const DELETED_METADATA = Buffer.from('{"$tb":9223372036854775807}', 'utf8');
@@ -71,11 +110,15 @@ export class EventStore {
   private closed = false;
   private logClosed = false;
   private readonly listeners = new Set<() => void>();
+  private resumeTimer: NodeJS.Timeout | null = null;
+  /** Files replaced after a failed write, closed a while later (a reader may still be on them). */
+  private readonly retired = new Set<() => Promise<void>>();
 
   private constructor(
-    private readonly log: CommitLog,
-    private readonly index: StreamIndex,
+    private log: CommitLog,
+    private index: StreamIndex,
     private readonly clock: () => number,
+    private readonly resumption: Resumption | null = null,
   ) {}
 
   static open(options: EventStoreOptions): { store: EventStore; truncatedBytes: number } {
@@ -86,23 +129,15 @@ export class EventStore {
       return { store: new EventStore(new MemoryLog(), index, clock), truncatedBytes: 0 };
     }
     if (!options.dataDir) throw new Error('a dataDir is required unless memory is set');
-    const recentIds: [string, number][] = [];
-    const hooks = {
-      segmentStarted: (base: number) => index.openSegment(base),
-      segmentSealed: (base: number, path: string, bytes: number) => index.seal(base, path, bytes),
-      attachSealed: (base: number, path: string, bytes: number) => index.attachSealed(base, path, bytes),
-    };
-    const { log, truncatedBytes } = FileLog.open(dataDir(options.dataDir), { segmentBytes: options.segmentBytes, hooks }, (record) => {
-      index.add(record.stream, record.revision, record.position);
-      index.noteRecord(record.position);
-      if (!record.tombstone) {
-        recentIds.push([idKey(record.stream, record.id), record.revision]);
-        if (recentIds.length > RECENT_IDS * 2) recentIds.splice(0, RECENT_IDS);
-      }
+    const files = openFiles(dataDir(options.dataDir), options.segmentBytes);
+    const store = new EventStore(files.log, files.index, clock, {
+      dir: dataDir(options.dataDir),
+      segmentBytes: options.segmentBytes,
+      checkMs: options.resumeCheckMs ?? 1_000,
+      tell: options.onWriteState ?? (() => undefined),
     });
-    const store = new EventStore(log, index, clock);
-    for (const [key, revision] of recentIds.slice(-RECENT_IDS)) store.recentIds.set(key, revision);
-    return { store, truncatedBytes };
+    for (const [key, revision] of files.recentIds) store.recentIds.set(key, revision);
+    return { store, truncatedBytes: files.truncatedBytes };
   }
 
   /** A fresh store holds one system event, which clients expect to find in `$all`. */
@@ -125,7 +160,8 @@ export class EventStore {
   }
 
   append(stream: string, expected: ExpectedRevision, events: readonly NewEvent[]): Promise<WriteOutcome> {
-    this.ensureWritable();
+    const unwritable = this.unwritable();
+    if (unwritable) return Promise.reject(unwritable);
     const state = this.state(stream);
     if (state.tombstoned) return Promise.resolve(refused({ kind: 'stream_deleted' }));
     const current = state.last;
@@ -153,7 +189,8 @@ export class EventStore {
 
   /** Soft delete: reads say "not found" until the stream is appended to again. */
   delete(stream: string, expected: ExpectedRevision): Promise<WriteOutcome> {
-    this.ensureWritable();
+    const unwritable = this.unwritable();
+    if (unwritable) return Promise.reject(unwritable);
     const state = this.state(stream);
     if (state.tombstoned) return Promise.resolve(refused({ kind: 'stream_deleted' }));
     const current = state.last;
@@ -168,7 +205,8 @@ export class EventStore {
 
   /** Hard delete: the stream can never be read, subscribed to or written again. */
   tombstone(stream: string, expected: ExpectedRevision): Promise<WriteOutcome> {
-    this.ensureWritable();
+    const unwritable = this.unwritable();
+    if (unwritable) return Promise.reject(unwritable);
     const state = this.state(stream);
     if (state.tombstoned) return Promise.resolve(refused({ kind: 'stream_deleted' }));
     const current = state.last;
@@ -323,6 +361,8 @@ export class EventStore {
   /** Refuses new writes (UNAVAILABLE) and waits for the accepted ones to be durable. Reads go on. */
   async stopWriting(): Promise<void> {
     this.closed = true;
+    if (this.resumeTimer) clearTimeout(this.resumeTimer);
+    this.resumeTimer = null;
     await this.tail;
   }
 
@@ -332,6 +372,7 @@ export class EventStore {
     await this.stopWriting();
     await this.log.close();
     this.index.close();
+    for (const retire of [...this.retired]) await retire();
   }
 
   private state(stream: string): StreamState {
@@ -477,17 +518,90 @@ export class EventStore {
         return positions;
       },
       (error: Error) => {
-        this.failure = error;
-        throw new StoreUnavailableError(error.message);
+        this.writeFailed(error);
+        throw new StoreUnavailableError(this.failure!.message);
       },
     );
     this.tail = written.catch(() => undefined);
     return written;
   }
 
-  private ensureWritable(): void {
-    if (this.failure) throw new StoreUnavailableError(this.failure.message);
-    if (this.closed) throw new StoreUnavailableError('the server is shutting down');
+  /**
+   * A write failed (a full disk, say): nothing more is accepted, with a clear reason, until the
+   * store can write again. Then it cuts from the files whatever was not acknowledged, opens them
+   * again (the index rebuilt from what is on disk, as a restart would) and takes writes again.
+   */
+  private writeFailed(error: Error): void {
+    if (this.failure) return;
+    const code = (error as NodeJS.ErrnoException).code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    this.failure = new Error(
+      full
+        ? `the event store's disk is full: writes are refused until there is room (${error.message})`
+        : `the event store could not write its log: writes are refused until it can again (${error.message})`,
+    );
+    this.resumption?.tell(this.failure.message);
+    this.scheduleResume();
+  }
+
+  private scheduleResume(): void {
+    if (!this.resumption || this.closed || this.resumeTimer) return;
+    this.resumeTimer = setTimeout(() => void this.resume(), this.resumption.checkMs);
+    this.resumeTimer.unref();
+  }
+
+  private async resume(): Promise<void> {
+    this.resumeTimer = null;
+    const resumption = this.resumption!;
+    // Every write accepted before the failure has settled (each was refused).
+    await this.tail;
+    if (this.closed || !this.failure) return;
+    const log = this.log as FileLog;
+    let files: OpenedFiles | null = null;
+    try {
+      probeRoom(resumption.dir);
+      const durable = log.durableEnd;
+      log.discardUnacknowledged();
+      files = openFiles(resumption.dir, resumption.segmentBytes);
+      if (files.log.durableEnd !== durable) {
+        throw new Error(`the log opened again ends at ${files.log.durableEnd}, not at the acknowledged end ${durable}`);
+      }
+    } catch (error) {
+      if (files) {
+        await files.log.close();
+        files.index.close();
+      }
+      const code = (error as NodeJS.ErrnoException).code;
+      // Still no room (or still failing): go on refusing, look again later.
+      if (code !== 'ENOSPC' && code !== 'EDQUOT' && files) this.resumption?.tell(`writes stay refused: ${(error as Error).message}`);
+      this.scheduleResume();
+      return;
+    }
+    const oldIndex = this.index;
+    this.log = files.log;
+    this.index = files.index;
+    // Whatever was cached about refused writes goes; what is on disk is the truth.
+    this.states.clear();
+    this.parsedMetadata.clear();
+    this.recentIds.clear();
+    for (const [key, revision] of files.recentIds) this.recentIds.set(key, revision);
+    this.failure = null;
+    resumption.tell('the event store can write again: writes resume');
+    // A reader that started before may still walk the old index and files for a moment.
+    const retire = async () => {
+      if (!this.retired.delete(retire)) return;
+      await log.close().catch(() => undefined);
+      oldIndex.close();
+    };
+    this.retired.add(retire);
+    setTimeout(() => void retire(), 60_000).unref();
+  }
+
+  /** Why no write is taken now (as a rejection, never a throw: every caller gets an answer). */
+  private unwritable(): StoreUnavailableError | null {
+    if (this.failure) return new StoreUnavailableError(this.failure.message);
+    if (this.closed) return new StoreUnavailableError('the server is shutting down');
+    return null;
   }
 }
 
