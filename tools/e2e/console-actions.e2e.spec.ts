@@ -294,4 +294,20 @@ describe('console actions', () => {
     expect(await table.getByRole('row', { name: /alice \(person\)/ }).count()).toBe(1);
     await accessible(page);
   });
+  it('short-lived credentials not yet fetched survive a restart of the connector (npm start keeps the sealing key in the data folder)', async () => {
+    const alice = await h.token('alice', ['requester']);
+    const created = await h.call('request-service', alice, 'POST', '/v1/access-requests', { items: [{ resourceId: 'orders-db-login', role: 'readonly' }], justification: 'OPS-10: after the restart' });
+    expect(created.status).toBe(201);
+    const item = await poll('the short-lived login granted', async () => {
+      const i = await itemOf(created.body.requestId, 'orders-db-login');
+      return i.status === 'active' && i.grantId ? i : undefined;
+    }, 90_000);
+    await h.crash('provisioning-connector');
+    const fetched = await poll('the credentials answered after the restart', async () => {
+      const res = await h.call('provisioning-connector', alice, 'GET', `/v1/credentials/${encodeURIComponent(item.grantId)}`);
+      return res.status === 200 ? res.body : undefined;
+    });
+    expect(fetched.password).toEqual(expect.any(String));
+    expect(fetched.passwordGone ?? null).toBeNull();
+  });
 });

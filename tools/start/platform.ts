@@ -6,6 +6,7 @@ import { issuerUrl, type PlatformLayout } from '../layout';
 import { runnableEntries } from '../build/build';
 import { consoleIssuerOptions, consoleOrigins, consoleUrl } from './console-site';
 import { loadDemoData } from './demo-data';
+import { credentialsKeyEnv } from './credentials-key';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { postgresProcess, preparePostgresCluster } from './postgres';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
@@ -132,6 +133,8 @@ export async function startPlatform(
 
     // One signing key per service, made on the first start; every service trusts the others' public keys.
     const messageKeys = loadOrCreateMessageKeys(join(layout.dataDir, 'message-keys'));
+    // The key sealing short-lived credentials until fetched, kept so they survive a connector restart.
+    const credentialsKey = credentialsKeyEnv(join(layout.dataDir, 'credentials-key'));
     // The notifier's service token, as a secret file it re-reads on every call (ADR 0017).
     const mintNotifierToken = async () => {
       const token = await signToken(issuerKey, { sub: 'notifier', roles: [], kind: 'service', issuer: issuer.issuer, audience: layout.audience, ttlSeconds: 12 * 3600 });
@@ -165,7 +168,7 @@ export async function startPlatform(
     const runnable = runnableEntries(table, onEvent);
     const services = await Promise.all(
       table.map((service) =>
-        startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
+        startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
       ),
     );
     for (const service of services) {
