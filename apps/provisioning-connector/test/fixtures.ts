@@ -3,7 +3,7 @@ import { jsonEvent, type EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Client } from 'pg';
 import type { GrantRequested, GrantTarget, RevocationRequested } from '@kairos/contracts';
-import { ACCESS_REQUEST_STREAM_PREFIX, TOPICS } from '@kairos/contracts';
+import { accessRequestStreamName, TOPICS } from '@kairos/contracts';
 import { contractSchemas, headerValue, MessagePublisher, MessageSigner, type OutgoingMessage } from '@kairos/messaging';
 import { testMessageKeys } from '@kairos/testing';
 
@@ -141,7 +141,7 @@ export class RequestServicePublisher extends MessagePublisher {
   override async publish(messages: readonly OutgoingMessage[]): Promise<void> {
     for (const m of messages) {
       const data = m.data as { requestId: string };
-      await this.eventStore.appendToStream(`${ACCESS_REQUEST_STREAM_PREFIX}${data.requestId}`, jsonEvent({ type: m.type, data: m.data as never }));
+      await this.eventStore.appendToStream(accessRequestStreamName(data.requestId), jsonEvent({ type: m.type, data: m.data as never }));
     }
     await super.publish(messages);
   }

@@ -1,7 +1,13 @@
-import { CONNECTOR_NAMES } from './connectors';
-import { REVOCATION_REASONS, type AccessRequestEventType } from './access-request-events';
-import { arrayOf, bool, instant, int, isoDuration, JsonSchema, obj, oneOf, str, text } from './json-schema';
-import { itemPolicySnapshotSchema } from './policy-snapshot.schema';
+import {
+  APPROVAL_VIAS,
+  ESCALATION_REASONS,
+  EXTENSION_VIAS,
+  REVIEW_DECISIONS,
+  REVIEW_SUBJECTS,
+  REVOCATION_REASONS,
+} from './access-request-events';
+import { arrayOf, arrayOfAtLeast, bool, instant, int, isoDuration, JsonSchema, obj, oneOf, str, text } from './json-schema';
+import { grantTargetProperties, itemPolicySnapshotSchema } from './policy-snapshot.schema';
 
 export interface CatalogueEntry {
   /** Current schema version; recorded events without a version are version 1. */
@@ -11,17 +17,16 @@ export interface CatalogueEntry {
 }
 
 const ids = { requestId: str('Request id (uuid), also the Kafka key'), itemId: str('Item id, unique in its request') };
-const subject = obj({ id: str(), kind: oneOf(['person', 'service']) }, 'The identity that holds the access');
-const target = obj(
-  { connector: oneOf(CONNECTOR_NAMES), target: str() },
-  'Where the connector grants it (never credentials)',
-);
+export const subjectSchema = obj({ id: str(), kind: oneOf(['person', 'service']) }, 'The identity that holds the access');
+const subject = subjectSchema;
+const target = obj(grantTargetProperties, 'Where the connector grants it (never credentials)');
 const grantee = { subject, resourceId: str(), role: str() };
 const revocationReason = oneOf(REVOCATION_REASONS, 'Why the access ends');
 
 /**
- * The one catalogue of request-stream events: name, version, payload schema, meaning. The type
- * annotation makes the compiler refuse an event type without an entry.
+ * The one catalogue of request-stream events: name, version, payload schema, meaning. It is the
+ * only definition of each event: the TypeScript types in `access-request-events.ts` are inferred
+ * from these schemas, and the published copies in `published/` are checked against them.
  */
 export const accessRequestEventCatalogue = {
   AccessRequested: {
@@ -38,18 +43,16 @@ export const accessRequestEventCatalogue = {
       duration: isoDuration('Requested access duration'),
       'ticket?': str(),
       breakGlass: bool(),
-      items: {
-        ...arrayOf(
-          obj({
-            itemId: str(),
-            resourceId: str(),
-            role: str(),
-            policy: itemPolicySnapshotSchema,
-            pendingExpiresAt: instant('When the item stops waiting for approval'),
-          }),
-        ),
-        minItems: 1,
-      },
+      items: arrayOfAtLeast(
+        1,
+        obj({
+          itemId: str(),
+          resourceId: str(),
+          role: str(),
+          policy: itemPolicySnapshotSchema,
+          pendingExpiresAt: instant('When the item stops waiting for approval'),
+        }),
+      ),
       requestedAt: instant(),
     }),
   },
@@ -60,10 +63,10 @@ export const accessRequestEventCatalogue = {
       ...ids,
       reviewId: str(),
       reviewerId: str(),
-      decision: oneOf(['approve', 'deny']),
+      decision: oneOf(REVIEW_DECISIONS),
       'comment?': text(),
       'shortenDurationTo?': isoDuration('Shorter duration asked by the reviewer'),
-      subject: oneOf(['approval', 'extension', 'break_glass_ratification']),
+      subject: oneOf(REVIEW_SUBJECTS),
       step: int(0),
       stepName: text(),
       'extensionId?': str(),
@@ -88,7 +91,7 @@ export const accessRequestEventCatalogue = {
     description: 'An item is approved; its approval is valid until approvalExpiresAt.',
     schema: obj({
       ...ids,
-      via: oneOf(['automatic', 'reviews', 'reused_approval', 'break_glass']),
+      via: oneOf(APPROVAL_VIAS),
       duration: isoDuration('Effective access duration'),
       approvalExpiresAt: instant(),
       'reusedFrom?': obj({ requestId: str(), itemId: str() }),
@@ -129,7 +132,7 @@ export const accessRequestEventCatalogue = {
       ...ids,
       escalationId: str('Unique per escalation; stable across redelivery'),
       step: int(0, 'The approval step (from 0) the approvers are added to'),
-      reason: oneOf(['unanswered', 'delegation']),
+      reason: oneOf(ESCALATION_REASONS),
       approvers: arrayOf(str(), 'Identity ids added as eligible for the step'),
       'delegatedBy?': str('The approver who delegated (reason delegation)'),
       'until?': instant('End of the delegation (reason delegation)'),
@@ -215,7 +218,7 @@ export const accessRequestEventCatalogue = {
     schema: obj({
       ...ids,
       grantId: str(),
-      via: oneOf(['policy', 'reviews']),
+      via: oneOf(EXTENSION_VIAS),
       'extensionId?': str(),
       previousExpiresAt: instant(),
       expiresAt: instant(),
@@ -275,7 +278,10 @@ export const accessRequestEventCatalogue = {
     description: 'The requester or an admin cancelled an item before it was granted.',
     schema: obj({ ...ids, cancelledBy: str(), 'reason?': text(), cancelledAt: instant() }),
   },
-} satisfies Record<AccessRequestEventType, CatalogueEntry>;
+} satisfies Record<string, CatalogueEntry>;
+
+export type AccessRequestEventCatalogue = typeof accessRequestEventCatalogue;
+type AccessRequestEventType = keyof AccessRequestEventCatalogue;
 
 export const accessRequestEventTypes = Object.keys(accessRequestEventCatalogue) as AccessRequestEventType[];
 

@@ -1,10 +1,11 @@
-import type { Event, Iso8601, IsoDuration } from './access-request-events';
+import { ESCALATION_REASONS, REVIEW_DECISIONS, type Event } from './access-request-events';
 import type { CatalogueEntry } from './access-request-events.catalogue';
-import { arrayOf, bool, instant, int, isoDuration, obj, oneOf, str, text } from './json-schema';
+import { arrayOf, bool, instant, int, isoDuration, obj, oneOf, str, text, type DataOf } from './json-schema';
 
 /**
  * Messages of the internal topics whose content the request service records on the request
- * stream. Same `{ type, data }` shape as events; the Kafka record key is the request id.
+ * stream. Same `{ type, data }` shape as events; the Kafka record key is the request id. Each
+ * message is defined once, as a schema in `internalMessageCatalogue` below; its type is inferred.
  */
 export const TOPICS = {
   accessRequestEvents: 'access-request.events',
@@ -16,105 +17,7 @@ export const TOPICS = {
 
 export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
 
-// approval.decisions (approval-policy-service)
-
-/** A review by an identity the policy service found eligible for the item's current step. */
-export type ReviewSubmitted = Event<
-  'ReviewSubmitted',
-  {
-    requestId: string;
-    itemId: string;
-    reviewId: string;
-    reviewerId: string;
-    decision: 'approve' | 'deny';
-    comment?: string;
-    shortenDurationTo?: IsoDuration;
-    submittedAt: Iso8601;
-  }
->;
-export type ApprovalDecisionMessage = ReviewSubmitted;
-
-// provisioning.results (provisioning-connector)
-
-type GrantAttempt = {
-  requestId: string;
-  itemId: string;
-  grantId: string;
-  attempt: number;
-  at: Iso8601;
-};
-
-/**
- * A person resolved a manual fulfilment ticket: who, and what they wrote. Only set on results of
- * manual tickets; a person's word is recorded as `verified: false` (nothing checked the target).
- */
-type Fulfilment = { fulfilledBy?: string; comment?: string };
-
-export type ProvisioningStartedMessage = Event<'ProvisioningStarted', GrantAttempt & { ticketId?: string }>;
-/** `verified`: the connector checked the target for exactly this access (identity + role) and found it. */
-export type GrantSucceeded = Event<'GrantSucceeded', GrantAttempt & { verified: boolean } & Fulfilment>;
-export type GrantFailed = Event<'GrantFailed', GrantAttempt & { reason: string; final: boolean; verified: boolean } & Fulfilment>;
-/**
- * `verified`: the connector checked the target and this access is gone. `retainedBy`: this grant
- * ended but other active grants of the same identity still need the same role in the same target,
- * so the role was left in place (and `verified` is false: it is not gone).
- */
-export type RevokeSucceeded = Event<'RevokeSucceeded', GrantAttempt & { verified: boolean; retainedBy?: readonly string[] } & Fulfilment>;
-export type RevokeFailed = Event<'RevokeFailed', GrantAttempt & { reason: string; final: boolean; verified: boolean } & Fulfilment>;
-export type ProvisioningResultMessage =
-  ProvisioningStartedMessage | GrantSucceeded | GrantFailed | RevokeSucceeded | RevokeFailed;
-
-// expiry.events (expiry-scheduler)
-
 export const TIMER_KINDS = ['access_expiry', 'approval_expiry', 'pending_ttl', 'break_glass_review'] as const;
-export type TimerKind = (typeof TIMER_KINDS)[number];
-
-export type TimerFired = Event<
-  'TimerFired',
-  {
-    timerId: string;
-    requestId: string;
-    itemId: string;
-    grantId?: string;
-    kind: TimerKind;
-    dueAt: Iso8601;
-    firedAt: Iso8601;
-  }
->;
-export type ExpiryMessage = TimerFired;
-
-// notifier.escalations (notifier)
-
-/**
- * The notifier asks the request service to let more people review an item's current step: the
- * step's fallback approvers once nobody answered in time, or a delegate of an approver who is away.
- * The decider records it only while the item still waits on that step.
- */
-export type ReviewEscalationRequested = Event<
-  'ReviewEscalationRequested',
-  {
-    requestId: string;
-    itemId: string;
-    escalationId: string;
-    step: number;
-    reason: 'unanswered' | 'delegation';
-    approvers: readonly string[];
-    delegatedBy?: string;
-    until?: Iso8601;
-    requestedAt: Iso8601;
-  }
->;
-export type NotifierMessage = ReviewEscalationRequested;
-
-export type InternalMessage = ApprovalDecisionMessage | ProvisioningResultMessage | ExpiryMessage | NotifierMessage;
-
-export interface InternalTopicMessages {
-  'approval.decisions': ApprovalDecisionMessage;
-  'provisioning.results': ProvisioningResultMessage;
-  'expiry.events': ExpiryMessage;
-  'notifier.escalations': NotifierMessage;
-}
-export type InternalTopic = keyof InternalTopicMessages;
 
 const attempt = {
   requestId: str(),
@@ -133,9 +36,7 @@ const failure = {
   verified: bool('The outcome was checked in the target system'),
 };
 
-type TopicCatalogue<M extends { type: string }> = { [T in M['type']]: CatalogueEntry };
-
-export const internalMessageCatalogue: { [Topic in InternalTopic]: TopicCatalogue<InternalTopicMessages[Topic]> } = {
+export const internalMessageCatalogue = {
   'approval.decisions': {
     ReviewSubmitted: {
       version: 1,
@@ -146,7 +47,7 @@ export const internalMessageCatalogue: { [Topic in InternalTopic]: TopicCatalogu
         itemId: str(),
         reviewId: str(),
         reviewerId: str(),
-        decision: oneOf(['approve', 'deny']),
+        decision: oneOf(REVIEW_DECISIONS),
         'comment?': text(),
         'shortenDurationTo?': isoDuration('May only shorten the access'),
         submittedAt: instant(),
@@ -203,7 +104,7 @@ export const internalMessageCatalogue: { [Topic in InternalTopic]: TopicCatalogu
         itemId: str(),
         escalationId: str(),
         step: int(0),
-        reason: oneOf(['unanswered', 'delegation']),
+        reason: oneOf(ESCALATION_REASONS),
         approvers: arrayOf(str()),
         'delegatedBy?': str(),
         'until?': instant(),
@@ -211,4 +112,59 @@ export const internalMessageCatalogue: { [Topic in InternalTopic]: TopicCatalogu
       }),
     },
   },
-};
+} satisfies { readonly [topic: string]: { readonly [type: string]: CatalogueEntry } };
+
+type InternalCatalogue = typeof internalMessageCatalogue;
+/** The message of the given topic and type, its data inferred from the catalogue's schema. */
+type MessageOf<Topic extends keyof InternalCatalogue, Type extends keyof InternalCatalogue[Topic] & string> = Event<
+  Type,
+  DataOf<InternalCatalogue[Topic][Type]>
+>;
+
+// approval.decisions (approval-policy-service)
+
+/** A review by an identity the policy service found eligible for the item's current step. */
+export type ReviewSubmitted = MessageOf<'approval.decisions', 'ReviewSubmitted'>;
+export type ApprovalDecisionMessage = ReviewSubmitted;
+
+// provisioning.results (provisioning-connector)
+
+export type ProvisioningStartedMessage = MessageOf<'provisioning.results', 'ProvisioningStarted'>;
+/** `verified`: the connector checked the target for exactly this access (identity + role) and found it. */
+export type GrantSucceeded = MessageOf<'provisioning.results', 'GrantSucceeded'>;
+export type GrantFailed = MessageOf<'provisioning.results', 'GrantFailed'>;
+/**
+ * `verified`: the connector checked the target and this access is gone. `retainedBy`: this grant
+ * ended but other active grants of the same identity still need the same role in the same target,
+ * so the role was left in place (and `verified` is false: it is not gone).
+ */
+export type RevokeSucceeded = MessageOf<'provisioning.results', 'RevokeSucceeded'>;
+export type RevokeFailed = MessageOf<'provisioning.results', 'RevokeFailed'>;
+export type ProvisioningResultMessage =
+  ProvisioningStartedMessage | GrantSucceeded | GrantFailed | RevokeSucceeded | RevokeFailed;
+
+// expiry.events (expiry-scheduler)
+
+export type TimerKind = (typeof TIMER_KINDS)[number];
+export type TimerFired = MessageOf<'expiry.events', 'TimerFired'>;
+export type ExpiryMessage = TimerFired;
+
+// notifier.escalations (notifier)
+
+/**
+ * The notifier asks the request service to let more people review an item's current step: the
+ * step's fallback approvers once nobody answered in time, or a delegate of an approver who is away.
+ * The decider records it only while the item still waits on that step.
+ */
+export type ReviewEscalationRequested = MessageOf<'notifier.escalations', 'ReviewEscalationRequested'>;
+export type NotifierMessage = ReviewEscalationRequested;
+
+export type InternalMessage = ApprovalDecisionMessage | ProvisioningResultMessage | ExpiryMessage | NotifierMessage;
+
+export interface InternalTopicMessages {
+  'approval.decisions': ApprovalDecisionMessage;
+  'provisioning.results': ProvisioningResultMessage;
+  'expiry.events': ExpiryMessage;
+  'notifier.escalations': NotifierMessage;
+}
+export type InternalTopic = keyof InternalTopicMessages;

@@ -5,60 +5,98 @@
  */
 export type JsonSchema = { readonly [key: string]: unknown };
 
+declare const described: unique symbol;
+/**
+ * A JSON Schema that also carries, for the compiler only, the TypeScript type of the values it
+ * accepts: each contract is written once, as a schema, and its type is inferred (`Infer`). The
+ * marker is a type-level symbol: the schema value stays plain JSON.
+ */
+export type Schema<T> = JsonSchema & { readonly [described]?: T };
+/** The TypeScript type of the values a `Schema` accepts. */
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+/** The data type of a catalogue entry (`{ schema }`) whose schema describes an object. */
+export type DataOf<Entry> = Entry extends { readonly schema: Schema<infer D extends Record<string, unknown>> } ? D : never;
+
 export const JSON_SCHEMA_DIALECT = 'http://json-schema.org/draft-07/schema#';
 
-export const str = (description?: string): JsonSchema => ({
+const withDescription = (description?: string) => (description ? { description } : {});
+
+export const str = (description?: string): Schema<string> => ({
   type: 'string',
   minLength: 1,
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
 
-export const text = (description?: string): JsonSchema => ({
+export const text = (description?: string): Schema<string> => ({
   type: 'string',
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
 
-export const instant = (description?: string): JsonSchema => ({
+export const instant = (description?: string): Schema<string> => ({
   type: 'string',
   format: 'date-time',
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
 
-export const isoDuration = (description?: string): JsonSchema => ({
+export const isoDuration = (description?: string): Schema<string> => ({
   type: 'string',
   pattern: '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?$',
   ...(description ? { description: `${description} (ISO 8601 duration)` } : { description: 'ISO 8601 duration' }),
 });
 
-export const int = (minimum = 0, description?: string): JsonSchema => ({
+export const int = (minimum = 0, description?: string): Schema<number> => ({
   type: 'integer',
   minimum,
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
 
-export const bool = (description?: string): JsonSchema => ({
+/** An integer out of a fixed list, e.g. a tier. */
+export const intOf = <const V extends number>(values: readonly V[], description?: string): Schema<V> => ({
+  type: 'integer',
+  enum: [...values],
+  ...withDescription(description),
+});
+
+export const bool = (description?: string): Schema<boolean> => ({
   type: 'boolean',
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
 
-export const oneOf = (values: readonly string[], description?: string): JsonSchema => ({
+export const oneOf = <const V extends string>(values: readonly V[], description?: string): Schema<V> => ({
   type: 'string',
   enum: [...values],
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
 
-export const arrayOf = (items: JsonSchema, description?: string): JsonSchema => ({
+export const arrayOf = <T>(items: Schema<T>, description?: string): Schema<readonly T[]> => ({
   type: 'array',
   items,
-  ...(description ? { description } : {}),
+  ...withDescription(description),
 });
+
+/** An array with at least `min` items. */
+export const arrayOfAtLeast = <T>(min: number, items: Schema<T>, description?: string): Schema<readonly T[]> => ({
+  ...arrayOf(items, description),
+  minItems: min,
+});
+
+type Properties = { readonly [key: string]: Schema<unknown> };
+type RequiredName<K> = K extends `${string}?` ? never : K;
+type OptionalName<K> = K extends `${infer Name}?` ? Name : never;
+type Flat<T> = { [K in keyof T]: T[K] } & {};
+/** The object type an `obj` schema describes: `name?` keys optional, all others required, all read-only. */
+export type ObjectOf<P extends Properties> = Flat<
+  { readonly [K in keyof P as RequiredName<K>]: Infer<P[K]> } & {
+    readonly [K in keyof P as OptionalName<K>]?: Infer<P[K]>;
+  }
+>;
 
 /**
  * An object schema. Properties ending in `?` are optional, all others are required. Objects are
  * open (no `additionalProperties: false`) so consumers tolerate optional fields added later;
  * producers validate with `closed` schemas (see `closeSchema`) to catch typos.
  */
-export const obj = (properties: Record<string, JsonSchema>, description?: string): JsonSchema => {
+export const obj = <const P extends Properties>(properties: P, description?: string): Schema<ObjectOf<P>> => {
   const props: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [key, schema] of Object.entries(properties)) {
@@ -69,7 +107,7 @@ export const obj = (properties: Record<string, JsonSchema>, description?: string
   }
   return {
     type: 'object',
-    ...(description ? { description } : {}),
+    ...withDescription(description),
     properties: props,
     required,
   };

@@ -1,9 +1,13 @@
 import { CONNECTOR_NAMES } from './connectors';
-import { arrayOf, bool, int, isoDuration, JsonSchema, obj, oneOf, str } from './json-schema';
+import { arrayOf, bool, instant, int, intOf, isoDuration, obj, oneOf, str } from './json-schema';
 
 export const APPROVAL_MODES = ['automatic', 'manager', 'resource_owner', 'named', 'group', 'steps'] as const;
 
-export const approvalStepSnapshotSchema: JsonSchema = obj(
+/** Where a connector grants an item: the connector and its target. Never holds credentials. */
+export const grantTargetProperties = { connector: oneOf(CONNECTOR_NAMES), target: str() };
+export const grantTargetSchema = obj(grantTargetProperties);
+
+export const approvalStepSnapshotSchema = obj(
   {
     name: str('Human readable, e.g. "manager", "db-admins (2 of 3)"'),
     mode: oneOf(['manager', 'resource_owner', 'named', 'group']),
@@ -21,11 +25,11 @@ export const approvalStepSnapshotSchema: JsonSchema = obj(
   'One approval step, approvers resolved to identity ids at submission',
 );
 
-export const itemPolicySnapshotSchema: JsonSchema = obj(
+export const itemPolicySnapshotSchema = obj(
   {
     policyId: str(),
     policyVersion: int(0),
-    tier: { type: 'integer', enum: [0, 1, 2, 3, 4], description: 'Sensitivity tier 0 (harmless) to 4 (critical)' },
+    tier: intOf([0, 1, 2, 3, 4], 'Sensitivity tier 0 (harmless) to 4 (critical)'),
     'overrideGroup?': str('Group override that supplied these settings'),
     mode: oneOf(APPROVAL_MODES),
     steps: arrayOf(approvalStepSnapshotSchema, 'Passed in order; empty when mode is automatic'),
@@ -42,12 +46,12 @@ export const itemPolicySnapshotSchema: JsonSchema = obj(
     'reusesApproval?': obj({
       requestId: str(),
       itemId: str(),
-      approvalExpiresAt: { type: 'string', format: 'date-time' },
+      approvalExpiresAt: instant(),
       'approvedDuration?': isoDuration('The access duration the people who approved it agreed to; a reuse grants at most this'),
     }),
     'separationOfDuties?': bool('false when the tier lets one person approve several steps of one item; absent means enforced'),
     'fulfillers?': arrayOf(str(), "Who may carry out the item's manual tickets besides admins (resolved at submission)"),
-    target: obj({ connector: oneOf(CONNECTOR_NAMES), target: str() }),
+    target: grantTargetSchema,
   },
   'The policy in force at submission, resolved for one item',
 );

@@ -9,7 +9,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { loadConfig, messageKeys } from '@kairos/config';
-import { CLOUDEVENTS_SOURCE, TOPICS, type AccessRequestEvent } from '@kairos/contracts';
+import { accessRequestStreamName, CLOUDEVENTS_SOURCE, TOPICS, type AccessRequestEvent } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
 import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner } from '@kairos/messaging';
 import {
@@ -266,7 +266,7 @@ export async function startHarness(options: { templatesDir?: string; env?: Recor
     },
     /** As request-service does: appended to the request's stream (what reviews are judged by), then relayed signed. */
     async record(requestId: string, events: readonly AccessRequestEvent[], time = new Date().toISOString()): Promise<void> {
-      await streams.appendToStream(`access-request-${requestId}`, events.map((event) => jsonEvent({ type: event.type, data: event.data as never })));
+      await streams.appendToStream(accessRequestStreamName(requestId), events.map((event) => jsonEvent({ type: event.type, data: event.data as never })));
       await publisher.publish(
         events.map((event) => ({ topic: TOPICS.accessRequestEvents, key: requestId, id: randomUUID(), type: event.type, subject: requestId, time, source: CLOUDEVENTS_SOURCE, data: event.data })),
       );
