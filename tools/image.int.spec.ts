@@ -83,7 +83,7 @@ describe('the image (infra/docker/Dockerfile)', () => {
       for (const service of running) await service.stop();
       await infra?.stop();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
-    }, 60_000);
+    }, 120_000);
 
     it('holds the production dependencies only and JavaScript only', () => {
       const modules = readdirSync(join(app, 'node_modules'));

@@ -37,7 +37,7 @@ describe('the typed Kairos client', () => {
 
   afterAll(async () => {
     await running?.close();
-  }, 60_000);
+  }, 120_000);
 
   it('writes and reads the catalogue with typed bodies, the token in a header and never in the URL', async () => {
     await admin.policy.POST('/v1/identities', { body: { id: 'maria', kind: 'person', displayName: 'Maria' } });

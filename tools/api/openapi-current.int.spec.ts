@@ -34,7 +34,7 @@ describe('the committed API description', () => {
 
   afterAll(async () => {
     await running?.close();
-  }, 60_000);
+  }, 120_000);
 
   it.each(services.map((s) => s.name))('%s: the committed document is the one the service serves', (name) => {
     const file = join(OPENAPI_DIR, `${name}.json`);

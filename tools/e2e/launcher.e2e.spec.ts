@@ -91,7 +91,7 @@ describe('the launcher (npm start)', () => {
     await poll('PostgreSQL restarted', async () => {
       const next = h.pids().postgres;
       return next !== undefined && next !== postmaster && alive(next);
-    }, 60_000);
+    }, 120_000);
     expect(h.launcherOutput()).toMatch(/postgres exited \(code null, signal SIGKILL\); restarting/);
     const client = new Client({ connectionString: h.urls.postgres });
     await poll('PostgreSQL answers', async () => {
@@ -99,7 +99,7 @@ describe('the launcher (npm start)', () => {
       await c.connect();
       await c.end();
       return true;
-    }, 60_000);
+    }, 120_000);
     await client.connect();
     expect((await client.query('SELECT 1 AS one')).rows[0].one).toBe(1);
     await client.end();
@@ -119,7 +119,7 @@ describe('the launcher (npm start)', () => {
     await poll('PostgreSQL restarted over a pid file naming another process', async () => {
       const next = h.pids().postgres;
       return next !== undefined && next !== postmaster && alive(next) && readFileSync(pidFile, 'utf8').startsWith(`${next}\n`);
-    }, 60_000);
+    }, 120_000);
     await poll('request-service ready again', () => ready('request-service'), 60_000);
   }, 120_000);
 

@@ -69,7 +69,7 @@ describe('the whole platform', () => {
 
   afterAll(async () => {
     await h?.stop();
-  }, 60_000);
+  }, 120_000);
 
   it('1. grants incident access automatically, really, and really takes it away when the time is up', async () => {
     const res = await request('alice', { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'INC-4711: payments failing', duration: 'PT8S' });
@@ -121,7 +121,7 @@ describe('the whole platform', () => {
     expect(JSON.stringify(tooLong.body)).toMatch(/DURATION_OVER_MAXIMUM/);
     const mine = await h.call('request-service', tokens.alice!, 'GET', '/v1/access-requests?limit=200');
     expect(mine.body.items.every((r: { justification: string }) => r.justification !== '')).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it("2. carries several resources through a manager's approval, one through a manual fulfilment ticket", async () => {
     const res = await request('dave', {

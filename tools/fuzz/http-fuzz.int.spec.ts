@@ -226,7 +226,7 @@ describe('every service at its HTTP edge', () => {
     await esdb?.dispose();
     await Promise.all([kafka?.close(), eventstore?.close(), issuer?.close()]);
     await db?.drop();
-  }, 60_000);
+  }, 120_000);
 
   describe('request-service', () => {
     const submit = (body: object) => api('request-service').post('/v1/access-requests').set(as(t.alice!)).send(body);

@@ -69,7 +69,7 @@ describe('the audit projector API', () => {
     await appendRaw(client, r3.stream, 'SomethingNobodyDeclared', { requestId: r3.requestId });
     await appendRaw(client, r3.stream, 'AccessGranted', { requestId: r3.requestId, grantedAt: 'yesterday' });
     await eventually(async () => (await timelineLength(r3.requestId)) === 5, 'the projection to catch up');
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await app?.close();

@@ -61,7 +61,7 @@ describe('the kairos CLI (the real binary)', () => {
   afterAll(async () => {
     await platform?.close();
     rmSync(home, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   it('signs in with a token, keeps it readable by its owner only, and never prints it', async () => {
     const run = await kairos(['login', '--token', tokens.alice!]);

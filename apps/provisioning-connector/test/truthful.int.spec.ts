@@ -204,7 +204,7 @@ describe('the provisioning connector tells the truth', () => {
     ).catch(() => undefined);
     await Promise.all([broker?.close(), issuer?.close(), eventstore?.close()]);
     jest.restoreAllMocks();
-  }, 60_000);
+  }, 120_000);
 
   const publish = (type: 'GrantRequested' | 'RevocationRequested', data: GrantRequested['data'] | RevocationRequested['data']) =>
     publisher.publish([event(type, data)]);

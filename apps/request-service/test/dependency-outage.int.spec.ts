@@ -32,7 +32,7 @@ describe('the request service while a dependency is down', () => {
   afterAll(async () => {
     await admin(`ALTER DATABASE "${platform.policyDb.name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
     await platform?.close();
-  }, 60_000);
+  }, 120_000);
 
   it("answers 503 with Retry-After, not 502, while the policy service's database is down", async () => {
     await admin(`ALTER DATABASE "${platform.policyDb.name}" ALLOW_CONNECTIONS false`);

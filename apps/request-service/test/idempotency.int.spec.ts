@@ -28,7 +28,7 @@ describe('submissions with an Idempotency-Key', () => {
   afterAll(async () => {
     await esdb?.dispose();
     await platform?.close();
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to grant twice when a client retries after a lost reply: the retry returns the first request', async () => {
     const first = await submit('alice', 'job-4711-attempt');

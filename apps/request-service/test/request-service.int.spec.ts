@@ -73,7 +73,7 @@ describe('the request service', () => {
     await policyApp?.close();
     await Promise.all([kafkaBroker?.close(), eventstore?.close(), issuer?.close()]);
     await db?.drop();
-  }, 60_000);
+  }, 120_000);
 
   it('appends an automatically approved request to its own stream, with the policy and requester groups in force recorded', async () => {
     const res = await submit(t.alice!, { items: [{ resourceId: 'orders-db', role: 'readonly' }], justification: 'INC-1: payments down', duration: 'PT2H' });

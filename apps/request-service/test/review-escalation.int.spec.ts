@@ -115,7 +115,7 @@ describe('request-service records the notifier’s escalations on the request st
     await policyApp?.close();
     await Promise.all([kafkaBroker?.close(), eventstore?.close(), issuer?.close()]);
     await db?.drop();
-  }, 60_000);
+  }, 120_000);
 
   it("records the notifier's signed ReviewEscalationRequested as ReviewEscalated on the request's stream, once, however often it is delivered", async () => {
     const requestId = await submitted();

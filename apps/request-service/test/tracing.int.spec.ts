@@ -29,7 +29,7 @@ describe('one trace across every hop of a submission', () => {
     await esdb?.dispose();
     await platform?.close();
     await tracing?.shutdown();
-  }, 60_000);
+  }, 120_000);
 
   const spansOf = (traceId: string) => exporter.getFinishedSpans().filter((span) => span.spanContext().traceId === traceId);
   const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;

@@ -105,7 +105,7 @@ describe('the services’ Kafka client settings against a secured broker', () =>
     await admin.disconnect();
     db = await createTestDatabase();
     dataSource = await openServiceDataSource({ url: db.url, schema: 'svc', migrations: messagingMigrations });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

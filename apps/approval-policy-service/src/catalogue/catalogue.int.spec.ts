@@ -107,7 +107,7 @@ describe('the catalogue for requesters', () => {
     await policyApp?.close();
     await Promise.all([broker?.close(), eventstore?.close(), issuer?.close()]);
     await db?.drop();
-  }, 60_000);
+  }, 120_000);
 
   it("shows a requester only what their groups may request, with owners' names, roles and durations", async () => {
     const forAlice = await catalogue(t.alice!);

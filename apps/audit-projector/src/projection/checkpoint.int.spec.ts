@@ -29,7 +29,7 @@ describe('the projection checkpoint', () => {
     client = EventStoreDBClient.connectionString(es.connectionString);
     dataSource = await openServiceDataSource({ url: db.url, schema: 'audit', migrations });
     for (const s of scenarios) await appendScenario(client, s);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await dataSource?.destroy();

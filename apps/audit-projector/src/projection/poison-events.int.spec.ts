@@ -76,7 +76,7 @@ describe('the audit projector, given events no producer should have written', ()
     await appendLegacy(legacyVersioned, 'legacy reason, version 1 in metadata', { schemaVersion: 1 });
     await appendScenario(client, after);
     await eventually(async () => (await timelineLength(after.requestId)) === after.events.length, 'the projection to reach the events after the bad ones');
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     undoUpcaster?.();
@@ -180,7 +180,7 @@ describe('the projection runner, when recording an event keeps failing', () => {
     client = EventStoreDBClient.connectionString(es.connectionString);
     dataSource = await openServiceDataSource({ url: db.url, schema: 'faults', migrations });
     for (const s of scenarios) await appendScenario(client, s);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await dataSource?.destroy();

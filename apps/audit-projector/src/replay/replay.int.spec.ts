@@ -64,7 +64,7 @@ describe('the batched replay', () => {
     runner.start();
     while (runner.handled < total) await new Promise((resolve) => setTimeout(resolve, 50));
     await runner.stop();
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await dataSource?.destroy();

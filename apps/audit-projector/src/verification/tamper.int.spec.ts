@@ -130,5 +130,5 @@ describe('verify, against an attacker who edits the event store behind its back'
     for (const s of [altered, gap, truncatedEnd, truncatedStart, reIdentified]) expect(result.stdout).toContain(`FAILED ${s.stream}`);
     expect(result.stdout).not.toContain(`FAILED ${intact.stream}`);
     expect(result.stdout).toContain('NOT OK: 5 stream(s) failed');
-  }, 60_000);
+  }, 120_000);
 });

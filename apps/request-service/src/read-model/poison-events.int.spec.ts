@@ -117,7 +117,7 @@ describe('the request read model and relay, given events no producer should have
     await client?.dispose();
     await Promise.all([kafkaBroker?.close(), es?.close(), issuer?.close()]);
     await db?.drop();
-  }, 60_000);
+  }, 120_000);
 
   it('refuses to stall on a NUL or a lone surrogate in a justification and a review comment written straight to the store: later events are projected, GETs answer 200', async () => {
     const res = await get(`/v1/access-requests/${withNul.requestId}`);

@@ -101,7 +101,7 @@ describe('a service data source when PostgreSQL is killed and comes back', () =>
       });
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, 120_000);
 
   it('answers errors (never hangs) while it is down, then serves again on fresh connections, with everything committed kept', async () => {
     const poolSize = 4;

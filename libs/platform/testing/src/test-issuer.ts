@@ -27,7 +27,7 @@ export async function startTestIssuer(audience = 'kairos'): Promise<TestIssuer> 
 export const authEnv = (issuer: TestIssuer) => ({ AUTH_ISSUER: issuer.issuer, AUTH_AUDIENCE: issuer.audience, AUTH_JWKS_URL: issuer.jwksUrl });
 
 /** Polls until `check` holds (for effects that cross Kafka); fails with `what` after the timeout. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what = 'condition', timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what = 'condition', timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check().catch(() => undefined);
