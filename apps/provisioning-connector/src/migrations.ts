@@ -129,9 +129,23 @@ export class ConnectorPluginsAndCredentials1736000000000 implements MigrationInt
   }
 }
 
+/** Each job keeps the trace it was recorded in, so its attempts and results continue that trace. */
+export class ProvisioningJobTraceContext1737000000000 implements MigrationInterface {
+  name = 'ProvisioningJobTraceContext1737000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE provisioning_jobs ADD COLUMN traceparent text');
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE provisioning_jobs DROP COLUMN traceparent');
+  }
+}
+
 export const migrations: Function[] = [
   ...messagingMigrations,
   CreateProvisioningTables1733000000000,
   ProvisioningAccessDetails1735000000000,
   ConnectorPluginsAndCredentials1736000000000,
+  ProvisioningJobTraceContext1737000000000,
 ];

@@ -31,15 +31,15 @@ function onTheWire(outgoing: OutgoingMessage, edit: (headers: Record<string, str
   const record = toKafkaMessage(outgoing);
   const headers: Record<string, string> = { ...(record.headers as Record<string, string>), ...signer.signatureHeaders(outgoing.topic, record) };
   edit(headers);
-  return {
+  const raw: KafkaMessage = {
     key: Buffer.from(String(record.key)),
     value: Buffer.from(String(record.value)),
     headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, Buffer.from(value)])),
     offset: '7',
     timestamp: '0',
     attributes: 0,
-    size: 0,
-  } as KafkaMessage;
+  };
+  return raw;
 }
 
 function received(raw: KafkaMessage): ReceivedMessage {

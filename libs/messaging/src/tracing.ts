@@ -3,7 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import type { OutgoingMessage, ReceivedMessage } from './envelope';
 
 /**
- * Trace context over Kafka (ADR-TRACING): the `traceparent` header of a record names the producer
+ * Trace context over Kafka (ADR 0027): the `traceparent` header of a record names the producer
  * span that sent it; each consumer continues that trace in a span per message. The header is not
  * covered by the message signature: it only links spans, nothing acts on it, and a malformed one
  * starts a new trace.

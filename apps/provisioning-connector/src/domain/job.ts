@@ -42,6 +42,8 @@ export interface Job extends AccessDetails {
   readonly status: JobStatus;
   readonly attempts: number;
   readonly correlationId?: string;
+  /** The trace the job was recorded in (W3C traceparent): its attempts and results continue it. */
+  readonly traceparent?: string;
 }
 
 export interface RetryPolicy {

@@ -1,4 +1,5 @@
 import { WorkLoop } from '@kairos/messaging';
+import { contextFromTraceparent, SpanKind, withSpan } from '@kairos/observability';
 import type { Clock } from '../domain/clock';
 import {
   afterAttempt,
@@ -124,7 +125,13 @@ export class JobWorker {
     }
   }
 
-  private async execute(job: JobWithContext): Promise<void> {
+  /** One attempt, in a span that continues the trace the job was recorded in (its results carry it on). */
+  private execute(job: JobWithContext): Promise<void> {
+    const attributes = { 'kairos.job.id': job.id, 'kairos.job.action': job.action, 'kairos.connector': job.connector, 'kairos.job.attempt': job.attempts };
+    return withSpan(`provisioning ${job.action}`, { parent: contextFromTraceparent(job.traceparent), attributes }, () => this.executeInSpan(job));
+  }
+
+  private async executeInSpan(job: JobWithContext): Promise<void> {
     const fields = {
       jobId: job.id,
       requestId: job.requestId,
@@ -204,7 +211,10 @@ async function attempt(
   let answer: string | undefined;
   let credentials: IssuedCredentials | undefined;
   try {
-    const said = job.action === 'grant' ? await connector.grant(spec) : await connector.revoke(spec);
+    // The call to the target system is a client span of its own (the webhook connector sends its traceparent).
+    const said = await withSpan(`${job.connector} ${job.action}`, { kind: SpanKind.CLIENT, attributes: { 'kairos.connector': job.connector, 'kairos.target': job.target } }, () =>
+      job.action === 'grant' ? connector.grant(spec) : connector.revoke(spec),
+    );
     answer = typeof said === 'string' ? said : said?.answer;
     credentials = typeof said === 'object' ? said.credentials : undefined;
     call = { ok: true };

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
 import { enqueueOutbox, type OutgoingMessage } from '@kairos/messaging';
 import { addDuration } from '@kairos/access-request-domain';
-import { redactSecrets } from '@kairos/observability';
+import { redactSecrets, traceparentOf } from '@kairos/observability';
 import { returnedRows as rowsOf } from '@kairos/persistence';
 import type { AccessDetails, AttemptOutcome, ConnectorName, Job, JobAction, JobStatus, NextJobState } from '../domain/job';
 import { refusalToResolve, type RequestItemContext } from '../domain/fulfilment';
@@ -42,6 +42,7 @@ interface JobRow {
   last_error: string | null;
   last_answer: string | null;
   correlation_id: string | null;
+  traceparent?: string | null;
   created_at: Date;
   updated_at: Date;
   resource_id: string | null;
@@ -162,6 +163,7 @@ const toJob = (r: JobRow): JobWithContext => ({
   status: r.status,
   attempts: r.attempts,
   correlationId: r.correlation_id ?? undefined,
+  ...(r.traceparent ? { traceparent: r.traceparent } : {}),
 });
 
 const toView = (r: JobRow): JobView => ({
@@ -200,6 +202,8 @@ export function outgoing(job: Job, attempt: number, result: JobResult, now: Date
     source: SOURCE,
     data: message.data,
     correlationId: job.correlationId,
+    // The attempt's span when inside one, else the trace the job was recorded in.
+    traceparent: traceparentOf() ?? job.traceparent,
   };
 }
 
@@ -219,8 +223,8 @@ export class JobsRepository {
     const rows: unknown[] = await tx.query(
       `INSERT INTO provisioning_jobs (id, request_id, item_id, action, grant_id, connector, target, subject_id, subject_kind,
          status, attempts, next_attempt_at, correlation_id, created_at, updated_at,
-         resource_id, role, access_role, duration, revocation_reason, revocation_requested_by, break_glass, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $10, $10, $12, $13, $14, $15, $16, $17, $18,
+         resource_id, role, access_role, duration, revocation_reason, revocation_requested_by, break_glass, traceparent, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 0, $10, $11, $10, $10, $12, $13, $14, $15, $16, $17, $18, $19,
          CASE WHEN $4 = 'revoke' THEN (SELECT g.expires_at FROM provisioning_jobs g
                                         WHERE g.request_id = $2 AND g.item_id = $3 AND g.grant_id = $5 AND g.action = 'grant') END)
        ON CONFLICT (request_id, item_id, action, grant_id) DO NOTHING RETURNING 1`,
@@ -243,6 +247,8 @@ export class JobsRepository {
         job.revocationReason ?? null,
         job.revocationRequestedBy ?? null,
         job.breakGlass ?? false,
+        // Recorded in the consumer's span: the job's attempts continue that trace.
+        traceparentOf() ?? null,
       ],
     );
     return rows.length > 0;

@@ -6,7 +6,7 @@ import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type Span
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 /**
- * Traces (ADR-TRACING): W3C trace context carried over every hop — HTTP in and out, EventStoreDB event
+ * Traces (ADR 0027): W3C trace context carried over every hop — HTTP in and out, EventStoreDB event
  * metadata, Kafka headers — with one span per hop. Ids are always made (they go into logs and
  * onward); spans leave the process only when an exporter is configured.
  */

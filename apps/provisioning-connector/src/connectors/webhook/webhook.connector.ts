@@ -1,6 +1,6 @@
 import { CONNECTOR_TARGETS } from '@kairos/contracts';
 import { randomUUID } from 'node:crypto';
-import { redactSecrets } from '@kairos/observability';
+import { redactSecrets, traceHeaders } from '@kairos/observability';
 import type { Clock } from '../../domain/clock';
 import type { JobAction, TargetState } from '../../domain/job';
 import { sign, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../domain/signature';
@@ -135,6 +135,8 @@ export class WebhookConnector implements Connector {
           [TIMESTAMP_HEADER]: String(timestamp),
           [SIGNATURE_HEADER]: sign(this.settings.secret!, timestamp, body),
           ...(endpoint.authorization ? { authorization: endpoint.authorization } : {}),
+          // The target may continue the trace (not covered by the signature: it only links spans).
+          ...traceHeaders(),
         },
         body,
         redirect: 'manual',
