@@ -58,7 +58,7 @@ describe('the platform under faults', () => {
   }, 90_000);
 
   /** One intent: the same Idempotency-Key on every retry, until an answer says it was recorded. */
-  async function submit(subject: string, justification: string, key = randomUUID()): Promise<string> {
+  async function submit(subject: string, justification: string, key: string = randomUUID()): Promise<string> {
     let last = '';
     return poll(`a request for ${subject} accepted`, async () => {
       const res = await fetch(`${h.urls['request-service']}/v1/access-requests`, {
