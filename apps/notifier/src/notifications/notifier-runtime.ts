@@ -20,6 +20,7 @@ export const DISPATCHER_HOOKS = Symbol('DISPATCHER_HOOKS');
 export class NotifierRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly messaging: MessagingRuntime;
   private readonly loop: WorkLoop;
+  private sendsQueued = false;
 
   constructor(
     kafka: Kafka,
@@ -43,8 +44,16 @@ export class NotifierRuntime implements OnApplicationBootstrap, OnModuleDestroy 
       topics: [TOPICS.accessRequestEvents],
       log,
       metrics,
-      handle: (message, tx) => applyRequestEvent(message, tx, clock, settings),
-      onOutcome: () => this.loop.notify(),
+      handle: async (message, tx) => {
+        if (await applyRequestEvent(message, tx, clock, settings)) this.sendsQueued = true;
+      },
+      // Wake the dispatcher after a commit only when a send was queued; otherwise it runs on its
+      // interval (for reminders and retries). A batch that rolled back merely wakes it for nothing.
+      onOutcome: () => {
+        if (!this.sendsQueued) return;
+        this.sendsQueued = false;
+        this.loop.notify();
+      },
     });
     this.loop = new WorkLoop(() => this.dispatcher.runOnce(), {
       idleMs: intervalMs,

@@ -35,7 +35,12 @@ export function escalationMessage(data: ReviewEscalationRequested['data']) {
  * delegations of the approvers of a newly opened round asked for. A redelivery changes nothing
  * (the inbox drops it; every row is keyed by the event).
  */
-export async function applyRequestEvent(message: ReceivedMessage, tx: EntityManager, clock: Clock, settings: HandlerSettings): Promise<void> {
+/**
+ * Folds one request event into the notifier's view of the request and queues what it calls for.
+ * Returns true when it queued a send, so the caller wakes the dispatcher only then (most events of
+ * a request call for no message at all).
+ */
+export async function applyRequestEvent(message: ReceivedMessage, tx: EntityManager, clock: Clock, settings: HandlerSettings): Promise<boolean> {
   if (!isAccessRequestEventType(message.type)) throw new PoisonMessageError(`unknown request event type ${message.type}`);
   const event = { type: message.type, data: message.data } as AccessRequestEvent;
   const requestId = event.data.requestId;
@@ -45,7 +50,7 @@ export async function applyRequestEvent(message: ReceivedMessage, tx: EntityMana
     throw new PoisonMessageError(`${event.type} for a request this notifier never saw submitted`);
   }
   const after = evolve(before, event);
-  if (after === before) return;
+  if (after === before) return false;
   await saveState(tx, requestId, after);
   const now = clock.now();
   const at = Number.isNaN(Date.parse(message.time)) ? now : new Date(message.time);
@@ -98,5 +103,6 @@ export async function applyRequestEvent(message: ReceivedMessage, tx: EntityMana
       dueAt: new Date(Date.parse(expiry.expiresAt) - settings.expiryWarningMs),
     });
   }
+  return plan.notifications.length > 0;
 }
 
