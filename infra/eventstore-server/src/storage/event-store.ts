@@ -111,6 +111,7 @@ export class EventStore {
   private logClosed = false;
   private readonly listeners = new Set<() => void>();
   private resumeTimer: NodeJS.Timeout | null = null;
+  private lastResumeFailure = '';
   /** Files replaced after a failed write, closed a while later (a reader may still be on them). */
   private readonly retired = new Set<() => Promise<void>>();
 
@@ -571,9 +572,10 @@ export class EventStore {
         await files.log.close();
         files.index.close();
       }
-      const code = (error as NodeJS.ErrnoException).code;
-      // Still no room (or still failing): go on refusing, look again later.
-      if (code !== 'ENOSPC' && code !== 'EDQUOT' && files) this.resumption?.tell(`writes stay refused: ${(error as Error).message}`);
+      // Still no room (or still failing): go on refusing, look again later. Said once per reason.
+      const reason = `writes stay refused: ${(error as Error).message}`;
+      if (reason !== this.lastResumeFailure) resumption.tell(reason);
+      this.lastResumeFailure = reason;
       this.scheduleResume();
       return;
     }
@@ -586,6 +588,7 @@ export class EventStore {
     this.recentIds.clear();
     for (const [key, revision] of files.recentIds) this.recentIds.set(key, revision);
     this.failure = null;
+    this.lastResumeFailure = '';
     resumption.tell('the event store can write again: writes resume');
     // A reader that started before may still walk the old index and files for a moment.
     const retire = async () => {
