@@ -25,6 +25,8 @@ export interface TracingSettings {
   readonly enabled: boolean;
   readonly exporter: TracesExporter;
   readonly serviceName: string;
+  /** The OTLP traces URL when one is configured (else the exporter's default, localhost:4318). */
+  readonly otlpTracesUrl?: string;
 }
 
 /**
@@ -38,7 +40,11 @@ export function tracingSettings(service: string, env: NodeJS.ProcessEnv = proces
   const disabled = (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase();
   if (disabled !== '' && disabled !== 'true' && disabled !== 'false') problems.push(`OTEL_SDK_DISABLED: must be true or false, got "${disabled.slice(0, 40)}"`);
   const named = (env.OTEL_TRACES_EXPORTER ?? '').trim().toLowerCase();
-  const endpoint = (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim();
+  const tracesEndpoint = (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? '').trim();
+  const baseEndpoint = (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '').trim();
+  const endpoint = tracesEndpoint || baseEndpoint;
+  // As the specification says: the signal-specific URL is used as it is, the base gets /v1/traces.
+  const otlpTracesUrl = tracesEndpoint || (baseEndpoint ? `${baseEndpoint.replace(/\/+$/, '')}/v1/traces` : undefined);
   let exporter: TracesExporter = endpoint ? 'otlp' : 'none';
   if (named) {
     if (named === 'otlp' || named === 'console' || named === 'none') exporter = named;
@@ -46,7 +52,8 @@ export function tracingSettings(service: string, env: NodeJS.ProcessEnv = proces
   }
   if (endpoint && !/^https?:\/\/[^\s]+$/i.test(endpoint)) problems.push('OTEL_EXPORTER_OTLP_ENDPOINT: must be an http:// or https:// URL');
   if (problems.length > 0) return { problems };
-  return { settings: { enabled: disabled !== 'true', exporter, serviceName: env.OTEL_SERVICE_NAME?.trim() || service }, problems };
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || service;
+  return { settings: { enabled: disabled !== 'true', exporter, serviceName, ...(otlpTracesUrl ? { otlpTracesUrl } : {}) }, problems };
 }
 
 export interface TracingHandle {
@@ -71,7 +78,8 @@ export function startTracing(settings: TracingSettings, options: { exporter?: Sp
   }
   const processors: SpanProcessor[] = [];
   if (options.exporter) processors.push(new SimpleSpanProcessor(options.exporter));
-  else if (settings.exporter === 'otlp') processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  // The URL from the settings (read from the env given to the service); headers and timeout from OTEL_EXPORTER_OTLP_* as the exporter reads them.
+  else if (settings.exporter === 'otlp') processors.push(new BatchSpanProcessor(new OTLPTraceExporter(settings.otlpTracesUrl ? { url: settings.otlpTracesUrl } : {})));
   else if (settings.exporter === 'console') processors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
   const resource = resourceFromAttributes({ 'service.name': settings.serviceName }).merge(detectResources({ detectors: [envDetector] }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: processors });
