@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { axe, launchBrowser } from './browser';
@@ -303,11 +305,31 @@ describe('console actions', () => {
       return i.status === 'active' && i.grantId ? i : undefined;
     }, 90_000);
     await h.crash('provisioning-connector');
-    const fetched = await poll('the credentials answered after the restart', async () => {
-      const res = await h.call('provisioning-connector', alice, 'GET', `/v1/credentials/${encodeURIComponent(item.grantId)}`);
-      return res.status === 200 ? res.body : undefined;
+    // Fetched with the real `kairos credentials` after the restart, and used to log in as it says.
+    const urls = JSON.stringify({ requests: h.urls['request-service'], policy: h.urls['approval-policy-service'], provisioning: h.urls['provisioning-connector'], audit: h.urls['audit-projector'] });
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [join(__dirname, '..', '..', 'apps', 'cli', 'bin', 'kairos.js'), ...args], { env: { PATH: process.env.PATH ?? '', KAIROS_URLS: urls, KAIROS_TOKEN: alice }, timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const shown = await poll('the credentials answered after the restart', async () => {
+      const run = await cli(['credentials', item.grantId]);
+      return run.code === 0 ? run.stdout : undefined;
     });
-    expect(fetched.password).toEqual(expect.any(String));
-    expect(fetched.passwordGone ?? null).toBeNull();
+    const password = /^password (\S+)$/m.exec(shown)?.[1];
+    expect(password).toBeDefined();
+    const connect = /^connect psql -h (\S+) -p (\d+) -U (\S+) (\S+)$/m.exec(shown);
+    expect(connect).not.toBeNull();
+    const db = new Client({ host: connect![1], port: Number(connect![2]), user: connect![3], database: connect![4], password });
+    await db.connect();
+    try {
+      expect((await db.query('SELECT current_user AS who')).rows[0].who).toBe(connect![3]);
+    } finally {
+      await db.end();
+    }
+    const again = await cli(['credentials', item.grantId]);
+    expect(again.stdout).toContain('the password was already delivered');
+    expect(again.stdout).not.toContain(password);
   });
 });

@@ -37,7 +37,7 @@ export const config = {
     default: '',
     secret: true,
     description:
-      'base64 32-byte key sealing short-lived credentials until their requester fetches them (or CREDENTIALS_KEY_FILE); empty = a key per process (credentials not yet fetched are lost on restart)',
+      'base64 32-byte key sealing short-lived credentials until their requester fetches them (or CREDENTIALS_KEY_FILE); empty = a key per process (credentials not yet fetched are lost on restart; `npm start` keeps one in its data folder)',
     check: (value) => (value && Buffer.from(value, 'base64').length !== 32 ? 'CREDENTIALS_KEY must be 32 bytes, base64' : undefined),
   },
   CREDENTIALS_KEY_FILE: { type: 'string', default: '', description: 'file holding CREDENTIALS_KEY (used when CREDENTIALS_KEY is empty)' },

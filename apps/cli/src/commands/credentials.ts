@@ -13,8 +13,16 @@ export async function credentialsCommand(positionals: readonly string[], out: Ou
   const { data } = await kairos().provisioning.GET('/v1/credentials/{grantId}', { params: { path: { grantId } } });
   out.result(data, () =>
     data?.password
-      ? `login ${data.login}\npassword ${data.password}\nvalid until ${data.validUntil} (shown once: keep it now)\nconnection ${JSON.stringify(data.connection)}`
+      ? `login ${data.login}\npassword ${data.password}\nvalid until ${data.validUntil} (shown once: keep it now)\n${connectLine(data.login, data.connection as Record<string, unknown>)}`
       : `login ${data?.login ?? '?'}: the password was already ${data?.passwordGone ?? 'delivered'} (fingerprint ${data?.fingerprint ?? '?'}); valid until ${data?.validUntil ?? '?'}`,
   );
   return EXIT.ok;
+}
+
+/** How to log in with them: a psql command (it asks for the password) where host, port and database are known. */
+function connectLine(login: string, connection: Record<string, unknown> | undefined): string {
+  const { host, port, database } = connection ?? {};
+  if (typeof host !== 'string' || port === undefined || typeof database !== 'string') return `connection ${JSON.stringify(connection ?? {})}`;
+  const quote = (text: string) => (/^[A-Za-z0-9_.:/-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`);
+  return `connect psql -h ${quote(host)} -p ${quote(String(port))} -U ${quote(login)} ${quote(database)}`;
 }
