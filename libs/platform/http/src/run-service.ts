@@ -19,16 +19,18 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
   let config: Config<S>;
   let corsOrigins: string[];
   let tracing: TracingSettings;
+  // The OTEL_* variables are checked with the rest, so one refusal names every bad variable.
+  const traced = tracingSettings(definition.name, env);
   try {
     config = loadConfig(definition.config, env);
     corsOrigins = parseOrigins(loadConfig(httpEdgeConfig, env).CORS_ORIGINS);
-    const traced = tracingSettings(definition.name, env);
-    if (!traced.settings) throw new ConfigError(traced.problems);
+    if (!traced.settings) throw new ConfigError([]);
     tracing = traced.settings;
   } catch (error) {
     if (error instanceof ConfigError) {
+      const problems = [...error.problems, ...traced.problems];
       process.stderr.write(
-        `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: definition.name, msg: 'refusing to start: invalid configuration', problems: error.problems })}\n`,
+        `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: definition.name, msg: 'refusing to start: invalid configuration', problems })}\n`,
       );
       process.exit(78);
     }
