@@ -6,3 +6,4 @@ export { subscribeToCategory, type CategoryEvent } from './subscribe-to-category
 export { PgCheckpointStore, type Queryable } from './pg-checkpoint-store';
 export { EventStoreModule } from './event-store.module';
 export { describeFailure, parkedEventsGauge, parkingHandler, PgParkedEvents, type ParkedEvent, type ParkingLog, type ParkingOptions } from './parked-events';
+export { projectionLagSeconds } from './projection-lag';

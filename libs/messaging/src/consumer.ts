@@ -175,6 +175,28 @@ export class IdempotentConsumer {
     if (!described.members.some((m) => m.memberId === this.memberId)) throw new Error(`consumer ${group} is no longer a member of its group`);
   }
 
+  /**
+   * The group's lag per topic-partition as the broker sees it: the high watermark minus the
+   * group's committed offset (the whole partition, from its low watermark, while nothing is committed).
+   */
+  async lag(): Promise<{ topic: string; partition: number; lag: number }[]> {
+    this.admin ??= this.options.kafka.admin();
+    await this.admin.connect();
+    const admin = this.admin;
+    const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [...this.options.topics] });
+    const result: { topic: string; partition: number; lag: number }[] = [];
+    for (const topic of this.options.topics) {
+      const marks = await admin.fetchTopicOffsets(topic);
+      const offsets = committed.find((t) => t.topic === topic)?.partitions ?? [];
+      for (const mark of marks) {
+        const at = Number(offsets.find((p) => p.partition === mark.partition)?.offset ?? -1);
+        const from = at >= 0 ? at : Number(mark.low);
+        result.push({ topic, partition: mark.partition, lag: Math.max(0, Number(mark.high) - from) });
+      }
+    }
+    return result;
+  }
+
   /** Leaves the group on the way down (LeaveGroup), so a successor joins without waiting out a session. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import type { ServiceMetrics } from '@kairos/observability';
+import { addGaugeSource, type ServiceMetrics } from '@kairos/observability';
 import { Counter } from 'prom-client';
 import { MessageAuthenticationMissingError, messageAuthenticationOf, type MessageAuthentication } from './authentication';
 import { IdempotentConsumer, type ConsumerLog, type MessageHandler } from './consumer';
@@ -40,6 +40,7 @@ export class MessagingRuntime {
   readonly publisher: MessagePublisher;
   readonly consumer: IdempotentConsumer;
   private readonly relay?: OutboxRelay;
+  private readonly unregister: (() => void)[] = [];
 
   constructor(private readonly options: MessagingRuntimeOptions) {
     const schemas = options.schemas ?? contractSchemas;
@@ -78,6 +79,24 @@ export class MessagingRuntime {
         options.onOutcome?.(topic, outcome);
       },
     });
+    if (registry) {
+      const consumer = this.consumer;
+      this.unregister.push(
+        addGaugeSource(registry, 'consumerLag', async (set) => {
+          for (const { topic, partition, lag } of await consumer.lag()) set({ group: options.groupId, topic, partition }, lag);
+        }),
+      );
+      const relay = this.relay;
+      if (relay) {
+        // One query per scrape for both gauges.
+        let backlog: Promise<{ depth: number; oldestAgeSeconds: number }> | undefined;
+        const once = () => (backlog ??= relay.backlog().finally(() => setTimeout(() => (backlog = undefined), 100).unref()));
+        this.unregister.push(
+          addGaugeSource(registry, 'outboxDepth', async (set) => set({}, (await once()).depth)),
+          addGaugeSource(registry, 'relayLag', async (set) => set({}, (await once()).oldestAgeSeconds)),
+        );
+      }
+    }
   }
 
   /** Asks the outbox relay to publish now (after a commit that queued messages). */
@@ -104,6 +123,7 @@ export class MessagingRuntime {
   }
 
   async stop(): Promise<void> {
+    for (const remove of this.unregister.splice(0)) remove();
     await this.consumer.stop();
     await this.relay?.stop();
     await this.publisher.disconnect();

@@ -58,6 +58,14 @@ export class OutboxRelay {
     await this.loop.stop();
   }
 
+  /** How many messages wait in the outbox, and how long the oldest has waited (the relay's lag). */
+  async backlog(): Promise<{ depth: number; oldestAgeSeconds: number }> {
+    const [row]: { depth: number; age: number | null }[] = await this.dataSource.query(
+      'SELECT count(*)::int AS depth, EXTRACT(EPOCH FROM clock_timestamp() - min(created_at))::float8 AS age FROM messaging_outbox',
+    );
+    return { depth: row?.depth ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) };
+  }
+
   /** Publishes everything queued; returns how many messages went out. */
   async drain(): Promise<number> {
     let total = 0;

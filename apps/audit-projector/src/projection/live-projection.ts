@@ -2,10 +2,10 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { DataSource } from 'typeorm';
 import { ReadinessRegistry } from '@kairos/http';
-import { parkedEventsGauge } from '@kairos/event-store';
-import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { parkedEventsGauge, projectionLagSeconds } from '@kairos/event-store';
+import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { AuditTables } from './audit-schema';
-import { LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
+import { AUDIT_CATEGORY, LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
 
 /** The projection that follows the request streams for as long as the service runs. */
 @Injectable()
@@ -39,6 +39,9 @@ export class LiveProjection implements OnApplicationBootstrap, OnApplicationShut
       onParked: () => void countParked(),
     });
     this.countParked = countParked;
+    addGaugeSource(metrics.registry, 'projectionLag', async (set) =>
+      set({ projection: LIVE_SUBSCRIPTION }, await projectionLagSeconds(client, AUDIT_CATEGORY, await this.runner.checkpoint(), new Date())),
+    );
     readiness.register('projection', async () => {
       if (!this.runner.isCaughtUp) throw new Error('the projection has not caught up with the event store');
     });

@@ -3,11 +3,12 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
 import { MessagingRuntime } from '@kairos/messaging';
-import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { Counter, Histogram } from 'prom-client';
 import { CLOCK, type Clock } from '../shared/clock';
 import { applyRequestEvent } from './request-events.handler';
 import { TimerFiring } from './timer-firing';
+import { timerRepository } from './timer.repository';
 
 export const CONSUMER_GROUP = 'expiry-scheduler';
 export const FIRING_OPTIONS = Symbol('FIRING_OPTIONS');
@@ -49,6 +50,11 @@ export class ExpiryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 30, 300],
       registers: [metrics.registry],
     });
+    // Due but not fired: what the firing loop has not caught up with (PostgreSQL or the loop being down).
+    let overdue: Promise<{ count: number; oldestAgeSeconds: number }> | undefined;
+    const once = () => (overdue ??= timerRepository.overdue(dataSource.manager, clock.now()).finally(() => setTimeout(() => (overdue = undefined), 100).unref()));
+    addGaugeSource(metrics.registry, 'timersOverdue', async (set) => set({}, (await once()).count));
+    addGaugeSource(metrics.registry, 'timersOverdueAge', async (set) => set({}, (await once()).oldestAgeSeconds));
     this.messaging = new MessagingRuntime({
       kafka,
       dataSource,

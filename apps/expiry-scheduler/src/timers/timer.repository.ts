@@ -95,6 +95,15 @@ export const timerRepository = {
     await tx.query(`UPDATE timers SET status = 'fired', fired_at = $2 WHERE timer_id = ANY($1::text[])`, [[...timerIds], firedAt]);
   },
 
+  /** Timers due at `now` and still pending, and how long the oldest of them has been due. */
+  async overdue(tx: EntityManager, now: Date): Promise<{ count: number; oldestAgeSeconds: number }> {
+    const [row]: { n: number; age: number | null }[] = await tx.query(
+      `SELECT count(*)::int AS n, EXTRACT(EPOCH FROM $1::timestamptz - min(due_at))::float8 AS age FROM timers WHERE status = 'pending' AND due_at <= $1`,
+      [now],
+    );
+    return { count: row?.n ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0) };
+  },
+
   async nextDueAt(tx: EntityManager): Promise<Date | undefined> {
     const [row]: { next: Date | null }[] = await tx.query(`SELECT min(due_at) AS next FROM timers WHERE status = 'pending'`);
     return row?.next ?? undefined;

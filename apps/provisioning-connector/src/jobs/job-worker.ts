@@ -1,5 +1,7 @@
 import { WorkLoop } from '@kairos/messaging';
 import { contextFromTraceparent, SpanKind, withSpan } from '@kairos/observability';
+import { operatorCounter, revocationLateness } from '@kairos/observability';
+import type { Registry } from 'prom-client';
 import type { Clock } from '../domain/clock';
 import {
   afterAttempt,
@@ -64,7 +66,14 @@ export class JobWorker {
     /** Where short-lived credentials wait for their requester (never the job, an event or a log). */
     private readonly credentials?: CredentialsSink,
     private readonly calls?: CallObserver,
+    /** Where failures, retries and revocation lateness are counted (the service's /metrics). */
+    private readonly registry?: Registry,
   ) {
+    if (registry) {
+      // Served from the start (at 0), so a dashboard and an alert see them before the first failure.
+      for (const counter of ['jobAttemptFailures', 'jobRetries', 'jobFailures'] as const) operatorCounter(registry, counter);
+      revocationLateness(registry);
+    }
     this.concurrency = Math.max(1, options.concurrency ?? 8);
     this.heartbeatMs = Math.max(10, options.heartbeatMs ?? Math.floor(options.leaseMs / 3));
     this.loop = new WorkLoop(() => this.runNext(), {
@@ -169,10 +178,28 @@ export class JobWorker {
     }
     const next = afterAttempt(job.attempts, outcome, this.options.retry, this.clock.now());
     const recorded = await this.jobs.finishAttempt(job, outcome, next, answer, this.clock.now());
+    if (recorded) this.count(job, outcome, next);
     if (!recorded) this.log.warn('job was taken over by another worker; outcome dropped', fields);
     else if (outcome.kind === 'failed')
       this.log.warn('provisioning attempt failed', { ...fields, reason: outcome.reason, next: next.status });
     else this.log.log('provisioning attempt succeeded', fields);
+  }
+
+  /** The operator metrics of one recorded attempt. */
+  private count(job: JobWithContext, outcome: AttemptOutcome, next: ReturnType<typeof afterAttempt>): void {
+    if (!this.registry) return;
+    const labels = { connector: job.connector, action: job.action };
+    if (outcome.kind === 'failed') {
+      operatorCounter(this.registry, 'jobAttemptFailures').inc(labels);
+      if (next.status === 'pending') operatorCounter(this.registry, 'jobRetries').inc(labels);
+      else operatorCounter(this.registry, 'jobFailures').inc(labels);
+      return;
+    }
+    // A verified revocation of access that had expired: how long after the expiry it was gone.
+    if (job.action === 'revoke' && job.expiresAt) {
+      const late = (this.clock.now().getTime() - new Date(job.expiresAt).getTime()) / 1000;
+      if (late >= 0) revocationLateness(this.registry).observe({ connector: job.connector }, late);
+    }
   }
 }
 

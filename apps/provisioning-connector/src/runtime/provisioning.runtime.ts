@@ -48,7 +48,7 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
       warn: (msg: string, fields?: Record<string, unknown>) => logger.write('warn', msg, scrub(fields)),
       error: (msg: string, fields?: Record<string, unknown>) => logger.write('error', msg, scrub(fields)),
     };
-    this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.messaging.notifyOutbox(), credentials, health);
+    this.worker = new JobWorker(jobs, connectors, clock, options, log, () => this.messaging.notifyOutbox(), credentials, health, metrics.registry);
     const requestedOnStream = new RequestedOnStream(eventStore, log);
     this.messaging = new MessagingRuntime({
       kafka,

@@ -3,9 +3,9 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { readRecordedEvent, type ReadEvent } from '@kairos/contracts';
 import { accessRequestDecider, toView, type AccessRequestState } from '@kairos/access-request-domain';
-import { describeFailure, parkedEventsGauge, PgCheckpointStore, PgParkedEvents, type CategoryEvent, type Queryable } from '@kairos/event-store';
+import { describeFailure, parkedEventsGauge, PgCheckpointStore, projectionLagSeconds, PgParkedEvents, type CategoryEvent, type Queryable } from '@kairos/event-store';
 import { ReadinessRegistry } from '@kairos/http';
-import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { escapeTextForPostgres, isTransientDatabaseError, restoreFromPostgres, toPostgresJson } from '@kairos/persistence';
 import { requestIdOf, streamName } from '../access-requests/access-request.store';
 import { CategorySubscriber } from '../shared/category-subscriber';
@@ -59,6 +59,9 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
       onParked: () => void this.countParked(),
     });
     readiness.register('read-model-subscription', async () => this.subscriber.assertRunning());
+    addGaugeSource(metrics.registry, 'projectionLag', async (set) =>
+      set({ projection: SUBSCRIPTION }, await projectionLagSeconds(client, 'access-request', await checkpoints.load(SUBSCRIPTION), new Date())),
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -3,10 +3,10 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { CLOUDEVENTS_SOURCE, readRecordedEvent, TOPICS, type ReadEvent } from '@kairos/contracts';
-import { describeFailure, parkedEventsGauge, PgCheckpointStore, PgParkedEvents, type CategoryEvent } from '@kairos/event-store';
+import { describeFailure, parkedEventsGauge, PgCheckpointStore, projectionLagSeconds, PgParkedEvents, type CategoryEvent } from '@kairos/event-store';
 import { ReadinessRegistry } from '@kairos/http';
 import { contractSchemas, MessagePublisher, SchemaViolationError, type OutgoingMessage } from '@kairos/messaging';
-import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { requestIdOf } from '../access-requests/access-request.store';
 import { CategorySubscriber } from '../shared/category-subscriber';
 
@@ -51,6 +51,10 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
     this.gauge = parkedEventsGauge(metrics.registry);
     this.subscriber = new CategorySubscriber(client, checkpoints, SUBSCRIPTION, (event) => this.relay(event), logger);
     readiness.register('kafka-relay', async () => this.subscriber.assertRunning());
+    // The stream relay's lag: its checkpoint moves only once Kafka acknowledged.
+    addGaugeSource(metrics.registry, 'projectionLag', async (set) =>
+      set({ projection: SUBSCRIPTION }, await projectionLagSeconds(client, 'access-request', await checkpoints.load(SUBSCRIPTION), new Date())),
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './redact';
 export * from './failures';
 export * from './tracing';
+export * from './operator-metrics';
