@@ -489,7 +489,6 @@ export interface components {
                     /** @description Distinct approvals needed to pass this step */
                     required: number;
                 }[];
-                /** @description Where the connector grants it (never credentials) */
                 target: {
                     /** @enum {string} */
                     connector: "postgres" | "webhook" | "manual" | "ldap" | "github";
