@@ -6,7 +6,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { Role } from '@kairos/auth';
 import { loadConfig } from '@kairos/config';
-import { CLOUDEVENTS_SOURCE, CONNECTOR_NAMES, TOPICS, type AccessRequestEvent, type ItemPolicySnapshot } from '@kairos/contracts';
+import { CLOUDEVENTS_SOURCE, CONNECTOR_NAMES, CONNECTOR_TARGETS, TOPICS, type AccessRequestEvent, type ItemPolicySnapshot } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
 import { contractSchemas, headerValue, MessagePublisher, MessageSigner } from '@kairos/messaging';
 import {
@@ -309,7 +309,7 @@ describe('approval-policy-service', () => {
         const res = await http()
           .post('/v1/resources')
           .set('authorization', admin)
-          .send(resourceBody(1, { id: `via-${connector}`, connector, target: 'cn=orders,ou=groups,dc=example,dc=org' }));
+          .send(resourceBody(1, { id: `via-${connector}`, connector, target: CONNECTOR_TARGETS[connector].example }));
         expect([connector, res.status]).toEqual([connector, 201]);
       }
       const unknown = await http().post('/v1/resources').set('authorization', admin).send(resourceBody(1, { id: 'via-ftp', connector: 'ftp' }));

@@ -11,6 +11,8 @@ import type { ConnectorName } from './connectors';
 export interface ConnectorTargetRule {
   /** What a target means for this connector, in words (docs, console hint). */
   readonly syntax: string;
+  /** One well-formed target (placeholders, tests). */
+  readonly example: string;
   /** Why this target can never be acted on, or undefined when it is well formed. */
   problem(target: string): string | undefined;
   /** Whether a grant on this target hands the requester short-lived credentials (shown once). */
@@ -76,6 +78,7 @@ const quoted = (target: string) => JSON.stringify(target.slice(0, 80));
 
 export const CONNECTOR_TARGETS: { readonly [K in ConnectorName]: ConnectorTargetRule } = {
   postgres: {
+    example: 'orders_readonly?mode=credentials',
     syntax: '`<role>`, `<role>?mode=login` or `<role>?mode=credentials` (a plain lower-case role name, never pg_* or kairos_*)',
     problem: (target) =>
       parsePostgresTargetText(target)
@@ -84,21 +87,25 @@ export const CONNECTOR_TARGETS: { readonly [K in ConnectorName]: ConnectorTarget
     issuesCredentials: (target) => parsePostgresTargetText(target)?.mode === 'credentials',
   },
   webhook: {
+    example: 'orders-db',
     syntax: 'any text the receiver understands (sent as `target`)',
     problem: freeText('webhook'),
     issuesCredentials: () => false,
   },
   manual: {
+    example: 'billing-console',
     syntax: 'free text telling the fulfiller where (shown on the ticket)',
     problem: freeText('manual'),
     issuesCredentials: () => false,
   },
   ldap: {
+    example: 'cn=orders-admins,ou=groups,dc=example,dc=org',
     syntax: "the group's DN, e.g. `cn=orders-admins,ou=groups,dc=example,dc=org`",
     problem: (target) => (/^[A-Za-z][A-Za-z0-9-]*=[^\u0000-\u001f]+$/.test(target) && target.length <= 1000 ? undefined : 'the ldap target must be a group DN, e.g. cn=orders-admins,ou=groups,dc=example,dc=org'),
     issuesCredentials: () => false,
   },
   github: {
+    example: 'acme/orders',
     syntax: '`<org>/<team-slug>`',
     problem: (target) => (parseGithubTargetText(target) ? undefined : 'the github target must be <org>/<team-slug>'),
     issuesCredentials: () => false,

@@ -3,7 +3,10 @@ import { CONNECTOR_TARGETS, connectorTargetProblem, parsePostgresTargetText } fr
 
 describe('connector targets (the one rule of the catalogue and the connectors)', () => {
   it('has a rule, with its syntax in words, for every connector of the one list', () => {
-    for (const name of CONNECTOR_NAMES) expect(CONNECTOR_TARGETS[name].syntax.length).toBeGreaterThan(5);
+    for (const name of CONNECTOR_NAMES) {
+      expect(CONNECTOR_TARGETS[name].syntax.length).toBeGreaterThan(5);
+      expect(connectorTargetProblem(name, CONNECTOR_TARGETS[name].example)).toBeUndefined();
+    }
   });
 
   it('reads a postgres target as role and mode', () => {
