@@ -528,6 +528,33 @@ describe('approval-policy-service', () => {
       expect((await evaluate('bob', 'db-tier-1')).body.requester).toEqual({ id: 'bob', kind: 'person', groups: [] });
     });
 
+    it('evaluates against the directory as it is now, whoever changed it: the API, an import or SQL by an operator', async () => {
+      expect((await evaluate('olga', 'db-tier-1')).status).toBe(200);
+      // An operator deactivates olga with SQL, behind the service's back: the next evaluation sees it.
+      await dataSource.query(`UPDATE identities SET active = false WHERE id = 'olga'`);
+      expect((await evaluate('olga', 'db-tier-1')).body.problems).toEqual([expect.objectContaining({ code: 'INACTIVE_REQUESTER' })]);
+      await dataSource.query(`UPDATE identities SET active = true WHERE id = 'olga'`);
+      expect((await evaluate('olga', 'db-tier-1')).status).toBe(200);
+      // A group membership written by SQL counts at once too.
+      await dataSource.query(`INSERT INTO group_members (group_id, identity_id) VALUES ('security', 'olga')`);
+      expect((await evaluate('olga', 'db-tier-1')).body.requester.groups).toEqual(['security']);
+      await dataSource.query(`DELETE FROM group_members WHERE group_id = 'security' AND identity_id = 'olga'`);
+      expect((await evaluate('olga', 'db-tier-1')).body.requester.groups).toEqual([]);
+    });
+
+    it('evaluates against the catalogue as it is now: a resource changed by SQL is seen by the next evaluation', async () => {
+      expect((await evaluate('alice', 'db-tier-1', { items: [{ itemId: 'item-1', resourceId: 'db-tier-1', role: 'write' }] })).status).toBe(200);
+      await dataSource.query(`UPDATE resources SET allowed_roles = '["read"]'::jsonb WHERE id = 'db-tier-1'`);
+      try {
+        expect((await evaluate('alice', 'db-tier-1', { items: [{ itemId: 'item-1', resourceId: 'db-tier-1', role: 'write' }] })).body.problems).toEqual([
+          expect.objectContaining({ code: 'ROLE_NOT_ALLOWED' }),
+        ]);
+      } finally {
+        await dataSource.query(`UPDATE resources SET allowed_roles = '["read","write"]'::jsonb WHERE id = 'db-tier-1'`);
+      }
+      expect((await evaluate('alice', 'db-tier-1', { items: [{ itemId: 'item-1', resourceId: 'db-tier-1', role: 'write' }] })).status).toBe(200);
+    });
+
     it('answers 422 problem+json listing every problem', async () => {
       const res = await evaluate('alice', 'db-tier-1', {
         justification: ' ',

@@ -17,6 +17,7 @@ import { DirectoryRepository } from './directory/directory.repository';
 import { GroupsController } from './directory/groups.controller';
 import { IdentitiesController } from './directory/identities.controller';
 import { EvaluateRequest } from './evaluation/evaluate-request';
+import { EvaluationInputsSource } from './evaluation/evaluation-inputs';
 import { EvaluationController } from './evaluation/evaluation.controller';
 import { migrations } from './migrations';
 import { AuthoritativeRequests } from './read-model/authoritative-requests';
@@ -75,6 +76,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         AuthoritativeRequests,
         RequestEventsConsumer,
         EvaluateRequest,
+        EvaluationInputsSource,
         InboxQuery,
         SubmitReview,
         CatalogueSearchQuery,

@@ -2,6 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { messagingMigrations } from '@kairos/messaging';
 import { NotificationSettings1733000000010 } from './notifications/migration';
 import { ConnectorsFromTheList1733000000020 } from './catalogue/connector-migration';
+import { EvaluationInputsVersion1733000000030 } from './evaluation/inputs-version.migration';
 
 export class CreateCatalogueAndDirectory1733000000000 implements MigrationInterface {
   name = 'CreateCatalogueAndDirectory1733000000000';
@@ -157,4 +158,5 @@ export const migrations: Function[] = [
   ConnectorsFromTheList1733000000020,
   NotificationSettings1733000000010,
   ResourceRequestableBy1733000000003,
+  EvaluationInputsVersion1733000000030,
 ];

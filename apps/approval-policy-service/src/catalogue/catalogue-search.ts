@@ -12,10 +12,9 @@ import {
   type Tier,
 } from '@kairos/approval-policy-domain';
 import { CONNECTOR_TARGETS } from '@kairos/contracts';
-import { DirectoryRepository } from '../directory/directory.repository';
+import { EvaluationInputsSource } from '../evaluation/evaluation-inputs';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
-import { CatalogueRepository } from './catalogue.repository';
 
 export interface CatalogueSearch {
   readonly requester: string;
@@ -84,21 +83,15 @@ export interface CatalogueResult {
 @Injectable()
 export class CatalogueSearchQuery {
   constructor(
-    private readonly catalogue: CatalogueRepository,
-    private readonly directory: DirectoryRepository,
+    private readonly inputs: EvaluationInputsSource,
     private readonly views: RequestViewsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(search: CatalogueSearch): Promise<CatalogueResult> {
     const now = this.clock.now().toISOString();
-    const context = await this.directory.transaction(async (tx) => ({
-      resources: await this.catalogue.resources(tx),
-      tiers: await this.catalogue.tiers(tx),
-      policyVersion: await this.catalogue.policyVersion(tx),
-      directory: await this.directory.directory(tx),
-    }));
-    const index = new DirectoryIndex(context.directory);
+    const context = await this.inputs.current();
+    const index = DirectoryIndex.of(context.directory);
     const groups = index.groupsOf(search.requester);
     const words = (search.query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
     const matches = context.resources

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DirectoryIndex, evaluate, type Directory, type Evaluation, type EvaluationInput } from '@kairos/approval-policy-domain';
-import { CatalogueRepository } from '../catalogue/catalogue.repository';
-import { DirectoryRepository } from '../directory/directory.repository';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
+import { EvaluationInputsSource } from './evaluation-inputs';
 
 /** The requester as the directory knows them at evaluation, recorded with the request as a snapshot. */
 export interface EvaluatedRequester {
@@ -18,7 +17,7 @@ export type RequestEvaluation =
 
 /** Sorted, so the recorded snapshot does not depend on the order the directory listed them in. */
 function requesterIn(directory: Directory, id: string): EvaluatedRequester | undefined {
-  const index = new DirectoryIndex(directory);
+  const index = DirectoryIndex.of(directory);
   const identity = index.identity(id);
   return identity && { id: identity.id, kind: identity.kind, groups: [...index.groupsOf(id)].sort() };
 }
@@ -27,21 +26,14 @@ function requesterIn(directory: Directory, id: string): EvaluatedRequester | und
 @Injectable()
 export class EvaluateRequest {
   constructor(
-    private readonly catalogue: CatalogueRepository,
-    private readonly directory: DirectoryRepository,
+    private readonly inputs: EvaluationInputsSource,
     private readonly views: RequestViewsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async execute(input: Omit<EvaluationInput, 'now'>): Promise<RequestEvaluation> {
     const now = this.clock.now();
-    // One transaction so the policy version matches the catalogue it was read with.
-    const context = await this.directory.transaction(async (tx) => ({
-      resources: await this.catalogue.resources(tx),
-      tiers: await this.catalogue.tiers(tx),
-      policyVersion: await this.catalogue.policyVersion(tx),
-      directory: await this.directory.directory(tx),
-    }));
+    const context = await this.inputs.current();
     const priorApprovals = await this.views.priorApprovals(input.requester, now);
     const evaluation = evaluate({ ...input, now: now.toISOString() }, { ...context, priorApprovals });
     if (!evaluation.ok) return evaluation;

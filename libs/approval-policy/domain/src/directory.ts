@@ -5,6 +5,18 @@ import type { Directory, Group, Identity } from './model';
  * `Identity.groups`, so a membership recorded on either side counts.
  */
 export class DirectoryIndex {
+  private static readonly built = new WeakMap<Directory, DirectoryIndex>();
+
+  /**
+   * The index of a directory, built once per directory value: a service that keeps the directory it
+   * read (it is never mutated) evaluates many requests against one index.
+   */
+  static of(directory: Directory): DirectoryIndex {
+    let index = DirectoryIndex.built.get(directory);
+    if (!index) DirectoryIndex.built.set(directory, (index = new DirectoryIndex(directory)));
+    return index;
+  }
+
   private readonly byId = new Map<string, Identity>();
   private readonly groupsById = new Map<string, Group>();
   private readonly members = new Map<string, Set<string>>();

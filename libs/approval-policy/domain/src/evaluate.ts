@@ -87,7 +87,7 @@ export type Evaluation =
  * reported at once so the API can answer one 4xx that says all that is wrong.
  */
 export function evaluate(input: EvaluationInput, ctx: PolicyContext): Evaluation {
-  const directory = new DirectoryIndex(ctx.directory);
+  const directory = DirectoryIndex.of(ctx.directory);
   const requester = directory.identity(input.requester);
   if (!requester) return refuse({ code: 'UNKNOWN_REQUESTER', message: `no identity ${input.requester} in the directory` });
   if (!requester.active) return refuse({ code: 'INACTIVE_REQUESTER', message: `identity ${requester.id} is not active` });
