@@ -52,6 +52,27 @@ export default [
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
   { files: ['**/*.js', '**/*.cjs', '**/*.mjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  // Only an app's HTTP adapter speaks HTTP: use cases, consumers and repositories say no with a
+  // Refusal (@kairos/refusal), which the HTTP adapter maps to problem+json in one place.
+  {
+    files: ['apps/*/src/**/*.ts'],
+    ignores: ['apps/*/src/**/*.controller.ts', 'apps/*/src/http/**', 'apps/*/src/**/*.module.ts', 'apps/*/src/main.ts', 'apps/*/src/**/*.spec.ts', 'apps/*/src/testing/**', 'apps/console/**', 'apps/cli/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@kairos/http', importNames: ['ProblemError'], message: 'only the HTTP adapter (controllers, src/http) speaks HTTP: throw a Refusal from @kairos/refusal.' },
+            {
+              name: '@nestjs/common',
+              importNames: ['HttpException', 'BadRequestException', 'NotFoundException', 'ForbiddenException', 'ConflictException', 'UnauthorizedException'],
+              message: 'only the HTTP adapter (controllers, src/http) speaks HTTP: throw a Refusal from @kairos/refusal.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   // An app's own domain (apps/*/src/domain) is as pure as a domain library: no framework, driver or adapter.
   {
     files: ['apps/*/src/domain/**/*.ts', 'apps/*/src/domain/**/*.tsx'],

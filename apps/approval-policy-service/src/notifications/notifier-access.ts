@@ -1,5 +1,5 @@
 import type { Principal } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { refuse } from '@kairos/refusal';
 
 export const NOTIFIER_SUBJECTS = Symbol('NOTIFIER_SUBJECTS');
 
@@ -10,6 +10,6 @@ export const NOTIFIER_SUBJECTS = Symbol('NOTIFIER_SUBJECTS');
  */
 export function assertNotifier(principal: Principal, subjects: ReadonlySet<string>): void {
   if (principal.kind !== 'service' || !subjects.has(principal.id)) {
-    throw new ProblemError(403, 'NOT_THE_NOTIFIER', 'Forbidden', 'only the notifier service may call this operation');
+    throw refuse.forbidden('NOT_THE_NOTIFIER', 'only the notifier service may call this operation');
   }
 }

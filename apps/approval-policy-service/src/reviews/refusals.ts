@@ -1,7 +1,8 @@
 import type { ReviewRefusalCode } from '@kairos/access-request-domain';
+import type { RefusalKind } from '@kairos/refusal';
 
-/** The HTTP status of each review refusal: who you are (403), the item's state (404/409), the body (400). */
-export function refusalStatus(code: ReviewRefusalCode): 400 | 403 | 404 | 409 {
+/** The kind of each review refusal: who you are (forbidden), the item's state (not found, conflict), the body (invalid). */
+export function refusalKind(code: ReviewRefusalCode): RefusalKind {
   switch (code) {
     case 'SELF_REVIEW':
     case 'OWN_ON_BEHALF_REQUEST':
@@ -11,15 +12,15 @@ export function refusalStatus(code: ReviewRefusalCode): 400 | 403 | 404 | 409 {
     case 'NOT_ELIGIBLE_FOR_STEP':
     case 'NOT_RESOURCE_OWNER':
     case 'SEPARATION_OF_DUTIES':
-      return 403;
+      return 'forbidden';
     case 'ITEM_NOT_FOUND':
-      return 404;
+      return 'not_found';
     case 'ALREADY_VOTED':
     case 'APPROVAL_WINDOW_CLOSED':
     case 'ITEM_NOT_REVIEWABLE':
-      return 409;
+      return 'conflict';
     case 'DURATION_LENGTHENED':
     case 'DURATION_INVALID':
-      return 400;
+      return 'invalid';
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { canReview, checkReviewerIdentity, roundKey } from '@kairos/access-request-domain';
 import { TOPICS, type ReviewSubmitted } from '@kairos/contracts';
-import { ProblemError } from '@kairos/http';
+import { Refusal, refuse } from '@kairos/refusal';
 import { enqueueOutbox } from '@kairos/messaging';
 import { currentCorrelationId } from '@kairos/observability';
 import { DirectoryRepository } from '../directory/directory.repository';
@@ -11,7 +11,7 @@ import { RequestEventsConsumer } from '../read-model/request-events.consumer';
 import { RequestViewsRepository } from '../read-model/request-views.repository';
 import { CLOCK, type Clock } from '../shared/clock';
 import { afterPendingVotes } from './pending-votes';
-import { refusalStatus } from './refusals';
+import { refusalKind } from './refusals';
 
 export const SOURCE = 'urn:kairos:approval-policy-service';
 
@@ -44,15 +44,14 @@ export class SubmitReview {
   ) {}
 
   async execute(command: SubmitReviewCommand): Promise<{ reviewId: string; submittedAt: string }> {
-    const refused = (code: Parameters<typeof refusalStatus>[0], message: string) =>
-      new ProblemError(refusalStatus(code), code, 'Review refused', message);
+    const refused = (code: Parameters<typeof refusalKind>[0], message: string) => new Refusal(refusalKind(code), code, message);
 
     const identity = await this.directory.identity(command.reviewerId);
     const notAPerson = checkReviewerIdentity(command.reviewerId, identity, command.tokenKind);
     if (notAPerson) throw refused(notAPerson.code, notAPerson.message);
 
     const request = await this.requests.load(command.requestId);
-    if (!request) throw new ProblemError(404, 'REQUEST_NOT_FOUND', 'Not Found', `no request ${command.requestId}`);
+    if (!request) throw refuse.notFound('REQUEST_NOT_FOUND', `no request ${command.requestId}`);
 
     const result = await this.views.transaction(async (tx) => {
       // Serializes votes on one request here; the primary key of review_votes settles any race left.

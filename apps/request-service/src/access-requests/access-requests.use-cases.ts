@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { compareDurations, isAccessRequestError, toView, type AccessRequestCommand, type AccessRequestView, type CommandMetadata } from '@kairos/access-request-domain';
 import { hasRole, type Principal } from '@kairos/auth';
-import { ProblemError } from '@kairos/http';
+import { refuse } from '@kairos/refusal';
 import { currentCorrelationId } from '@kairos/observability';
 import { RequestProjection } from '../read-model/request-projection';
 import { CLOCK, type Clock } from '../shared/clock';
@@ -21,8 +21,8 @@ export interface SubmitInput {
   readonly onBehalfOfKind?: 'person' | 'service';
 }
 
-const forbidden = (detail: string) => new ProblemError(403, 'FORBIDDEN', 'Forbidden', detail);
-const notFound = () => new ProblemError(404, 'ACCESS_REQUEST.NOT_FOUND', 'Not Found', 'there is no such access request');
+const forbidden = (detail: string) => refuse.forbidden('FORBIDDEN', detail);
+const notFound = () => refuse.notFound('ACCESS_REQUEST.NOT_FOUND', 'there is no such access request');
 
 /** Sees every request: admins, and auditors (read-only). */
 const seesAll = (p: Principal) => hasRole(p, 'admin', 'auditor');
@@ -125,11 +125,11 @@ export class AccessRequestUseCases {
       const { revision } = await this.store.load(requestId);
       if (revision === 'no_stream') throw notFound();
       if (await this.projection.isParked(requestId)) {
-        throw new ProblemError(422, 'ACCESS_REQUEST.UNREADABLE', 'Unprocessable Entity', 'the request exists but its events could not be stored in the read model (they are parked for an operator); retrying will not help');
+        throw refuse.unprocessable('ACCESS_REQUEST.UNREADABLE', 'the request exists but its events could not be stored in the read model (they are parked for an operator); retrying will not help');
       }
       await this.projection.waitFor(requestId, revision);
       found = await this.queries.find(requestId);
-      if (!found) throw new ProblemError(503, 'READ_MODEL_BEHIND', 'Service Unavailable', 'the request exists but is not readable yet; retry shortly');
+      if (!found) throw refuse.unavailable('READ_MODEL_BEHIND', 'the request exists but is not readable yet; retry shortly');
     }
     if (!seesAll(principal) && !ownsRequest(principal, found.view)) throw forbidden('requesters may read only their own requests');
     return found.view;

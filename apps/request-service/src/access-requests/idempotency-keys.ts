@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { ProblemError } from '@kairos/http';
+import { refuse } from '@kairos/refusal';
 
 /** How long a key is remembered: far longer than any client keeps retrying one call. */
 export const IDEMPOTENCY_KEY_TTL_HOURS = 24;
@@ -38,7 +38,7 @@ export class IdempotencyKeys {
 
   async reserve(principalId: string, key: string, body: unknown, now: Date): Promise<Reservation> {
     if (!KEY_PATTERN.test(key)) {
-      throw new ProblemError(400, 'IDEMPOTENCY_KEY_INVALID', 'Bad Request', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
+      throw refuse.invalid('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
     const hash = bodyHash(body);
     const horizon = new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_HOURS * 3_600_000);
@@ -54,9 +54,9 @@ export class IdempotencyKeys {
       [principalId, key],
     );
     const row = rows[0];
-    if (!row) throw new ProblemError(409, 'IDEMPOTENCY_KEY_RACE', 'Conflict', 'the idempotency key changed under a concurrent call; retry');
+    if (!row) throw refuse.conflict('IDEMPOTENCY_KEY_RACE', 'the idempotency key changed under a concurrent call; retry');
     if (row.body_hash !== hash) {
-      throw new ProblemError(422, 'IDEMPOTENCY_KEY_REUSED', 'Unprocessable Content', 'this Idempotency-Key was already used with a different request body');
+      throw refuse.unprocessable('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
     }
     return { requestId: row.request_id, replay: inserted.length === 0 };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IsoDuration, ItemPolicySnapshot, Subject } from '@kairos/contracts';
-import { ProblemError } from '@kairos/http';
+import { refuse, Refusal } from '@kairos/refusal';
 import { currentCorrelationId, SpanKind, traceHeaders, withSpan } from '@kairos/observability';
 
 export interface EvaluationRequest {
@@ -58,7 +58,7 @@ export class PolicyClient {
           signal: AbortSignal.timeout(5_000),
         });
       } catch (error) {
-        throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service could not be reached: ${(error as Error).message}`);
+        throw refuse.unavailable('POLICY_UNAVAILABLE', `the approval policy service could not be reached: ${(error as Error).message}`);
       }
       span.setAttribute('http.response.status_code', response.status);
       return this.answer(response);
@@ -72,17 +72,16 @@ export class PolicyClient {
       return { items: body.items, ...(requesterGroups ? { requesterGroups } : {}) };
     }
     if (response.status === 422 || response.status === 400) {
-      throw new ProblemError(422, 'REQUEST_REFUSED_BY_POLICY', 'Unprocessable Content', body.detail ?? 'policy refuses this request', {
-        problems: body.problems ?? [],
-      });
+      throw refuse.unprocessable('REQUEST_REFUSED_BY_POLICY', body.detail ?? 'policy refuses this request', { problems: body.problems ?? [] });
     }
     if (response.status === 401 || response.status === 403) {
-      throw new ProblemError(response.status, response.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', 'Policy refused the caller', body.detail);
+      const detail = `the approval policy service refused the caller${body.detail ? `: ${body.detail}` : ''}`;
+      throw response.status === 401 ? new Refusal('unauthenticated', 'UNAUTHENTICATED', detail) : refuse.forbidden('FORBIDDEN', detail);
     }
     // The policy service down, restarting or without its database: a client should retry, not report a bug.
     if (response.status >= 500) {
-      throw new ProblemError(503, 'POLICY_UNAVAILABLE', 'Service Unavailable', `the approval policy service answered ${response.status}; retry shortly`, { retryAfter: 2 });
+      throw refuse.unavailable('POLICY_UNAVAILABLE', `the approval policy service answered ${response.status}; retry shortly`);
     }
-    throw new ProblemError(502, 'POLICY_FAILED', 'Bad Gateway', `the approval policy service answered ${response.status}`);
+    throw refuse.upstreamFailed('POLICY_FAILED', `the approval policy service answered ${response.status}`);
   }
 }

@@ -2,7 +2,25 @@ import { Catch, HttpException, Inject, Optional, type ArgumentsHost, type Except
 import type { Request, Response } from 'express';
 import { AuthenticationError, AuthorizationError } from '@kairos/auth';
 import { currentCorrelationId, dependencyOutage, JsonLogger } from '@kairos/observability';
+import { Refusal, type RefusalKind } from '@kairos/refusal';
 import { PROBLEM_MAPPERS, ProblemError, problemType, type ProblemMapper } from './problem';
+
+/** The one place a use case's refusal becomes an HTTP status. */
+const REFUSAL_STATUS: Record<RefusalKind, { readonly status: number; readonly title: string }> = {
+  invalid: { status: 400, title: 'Bad Request' },
+  unauthenticated: { status: 401, title: 'Unauthorized' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  not_found: { status: 404, title: 'Not Found' },
+  conflict: { status: 409, title: 'Conflict' },
+  unprocessable: { status: 422, title: 'Unprocessable Content' },
+  upstream_failed: { status: 502, title: 'Bad Gateway' },
+  unavailable: { status: 503, title: 'Service Unavailable' },
+};
+
+export function problemOfRefusal(refusal: Refusal): ProblemError {
+  const { status, title } = REFUSAL_STATUS[refusal.kind];
+  return new ProblemError(status, refusal.code, title, refusal.detail, { ...refusal.facts });
+}
 
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
@@ -38,6 +56,7 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(error: unknown): ProblemError {
     if (error instanceof ProblemError) return error;
+    if (error instanceof Refusal) return problemOfRefusal(error);
     for (const mapper of this.mappers ?? []) {
       const mapped = mapper(error);
       if (mapped) return mapped;
