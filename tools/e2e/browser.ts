@@ -55,3 +55,30 @@ export async function axe(page: Page): Promise<AxeViolation[]> {
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
   });
 }
+
+/** Signs `who` in on the console at `consoleUrl` through the local issuer's sign-in page. */
+export async function signInOnConsole(page: Page, consoleUrl: string, who: string): Promise<void> {
+  await page.goto(consoleUrl);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/authorize\?/);
+  await page.getByRole('button', { name: new RegExp(`\\(${who}\\)`) }).click();
+  await page.getByTestId('signed-in-as').waitFor({ timeout: 20_000 });
+}
+
+/** Opens a console route and waits for its main heading. */
+export async function openScreen(page: Page, consoleUrl: string, route: string, heading: string): Promise<void> {
+  await page.goto(`${consoleUrl}#/${route}`);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** The serious and critical axe-core violations on the screen as it is now (a test expects none). */
+export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
+  return (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** The text of the first status message matching `pattern`, once one shows. */
+export async function statusMessage(page: Page, pattern: RegExp): Promise<string> {
+  const status = page.getByRole('status').filter({ hasText: pattern }).first();
+  await status.waitFor({ timeout: 30_000 });
+  return (await status.textContent()) ?? '';
+}

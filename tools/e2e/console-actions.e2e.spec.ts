@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { axe, launchBrowser } from './browser';
+import { launchBrowser, openScreen, seriousViolations, signInOnConsole, statusMessage } from './browser';
 import { poll, startHarness, type Harness } from './platform-harness';
 
 // Code passed to page.evaluate runs in the browser, whose globals the Node typings do not know.
@@ -49,29 +49,16 @@ describe('console actions', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     pages[who] = page;
-    await page.goto(h.urls.console);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/authorize\?/);
-    await page.getByRole('button', { name: new RegExp(`\\(${who}\\)`) }).click();
-    await page.getByTestId('signed-in-as').waitFor({ timeout: 20_000 });
+    await signInOnConsole(page, h.urls.console, who);
     return page;
   }
 
-  async function go(page: Page, route: string, heading: string): Promise<void> {
-    await page.goto(`${h.urls.console}#/${route}`);
-    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  }
+  const go = (page: Page, route: string, heading: string) => openScreen(page, h.urls.console, route, heading);
 
-  async function accessible(page: Page): Promise<void> {
-    const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(violations).toEqual([]);
-  }
+  /** No serious or critical axe-core violation on the screen as it is now. */
+  const accessible = async (page: Page) => expect(await seriousViolations(page)).toEqual([]);
 
-  async function statusText(page: Page, pattern: RegExp): Promise<string> {
-    const status = page.getByRole('status').filter({ hasText: pattern });
-    await status.first().waitFor({ timeout: 30_000 });
-    return (await status.first().textContent()) ?? '';
-  }
+  const statusText = statusMessage;
 
   const itemStatus = (card: Locator, item: string, status: string) => card.locator(`[data-item="${item}"] [data-testid="item-status"]`, { hasText: new RegExp(`^${status}$`) });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { axe, launchBrowser } from './browser';
+import { launchBrowser, openScreen, seriousViolations, signInOnConsole, statusMessage } from './browser';
 import { poll, startHarness, type Harness } from './platform-harness';
 
 const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
@@ -50,30 +50,16 @@ describe('the seed scenarios through the console', () => {
     page.on('request', (req) => {
       if (req.method() === 'POST' && req.url().endsWith('/v1/access-requests')) idempotencyKeys.push(req.headers()['idempotency-key'] ?? '');
     });
-    await page.goto(h.urls.console);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/authorize\?/);
-    await page.getByRole('button', { name: new RegExp(`\\(${who}\\)`) }).click();
-    await page.getByTestId('signed-in-as').waitFor({ timeout: 20_000 });
+    await signInOnConsole(page, h.urls.console, who);
     return page;
   }
 
-  async function go(page: Page, route: string, heading: string): Promise<void> {
-    await page.goto(`${h.urls.console}#/${route}`);
-    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-  }
+  const go = (page: Page, route: string, heading: string) => openScreen(page, h.urls.console, route, heading);
 
   /** No serious or critical axe-core violation on the screen as it is now. */
-  async function accessible(page: Page): Promise<void> {
-    const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(violations).toEqual([]);
-  }
+  const accessible = async (page: Page) => expect(await seriousViolations(page)).toEqual([]);
 
-  async function statusText(page: Page, pattern: RegExp): Promise<string> {
-    const status = page.getByRole('status').filter({ hasText: pattern });
-    await status.waitFor({ timeout: 30_000 });
-    return (await status.textContent()) ?? '';
-  }
+  const statusText = statusMessage;
 
   async function alertFree(page: Page): Promise<void> {
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
