@@ -21,19 +21,23 @@ export class SchemaViolationError extends Error {
  * service's key (the one bound to the Kafka client unless another is given).
  */
 export class MessagePublisher {
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly signer: MessageSigner;
   private connected?: Promise<void>;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly schemas: SchemaCheck,
     signer?: MessageSigner,
   ) {
     const resolved = signer ?? messageAuthenticationOf(kafka)?.signer;
     if (!resolved) throw new MessageAuthenticationMissingError('a message publisher');
     this.signer = resolved;
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {
@@ -54,9 +58,28 @@ export class MessagePublisher {
       });
     } catch (error) {
       traced.end(error);
+      await this.replaceIfSequenceLost(error);
       throw error;
     }
     traced.end();
+  }
+
+  /**
+   * A producer whose sequence numbers the broker no longer accepts never sends again: after a
+   * request in which one partition failed (a full disk: KAFKA_STORAGE_ERROR) kafkajs rolls back the
+   * sequence of every partition of the request, also of those the broker wrote, and each later
+   * send to them is OUT_OF_ORDER_SEQUENCE_NUMBER; a broker that lost the producer answers
+   * UNKNOWN_PRODUCER_ID. Such a producer is replaced by a new one (a new producer id, sequences
+   * from 0) and the caller retries as after any failure; records of the failed batch the broker
+   * had written are sent again, and consumers drop the duplicates by `ce_id`.
+   */
+  private async replaceIfSequenceLost(error: unknown): Promise<void> {
+    if (!isProducerStateError(error)) return;
+    const lost = this.producer;
+    const wasConnected = this.connected;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    if (wasConnected) await lost.disconnect().catch(() => undefined);
   }
 
   private signed(topic: string, record: Message): Message {
@@ -66,7 +89,12 @@ export class MessagePublisher {
   /** Publishes raw records (dead letters) as they are: unsigned by this service, so no consumer acts on them. */
   async publishRaw(topic: string, messages: { key: string | null; value: Buffer | string | null; headers: Record<string, string> }[]): Promise<void> {
     await this.connect();
-    await this.producer.send({ topic, acks: -1, messages });
+    try {
+      await this.producer.send({ topic, acks: -1, messages });
+    } catch (error) {
+      await this.replaceIfSequenceLost(error);
+      throw error;
+    }
   }
 
   async disconnect(): Promise<void> {
@@ -81,4 +109,14 @@ export class MessagePublisher {
     });
     return this.connected;
   }
+}
+
+const PRODUCER_STATE_ERRORS = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+/** The broker refused the producer's id, epoch or sequence (kafkajs wraps the protocol error in `cause`s). */
+export function isProducerStateError(error: unknown): boolean {
+  for (let e = error as { type?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.type === 'string' && PRODUCER_STATE_ERRORS.has(e.type)) return true;
+  }
+  return false;
 }
