@@ -392,11 +392,7 @@ function Directory() {
 
 function Connectors() {
   const { client } = useApi();
-  // The service answers { connectors: [...] } while its OpenAPI document says a bare array: read either.
-  const health = usePolled(async () => {
-    const { data } = await client.provisioning.GET('/v1/connectors');
-    return Array.isArray(data) ? data : ((data as unknown as { connectors?: typeof data }).connectors ?? []);
-  }, []);
+  const health = usePolled(async () => (await client.provisioning.GET('/v1/connectors')).data?.connectors ?? [], []);
   const action = useAction();
   return (
     <>

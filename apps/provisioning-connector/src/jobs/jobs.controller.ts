@@ -47,6 +47,11 @@ export class ConnectorHealthView {
   lastHealthyAt!: string | null;
 }
 
+export class ConnectorHealthListDto {
+  @ApiProperty({ type: [ConnectorHealthView] })
+  connectors!: ConnectorHealthView[];
+}
+
 @ApiTags('jobs')
 @ApiBearerAuth()
 @Roles('admin')
@@ -66,7 +71,7 @@ export class JobsController {
 
   @Get('connectors')
   @ApiOperation({ summary: 'Health of every connector, configured or not, as last probed (admins)' })
-  @ApiOkResponse({ type: [ConnectorHealthView] })
+  @ApiOkResponse({ type: ConnectorHealthListDto })
   async connectors(): Promise<{ connectors: ConnectorStatus[] }> {
     const statuses = this.health.statuses();
     // Never probed yet (just booted): probe now rather than answer "unknown".
@@ -77,7 +82,7 @@ export class JobsController {
   @Post('connectors/probe')
   @HttpCode(200)
   @ApiOperation({ summary: 'Probe every connector now and answer what was found (admins)' })
-  @ApiOkResponse({ type: [ConnectorHealthView] })
+  @ApiOkResponse({ type: ConnectorHealthListDto })
   async probe(): Promise<{ connectors: ConnectorStatus[] }> {
     return { connectors: await this.health.probeAll() };
   }

@@ -124,6 +124,9 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ConnectorHealthListDto: {
+            connectors: components["schemas"]["ConnectorHealthView"][];
+        };
         ConnectorHealthView: {
             /** @description false for connectors fulfilled by people (manual): nothing to probe */
             automated: boolean;
@@ -304,7 +307,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConnectorHealthView"][];
+                    "application/json": components["schemas"]["ConnectorHealthListDto"];
                 };
             };
             /** @description No valid bearer token */
@@ -359,7 +362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConnectorHealthView"][];
+                    "application/json": components["schemas"]["ConnectorHealthListDto"];
                 };
             };
             /** @description No valid bearer token */
