@@ -7,6 +7,7 @@ import type { Role } from '@kairos/auth';
 import { loadConfig, type ConfigSpec, type VarSpec } from '@kairos/config';
 import { createServiceApp, type ServiceAppOptions } from '@kairos/http';
 import * as testing from '@kairos/testing';
+import { ensureKairosTopics } from '@kairos/messaging';
 
 export const ROOT = join(__dirname, '..', '..');
 export const OPENAPI_DIR = join(ROOT, 'api', 'openapi');
@@ -90,6 +91,8 @@ export async function startServices(
     testing.startTestEventStore(),
     testing.startTestIssuer(),
   ]);
+  // Topics exist because setup made them: the services never create any (issue 14).
+  await ensureKairosTopics(kafka.brokers);
   const common: Record<string, string> = {
     ...testing.authEnv(issuer),
     DATABASE_URL: db.url,

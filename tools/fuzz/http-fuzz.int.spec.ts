@@ -27,6 +27,7 @@ import { ProvisioningConnectorModule } from '../../apps/provisioning-connector/s
 import { config as requestConfig } from '../../apps/request-service/src/config';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { RequestServiceModule } from '../../apps/request-service/src/request-service.module';
+import { ensureKairosTopics } from '@kairos/messaging';
 
 /**
  * Every service built in-process as the platform runs it (createServiceApp), on real PostgreSQL,
@@ -195,6 +196,8 @@ describe('every service at its HTTP edge', () => {
 
   beforeAll(async () => {
     [db, kafka, eventstore, issuer] = await Promise.all([createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(kafka.brokers);
     esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
     const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafka.brokers.join(','), LOG_LEVEL: 'error', PORT: '0', EVENTSTORE_URL: eventstore.connectionString };
     const build = async <S extends ConfigSpec>(service: Service, spec: S, extra: Record<string, string>, module: (config: Config<S>) => object) => {

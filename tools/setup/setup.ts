@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { ConfigSpec, KafkaConnection } from '@kairos/config';
-import { KAIROS_TOPICS, createKafkaClient, topicConfigEntries } from '@kairos/messaging';
+import { createKafkaClient, ensureKairosTopics } from '@kairos/messaging';
 import { openServiceDataSource } from '@kairos/persistence';
 
 /**
@@ -35,13 +35,9 @@ export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   const log = options.log ?? (() => undefined);
   const report: SetupReport = { topicsCreated: [], topicsUpdated: [], migrated: [] };
   const kafka = options.kafka ?? createKafkaClient('kairos-setup', options.connection ?? { brokers: options.brokers ?? [], topicPrefix: '' });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, options.replicationFactor, report, log);
-  } finally {
-    await admin.disconnect();
-  }
+  const topics = await ensureKairosTopics(kafka, { replicationFactor: options.replicationFactor, log });
+  report.topicsCreated.push(...topics.created);
+  report.topicsUpdated.push(...topics.updated);
   if (options.databaseUrl) {
     for (const service of options.services ?? migratingServices()) {
       const { migrations, schema } = serviceMigrations(service);
@@ -56,32 +52,6 @@ export async function runSetup(options: SetupOptions): Promise<SetupReport> {
     }
   }
   return report;
-}
-
-async function ensureTopics(admin: Admin, replicationFactor: number, report: SetupReport, log: (msg: string) => void): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = KAIROS_TOPICS.filter((spec) => !existing.has(spec.topic));
-  if (missing.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((spec) => ({ topic: spec.topic, numPartitions: spec.partitions, replicationFactor, configEntries: topicConfigEntries(spec, replicationFactor) })),
-    });
-    for (const spec of missing) {
-      report.topicsCreated.push(spec.topic);
-      log(`created topic ${spec.topic} (${spec.partitions} partitions, replication ${replicationFactor})`);
-    }
-  }
-  const present = KAIROS_TOPICS.filter((spec) => existing.has(spec.topic));
-  if (present.length === 0) return;
-  const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
-  const grow = present.filter((spec) => (metadata.topics.find((t) => t.name === spec.topic)?.partitions.length ?? 0) < spec.partitions);
-  if (grow.length > 0) await admin.createPartitions({ topicPartitions: grow.map((spec) => ({ topic: spec.topic, count: spec.partitions })) });
-  await admin.alterConfigs({
-    validateOnly: false,
-    resources: present.map((spec) => ({ type: 2 /* TOPIC */, name: spec.topic, configEntries: topicConfigEntries(spec, replicationFactor) })),
-  });
-  for (const spec of present) report.topicsUpdated.push(spec.topic);
-  log(`checked ${present.length} existing topics${grow.length > 0 ? `; grew ${grow.map((s) => s.topic).join(', ')}` : ''}`);
 }
 
 /**

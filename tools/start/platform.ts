@@ -10,6 +10,7 @@ import { credentialsKeyEnv } from './credentials-key';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { postgresProcess, preparePostgresCluster } from './postgres';
 import { httpOk, startProcess, type ManagedProcess } from './processes';
+import { runSetupStep } from './setup-step';
 
 export interface RunningPlatform {
   readonly layout: PlatformLayout;
@@ -33,6 +34,24 @@ export const notifierTokenFile = (layout: PlatformLayout) => join(layout.dataDir
  * launcher's environment, in which case the notifier reads the SMTP_* variables as they are.
  */
 export const usesMailCatcher = (env: NodeJS.ProcessEnv = process.env) => (env.SMTP_HOST ?? '') === '';
+
+/** A second (third…) replica of a service: its name in the process table and the port it listens on. */
+export const REPLICA_PORT_OFFSET = 50;
+export const replicaName = (service: string, replica: number) => (replica <= 1 ? service : `${service}-${replica}`);
+
+/**
+ * KAIROS_REPLICAS=n runs n replicas of every service side by side (same database, topics and
+ * groups; replica k listens on the service's port + 50·(k-1)): scale-out as a cluster runs it.
+ */
+export function withReplicas(table: readonly ServiceEntry[], replicas: number): ServiceEntry[] {
+  const n = Number.isInteger(replicas) && replicas > 1 ? Math.min(replicas, 4) : 1;
+  return table.flatMap((service) =>
+    Array.from({ length: n }, (_, i) => {
+      const port = service.port + REPLICA_PORT_OFFSET * i;
+      return i === 0 ? service : { ...service, name: replicaName(service.name, i + 1), port, env: { ...service.env, PORT: String(port) } };
+    }),
+  );
+}
 
 /** The six services and the variables each reads, as `npm start` wires them. */
 export function serviceEntries(layout: PlatformLayout, urls: { database: string; targetDatabase: string; kafka: string; eventstore: string }, keys: MessageKeyEnv): ServiceEntry[] {
@@ -120,7 +139,8 @@ export async function startPlatform(
     onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');
     const [eventstore, kafka] = await Promise.all([
       startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('eventstore') }, onEvent),
-      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka'), '--partitions', '6'], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
+      // Auto-creation off, as on a production cluster: topics exist because setup made them.
+      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka'), '--partitions', '6', '--no-auto-create'], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
     ]);
     stages.servers.push(eventstore, kafka);
     processes.set('eventstore', eventstore).set('kafka', kafka);
@@ -162,10 +182,12 @@ export async function startPlatform(
       stages.servers.push(catcher);
       processes.set('mail-catcher', catcher);
     }
-    onEvent('starting the six services');
-    const table = serviceEntries(layout, urls, messageKeys);
+    const table = withReplicas(serviceEntries(layout, urls, messageKeys), Number(options.env?.KAIROS_REPLICAS ?? process.env.KAIROS_REPLICAS ?? 1));
     // The services run their production build (tools/build), rebuilt first when a source is newer.
     const runnable = runnableEntries(table, onEvent);
+    onEvent('running kairos setup (topics, migrations)');
+    await runSetupStep({ kafka: urls.kafka, databaseUrl: database, logDir, env: options.env }, onEvent);
+    onEvent(table.length > 6 ? `starting the six services, ${table.length / 6} replicas each` : 'starting the six services');
     const services = await Promise.all(
       table.map((service) =>
         startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),

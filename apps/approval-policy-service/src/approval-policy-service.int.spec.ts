@@ -8,7 +8,7 @@ import type { Role } from '@kairos/auth';
 import { loadConfig } from '@kairos/config';
 import { CLOUDEVENTS_SOURCE, CONNECTOR_NAMES, CONNECTOR_TARGETS, TOPICS, type AccessRequestEvent, type ItemPolicySnapshot } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, headerValue, MessagePublisher, MessageSigner } from '@kairos/messaging';
+import { contractSchemas, headerValue, MessagePublisher, MessageSigner, ensureKairosTopics } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -78,6 +78,8 @@ describe('approval-policy-service', () => {
 
   beforeAll(async () => {
     [issuer, broker, db, eventstore] = await Promise.all([startTestIssuer(), startTestKafka(), createTestDatabase(), startTestEventStore()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     streams = EventStoreDBClient.connectionString(eventstore.connectionString);
     const settings = loadConfig(config, {
       ...authEnv(issuer),

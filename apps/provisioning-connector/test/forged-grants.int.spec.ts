@@ -4,7 +4,7 @@ import type { Kafka } from 'kafkajs';
 import { loadConfig } from '@kairos/config';
 import { TOPICS } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { headerValue, MessageSigner, toKafkaMessage, type OutgoingMessage } from '@kairos/messaging';
+import { headerValue, MessageSigner, toKafkaMessage, type OutgoingMessage, ensureKairosTopics } from '@kairos/messaging';
 import { ServiceMetrics } from '@kairos/observability';
 import {
   authEnv,
@@ -55,6 +55,8 @@ describe('provisioning-connector, against forged grants', () => {
       return true;
     }) as typeof process.stdout.write);
     [broker, eventstore, issuer, db, target] = await Promise.all([startTestKafka(), startTestEventStore(), startTestIssuer(), createTestDatabase('forged'), createTestDatabase('ftarget')]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     await sql(target.url, `CREATE ROLE ${role} NOLOGIN`);
     const cfg = loadConfig(config, {
       ...authEnv(issuer),

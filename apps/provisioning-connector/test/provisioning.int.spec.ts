@@ -24,6 +24,7 @@ import { ProvisioningConnectorModule } from '../src/provisioning-connector.modul
 import { verifySignature } from '../src/domain/signature';
 import { identityRoleName } from '../src/domain/names';
 import { collectResults, event, grantRequested, isMember, kafkaClient, RequestServicePublisher, revocationRequested, sql, unique, type Result } from './fixtures';
+import { ensureKairosTopics } from '@kairos/messaging';
 
 describe('provisioning-connector, in process', () => {
   let broker: Awaited<ReturnType<typeof startTestKafka>>;
@@ -68,6 +69,8 @@ describe('provisioning-connector, in process', () => {
       createTestDatabase('prov'),
       createTestDatabase('target'),
     ]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     // The connector's own login, with a password nobody else uses, so the logs can be searched for it.
     await sql(target.url, `CREATE ROLE ${connectorLogin} LOGIN SUPERUSER PASSWORD '${password}'; CREATE ROLE ${readonlyRole} NOLOGIN`);
     const parsed = new URL(target.url);

@@ -22,6 +22,7 @@ import {
 import { config } from '../src/config';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
 import { collectResults, event, grantRequested, kafkaClient, RequestServicePublisher, revocationRequested, sql, unique, type Result } from './fixtures';
+import { ensureKairosTopics } from '@kairos/messaging';
 
 function expectStatus<T extends { status: number; body: unknown }>(res: T, status: number): T {
   if (res.status !== status) throw new Error(`expected HTTP ${status}, got ${res.status}: ${JSON.stringify(res.body)}`);
@@ -127,6 +128,8 @@ describe('short-lived PostgreSQL credentials, end to end through the provisionin
       createTestDatabase('prov'),
       createTestDatabase('target'),
     ]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     await sql(
       target.url,
       `CREATE ROLE ${role} NOLOGIN; CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders VALUES (1, 9.5), (2, 20);

@@ -9,7 +9,7 @@ import type { Consumer } from 'kafkajs';
 import { loadConfig } from '@kairos/config';
 import { TOPICS } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { headerValue } from '@kairos/messaging';
+import { headerValue, ensureKairosTopics } from '@kairos/messaging';
 import { startTracing, type TracingHandle } from '@kairos/observability';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
 import { config } from '../src/config';
@@ -41,6 +41,8 @@ describe('provisioning-connector: one trace from GrantRequested to its results',
   beforeAll(async () => {
     tracing = startTracing({ enabled: true, exporter: 'none', serviceName: 'kairos-test' }, { exporter });
     [broker, eventstore, issuer, db, target] = await Promise.all([startTestKafka(), startTestEventStore(), startTestIssuer(), createTestDatabase('prov'), createTestDatabase('target')]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     webhook = createServer((req, res) => {
       req.resume();
       req.on('end', () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '@kairos/config';
 import type { AccessRequested, GrantRequested, ItemPolicySnapshot, RevocationRequested } from '@kairos/contracts';
 import { TOPICS } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { headerValue } from '@kairos/messaging';
+import { headerValue, ensureKairosTopics } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -108,6 +108,8 @@ describe('the provisioning connector tells the truth', () => {
       createTestDatabase('target'),
       startTestEventStore(),
     ]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
     // A role chain of depth 2 to a built-in server role, one to a CREATEROLE role, and a plain role.
     await sql(

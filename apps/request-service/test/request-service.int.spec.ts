@@ -4,7 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import request from 'supertest';
 import { loadConfig } from '@kairos/config';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, headerValue, MessagePublisher, MessageSigner, toKafkaMessage, type OutgoingMessage } from '@kairos/messaging';
+import { contractSchemas, headerValue, MessagePublisher, MessageSigner, toKafkaMessage, type OutgoingMessage, ensureKairosTopics } from '@kairos/messaging';
 import type { MessageProducer } from '@kairos/contracts';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, testMessageKeys, type TestDatabase, type TestIssuer } from '@kairos/testing';
 // The real neighbouring service runs in-process here (policy is evaluated synchronously at submission);
@@ -38,6 +38,8 @@ describe('the request service', () => {
 
   beforeAll(async () => {
     [db, kafkaBroker, eventstore, issuer] = await Promise.all([createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(kafkaBroker.brokers);
     const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0' };
     policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, ...messageKeysEnv('approval-policy-service'), EVENTSTORE_URL: eventstore.connectionString })), { title: 'policy', description: 'policy' });
     await policyApp.listen(0, '127.0.0.1');

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { loadConfig } from '@kairos/config';
 import { TOPICS, type ReviewEscalationRequested } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { contractSchemas, MessagePublisher, MessageSigner } from '@kairos/messaging';
+import { contractSchemas, MessagePublisher, MessageSigner, ensureKairosTopics } from '@kairos/messaging';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, testMessageKeys, type TestDatabase, type TestIssuer } from '@kairos/testing';
 // The real neighbouring service runs in-process (policy is evaluated at submission); only this test reaches across apps.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -82,6 +82,8 @@ describe('request-service records the notifier’s escalations on the request st
 
   beforeAll(async () => {
     [db, kafkaBroker, eventstore, issuer] = await Promise.all([createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(kafkaBroker.brokers);
     const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0' };
     policyApp = await createServiceApp(
       ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, ...messageKeysEnv('approval-policy-service'), EVENTSTORE_URL: eventstore.connectionString })),

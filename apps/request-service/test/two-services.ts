@@ -10,6 +10,7 @@ import { ApprovalPolicyServiceModule } from '../../approval-policy-service/src/a
 import { config as policyConfigSpec } from '../../approval-policy-service/src/config';
 import { config as requestConfigSpec } from '../src/config';
 import { RequestServiceModule } from '../src/request-service.module';
+import { ensureKairosTopics } from '@kairos/messaging';
 
 /**
  * request-service with the real approval-policy service beside it, each on its own database, on the
@@ -18,6 +19,8 @@ import { RequestServiceModule } from '../src/request-service.module';
 export async function startTwoServices() {
   const [requestDb, policyDb, kafkaBroker, eventstore, issuer]: [TestDatabase, TestDatabase, Awaited<ReturnType<typeof startTestKafka>>, Awaited<ReturnType<typeof startTestEventStore>>, TestIssuer] =
     await Promise.all([createTestDatabase(), createTestDatabase(), startTestKafka(), startTestEventStore(), startTestIssuer()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(kafkaBroker.brokers);
   const common = { ...authEnv(issuer), KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0', EVENTSTORE_URL: eventstore.connectionString };
   const policyApp: INestApplication = await createServiceApp(
     ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, DATABASE_URL: policyDb.url, ...messageKeysEnv('approval-policy-service') })),

@@ -6,6 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { messageKeys } from '@kairos/config';
 import { openServiceDataSource } from '@kairos/persistence';
+import { createTestTopics } from './topics.fixture';
 import { createTestDatabase, freePort, generateTestMessageKeys, startTestKafka, type TestDatabase } from '@kairos/testing';
 import { bindMessageAuthentication, messageAuthentication } from './authentication';
 import { CONSUMER_SESSION_TIMEOUT_MS } from './consumer';
@@ -90,6 +91,7 @@ describe('consumer group membership', () => {
 
     beforeAll(async () => {
       broker = await startTestKafka();
+      await createTestTopics(broker.brokers, ['killed-member', 'leaving-member']);
       publisher = new MessagePublisher(bindMessageAuthentication(new Kafka({ clientId: 'publisher', brokers: broker.brokers, logLevel: logLevel.NOTHING }), auth), contractSchemas);
     });
 
@@ -148,6 +150,7 @@ describe('consumer group membership', () => {
     await expect(probe()).rejects.toThrow(/not in its group/);
     const dataDir = mkdtempSync(join(tmpdir(), 'kafka-late-'));
     const broker = await startTestKafka({ port, dataDir });
+    await createTestTopics(broker.brokers, ['early-listener']);
     try {
       await until('the consumer ready once the broker is there', () => probe().then(() => true, () => false), 60_000);
       const publisher = new MessagePublisher(bindMessageAuthentication(new Kafka({ clientId: 'p', brokers: broker.brokers, logLevel: logLevel.NOTHING }), auth), contractSchemas);
@@ -165,6 +168,7 @@ describe('consumer group membership', () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'kafka-restart-'));
     let broker = await startTestKafka({ port, dataDir });
+    await createTestTopics(broker.brokers, ['broker-restart']);
     const probes = new Map<string, () => Promise<void>>();
     const kafka = bindMessageAuthentication(new Kafka({ clientId: 'restart', brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } }), auth);
     const handled: string[] = [];

@@ -58,6 +58,17 @@ interface Checked {
 
 export const deadLetterTopicFor = (groupId: string): string => `${groupId}.dlq`;
 
+/** The cluster lacks topics a service needs: `kairos setup` has not run against it (or under another prefix). */
+export class MissingTopicsError extends Error {
+  constructor(
+    readonly topics: readonly string[],
+    group: string,
+  ) {
+    super(`topic${topics.length > 1 ? 's' : ''} ${topics.join(', ')} missing on the Kafka cluster (needed by ${group}): run \`kairos setup\` first`);
+    this.name = 'MissingTopicsError';
+  }
+}
+
 /**
  * Group membership timing (ADR 0010). kafkajs has no static membership (KIP-345), so a member
  * killed with kill -9 stays in the group until its session runs out, and its successor's join waits
@@ -100,7 +111,7 @@ export class IdempotentConsumer {
       heartbeatInterval: CONSUMER_HEARTBEAT_INTERVAL_MS,
       rebalanceTimeout: CONSUMER_REBALANCE_TIMEOUT_MS,
       maxWaitTimeInMs: 1_000,
-      allowAutoTopicCreation: true,
+      allowAutoTopicCreation: false,
     });
     this.joinedOnce = new Promise((resolve) => (this.markJoined = resolve));
     const { GROUP_JOIN, FETCH, HEARTBEAT, REBALANCING, CRASH, DISCONNECT, STOP } = this.consumer.events;
@@ -114,6 +125,12 @@ export class IdempotentConsumer {
     this.consumer.on(HEARTBEAT, contact);
     const out = () => void (this.memberId = undefined);
     for (const event of [REBALANCING, CRASH, DISCONNECT, STOP]) this.consumer.on(event, out);
+    // kafkajs restarts a crashed consumer by itself: say why, naming a missing topic plainly.
+    this.consumer.on(CRASH, (event) => {
+      void this.assertTopicsExist()
+        .then(() => event.payload.error, (missing: unknown) => (missing instanceof MissingTopicsError ? missing : event.payload.error))
+        .then((error) => this.options.log?.warn('consumer crashed; restarting', { group: options.groupId, error: error instanceof Error ? error.message : String(error) }));
+    });
     this.maxAttempts = options.maxAttempts ?? 5;
     this.backoffMs = options.backoffMs ?? 100;
     this.deadLetterTopic = options.deadLetterTopic ?? deadLetterTopicFor(options.groupId);
@@ -144,7 +161,8 @@ export class IdempotentConsumer {
           await this.start();
           return;
         } catch (error) {
-          onError?.(error);
+          // A missing topic is named (kafkajs says only "does not host this topic-partition").
+          onError?.(await this.assertTopicsExist().then(() => error, (missing: unknown) => (missing instanceof MissingTopicsError ? missing : error)));
           await this.consumer.disconnect().catch(() => undefined);
           await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** attempt, 5_000)));
         }
@@ -164,7 +182,11 @@ export class IdempotentConsumer {
    */
   async ready(): Promise<void> {
     const group = this.options.groupId;
-    if (!this.memberId) throw new Error(`consumer ${group} is not in its group (joining or rejoining)`);
+    if (!this.memberId) {
+      // Named when that is why (a broker that cannot be asked says only "not in its group").
+      const missing = await this.assertTopicsExist().then(() => undefined, (error: unknown) => (error instanceof MissingTopicsError ? error : undefined));
+      throw missing ?? new Error(`consumer ${group} is not in its group (joining or rejoining)`);
+    }
     const silence = Date.now() - this.lastContact;
     if (silence > CONSUMER_SESSION_TIMEOUT_MS) throw new Error(`consumer ${group} has not reached the broker for ${silence} ms`);
     this.admin ??= this.options.kafka.admin();
@@ -173,6 +195,18 @@ export class IdempotentConsumer {
     const described = groups.find((g) => g.groupId === group);
     if (!described || described.state !== 'Stable') throw new Error(`consumer group ${group} is ${described?.state ?? 'unknown'}, not Stable`);
     if (!described.members.some((m) => m.memberId === this.memberId)) throw new Error(`consumer ${group} is no longer a member of its group`);
+  }
+
+  /**
+   * Throws naming the topics this consumer reads or dead-letters to that the cluster lacks: nothing
+   * creates them but `kairos setup`, so a service started before it says so instead of retrying blind.
+   */
+  async assertTopicsExist(): Promise<void> {
+    this.admin ??= this.options.kafka.admin();
+    await this.admin.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [...this.options.topics, this.deadLetterTopic].filter((topic) => !existing.has(topic));
+    if (missing.length > 0) throw new MissingTopicsError(missing, this.options.groupId);
   }
 
   /**

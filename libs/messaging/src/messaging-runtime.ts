@@ -88,12 +88,9 @@ export class MessagingRuntime {
       );
       const relay = this.relay;
       if (relay) {
-        // One query per scrape for both gauges.
-        let backlog: Promise<{ depth: number; oldestAgeSeconds: number }> | undefined;
-        const once = () => (backlog ??= relay.backlog().finally(() => setTimeout(() => (backlog = undefined), 100).unref()));
         this.unregister.push(
-          addGaugeSource(registry, 'outboxDepth', async (set) => set({}, (await once()).depth)),
-          addGaugeSource(registry, 'relayLag', async (set) => set({}, (await once()).oldestAgeSeconds)),
+          addGaugeSource(registry, 'outboxDepth', async (set) => set({}, (await relay.backlog()).depth)),
+          addGaugeSource(registry, 'relayLag', async (set) => set({}, (await relay.backlog()).oldestAgeSeconds)),
         );
       }
     }

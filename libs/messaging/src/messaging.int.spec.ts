@@ -12,6 +12,7 @@ import { messagingMigrations } from './migrations';
 import { enqueueOutbox, OutboxRelay } from './outbox';
 import { MessagePublisher, SchemaViolationError } from './publisher';
 import { contractSchemas } from './schemas';
+import { createTestTopics } from './topics.fixture';
 
 const TOPIC = 'expiry.events';
 
@@ -50,6 +51,7 @@ describe('messaging over the Kafka-compatible broker', () => {
 
   beforeAll(async () => {
     broker = await startTestKafka();
+    await createTestTopics(broker.brokers, ['effects-once', 'batch-once', 'poison-tolerant', 'flaky', 'transient', 'forgery-refusing', 'shadow-proof']);
     db = await createTestDatabase();
     dataSource = await openServiceDataSource({ url: db.url, schema: 'svc', migrations: messagingMigrations });
     await dataSource.query('CREATE TABLE svc.effects (message_id text, request_id text)');

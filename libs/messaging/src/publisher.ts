@@ -37,7 +37,8 @@ export class MessagePublisher {
   }
 
   private newProducer(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    // Topics are `kairos setup`'s to create (KAIROS_TOPICS), never a side effect of publishing.
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
   async publish(messages: readonly OutgoingMessage[]): Promise<void> {

@@ -21,6 +21,7 @@ import { config as requestConfigSpec } from '../../../request-service/src/config
 import { RequestServiceModule } from '../../../request-service/src/request-service.module';
 import { ApprovalPolicyServiceModule } from '../approval-policy-service.module';
 import { config as policyConfigSpec } from '../config';
+import { ensureKairosTopics } from '@kairos/messaging';
 
 describe('the catalogue for requesters', () => {
   let db: TestDatabase;
@@ -57,6 +58,8 @@ describe('the catalogue for requesters', () => {
       startTestEventStore(),
       startTestIssuer(),
     ]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     const common = {
       ...authEnv(issuer),
       DATABASE_URL: db.url,

@@ -7,7 +7,7 @@ import type { Role } from '@kairos/auth';
 import { loadConfig } from '@kairos/config';
 import { TOPICS, type AccessRequestEvent } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { headerValue } from '@kairos/messaging';
+import { headerValue, ensureKairosTopics } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -42,6 +42,8 @@ describe('approval-policy-service: what the notifier may do', () => {
 
   beforeAll(async () => {
     [issuer, broker, db, eventstore] = await Promise.all([startTestIssuer(), startTestKafka(), createTestDatabase(), startTestEventStore()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(broker.brokers);
     streams = EventStoreDBClient.connectionString(eventstore.connectionString);
     const settings = loadConfig(config, {
       ...authEnv(issuer),

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { loadConfig, messageKeys } from '@kairos/config';
 import { TOPICS, type AccessRequestEvent, type TimerFired } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner } from '@kairos/messaging';
+import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner, ensureKairosTopics } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -33,13 +33,11 @@ export interface FiredMessage {
 /** Real PostgreSQL, the local Kafka broker and a token issuer for one test file, plus a reader of expiry.events. */
 export async function startHarness() {
   const broker = await startTestKafka();
+  // Topics exist because setup made them: the services never create any (issue 14).
+  await ensureKairosTopics(broker.brokers);
   const db: TestDatabase = await createTestDatabase('expiry');
   const issuer: TestIssuer = await startTestIssuer();
   const kafka = new Kafka({ clientId: 'expiry-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPICS.accessRequestEvents }, { topic: TOPICS.expiryEvents }] });
-  await admin.disconnect();
   const publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['request-service']));
 
   const fired: FiredMessage[] = [];

@@ -51,10 +51,9 @@ export class ExpiryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
       registers: [metrics.registry],
     });
     // Due but not fired: what the firing loop has not caught up with (PostgreSQL or the loop being down).
-    let overdue: Promise<{ count: number; oldestAgeSeconds: number }> | undefined;
-    const once = () => (overdue ??= timerRepository.overdue(dataSource.manager, clock.now()).finally(() => setTimeout(() => (overdue = undefined), 100).unref()));
-    addGaugeSource(metrics.registry, 'timersOverdue', async (set) => set({}, (await once()).count));
-    addGaugeSource(metrics.registry, 'timersOverdueAge', async (set) => set({}, (await once()).oldestAgeSeconds));
+    const overdue = () => timerRepository.overdue(dataSource.manager, clock.now());
+    addGaugeSource(metrics.registry, 'timersOverdue', async (set) => set({}, (await overdue()).count));
+    addGaugeSource(metrics.registry, 'timersOverdueAge', async (set) => set({}, (await overdue()).oldestAgeSeconds));
     this.messaging = new MessagingRuntime({
       kafka,
       dataSource,

@@ -11,7 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { loadConfig, messageKeys } from '@kairos/config';
 import { accessRequestStreamName, CLOUDEVENTS_SOURCE, TOPICS, type AccessRequestEvent } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner } from '@kairos/messaging';
+import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner, ensureKairosTopics } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -160,12 +160,10 @@ export async function startHarness(options: { templatesDir?: string; env?: Recor
     startSlackStandIn(),
     startWebhookReceiver(),
   ]);
+  // Topics exist because setup made them: the services never create any (issue 14).
+  await ensureKairosTopics(broker.brokers);
   const keys = generateTestMessageKeys();
   const kafka = new Kafka({ clientId: 'notifier-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [TOPICS.accessRequestEvents, TOPICS.approvalDecisions, TOPICS.notifierEscalations].map((topic) => ({ topic })) });
-  await admin.disconnect();
   const publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(keys.keys['request-service']));
   const streams = EventStoreDBClient.connectionString(eventstore.connectionString);
 

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '@kairos/config';
 import { eventMetadataFor, registerUpcasterForTests } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { headerValue } from '@kairos/messaging';
+import { headerValue, ensureKairosTopics } from '@kairos/messaging';
 import { openServiceDataSource, unescapeTextFromPostgres } from '@kairos/persistence';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
 import { RequestScenario } from '@kairos/access-request-domain/testing';
@@ -76,6 +76,8 @@ describe('the request read model and relay, given events no producer should have
     // gets a version 2 of the same shape, so what the store writes shows in its metadata.
     undo.push(registerUpcasterForTests('AccessRequested', reasonToJustification), registerUpcasterForTests('ItemCancelled', (d) => d));
     [db, es, kafkaBroker, issuer] = await Promise.all([createTestDatabase(), startTestEventStore(), startTestKafka(), startTestIssuer()]);
+    // Topics exist because setup made them: the services never create any (issue 14).
+    await ensureKairosTopics(kafkaBroker.brokers);
     client = EventStoreDBClient.connectionString(es.connectionString);
     env = {
       ...authEnv(issuer),
