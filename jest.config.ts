@@ -29,6 +29,7 @@ export const SLOW_SUITES = [
   'tools/e2e/launcher',
   'tools/e2e/faults',
   'tools/e2e/notifications',
+  'tools/e2e/replicas',
   'tools/image',
   'tools/bench/platform-bench',
   'infra/eventstore-server/test/large-log',

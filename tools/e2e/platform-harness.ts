@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, type Role } from '@kairos/auth';
 import { issuerUrl, platformLayout, type PlatformLayout } from '../layout';
-import { platformUrls } from '../start/platform';
+import { platformUrls, REPLICA_PORT_OFFSET, replicaName } from '../start/platform';
 
-export type Service = 'request-service' | 'approval-policy-service' | 'provisioning-connector' | 'expiry-scheduler' | 'audit-projector';
+export type BaseService = 'request-service' | 'approval-policy-service' | 'provisioning-connector' | 'expiry-scheduler' | 'audit-projector';
+/** A service, or one of its further replicas (`request-service-2`) when the platform runs several. */
+export type Service = BaseService | `${BaseService}-${number}`;
 
 export interface Harness {
   readonly layout: PlatformLayout;
@@ -37,6 +39,8 @@ export interface HarnessOptions {
   readonly detached?: boolean;
   /** Runs on the empty data folder before the launcher starts (a small filesystem mounted in it, say). */
   readonly beforeStart?: (dataDir: string) => void;
+  /** Replicas of every service side by side (KAIROS_REPLICAS): `request-service-2`… in `urls`, `call` and `crash`. */
+  readonly replicas?: number;
 }
 
 const root = join(__dirname, '..', '..');
@@ -55,9 +59,16 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}, options: Harness
   const base = 20_000 + Math.floor(Math.random() * 120) * 100;
   const layout = platformLayout({ KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base) });
   const urls = platformUrls(layout);
+  const replicas = options.replicas ?? 1;
+  for (let replica = 2; replica <= replicas; replica++) {
+    for (const service of ['request-service', 'approval-policy-service', 'provisioning-connector', 'expiry-scheduler', 'audit-projector', 'notifier']) {
+      const port = Number(new URL(urls[service]!).port) + REPLICA_PORT_OFFSET * (replica - 1);
+      urls[replicaName(service, replica)] = `http://127.0.0.1:${port}`;
+    }
+  }
   const launcher = spawn(process.execPath, [join(root, 'tools', 'run-ts.js'), join(root, 'tools', 'start', 'main.ts')], {
     cwd: root,
-    env: { ...process.env, ...env, KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base), KAIROS_DEMO_DATA: 'true' },
+    env: { ...process.env, ...env, KAIROS_DATA_DIR: dataDir, KAIROS_PORT_BASE: String(base), KAIROS_DEMO_DATA: 'true', ...(replicas > 1 ? { KAIROS_REPLICAS: String(replicas) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });

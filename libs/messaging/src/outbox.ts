@@ -76,10 +76,14 @@ export class OutboxRelay {
     }
   }
 
-  // Rows are locked while publishing, so two relays (two replicas) never send the same batch at once;
-  // and they are deleted only after Kafka acknowledged, so a crash means a re-send, never a loss.
+  // One relay of a service publishes at a time (ADR 0028): a transaction-scoped advisory lock per
+  // outbox, so two replicas never publish two batches side by side and a key's messages keep their
+  // order on Kafka; a killed holder's lock goes with its session and the next poll of another takes
+  // over. Rows are deleted only after Kafka acknowledged, so a crash means a re-send, never a loss.
   private async publishBatch(): Promise<number> {
     return this.dataSource.transaction(async (tx) => {
+      const [turn]: { mine: boolean }[] = await tx.query(`SELECT pg_try_advisory_xact_lock(hashtextextended(current_schema() || ':outbox-relay', 0)) AS mine`);
+      if (!turn?.mine) return 0;
       const rows: OutboxRow[] = await tx.query(
         'SELECT * FROM messaging_outbox ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED',
         [this.options.batchSize ?? 200],

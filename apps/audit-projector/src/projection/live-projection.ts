@@ -5,6 +5,7 @@ import { ReadinessRegistry } from '@kairos/http';
 import { parkedEventsGauge, projectionLagSeconds } from '@kairos/event-store';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { AuditTables } from './audit-schema';
+import { SingleActive } from '@kairos/persistence';
 import { AUDIT_CATEGORY, LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
 
 /** The projection that follows the request streams for as long as the service runs. */
@@ -12,6 +13,8 @@ import { AUDIT_CATEGORY, LIVE_SUBSCRIPTION, ProjectionRunner } from './projectio
 export class LiveProjection implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly runner: ProjectionRunner;
   private readonly countParked: () => Promise<void>;
+  /** One replica writes the audit chain; the others stand by (ADR 0028). */
+  readonly leadership: SingleActive;
 
   constructor(
     @Inject(EventStoreDBClient) client: EventStoreDBClient,
@@ -42,17 +45,26 @@ export class LiveProjection implements OnApplicationBootstrap, OnApplicationShut
     addGaugeSource(metrics.registry, 'projectionLag', async (set) =>
       set({ projection: LIVE_SUBSCRIPTION }, await projectionLagSeconds(client, AUDIT_CATEGORY, await this.runner.checkpoint(), new Date())),
     );
+    this.leadership = new SingleActive(dataSource, {
+      name: `${tables.schema}:audit-live-projection`,
+      lead: () => this.runner.start(),
+      stepDown: () => this.runner.stop(),
+      log: { info: (m, f) => logger.write('info', m, f), warn: (m, f) => logger.warn(m, f) },
+    });
     readiness.register('projection', async () => {
-      if (!this.runner.isCaughtUp) throw new Error('the projection has not caught up with the event store');
+      // A standby serves reads of what the active replica projects.
+      this.leadership.assertDecided();
+      if (this.leadership.isLeader && !this.runner.isCaughtUp) throw new Error('the projection has not caught up with the event store');
     });
   }
 
   onApplicationBootstrap(): void {
-    this.runner.start();
+    this.leadership.start();
     void this.countParked();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.leadership.stop();
     await this.runner.stop();
   }
 }

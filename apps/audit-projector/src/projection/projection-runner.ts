@@ -1,5 +1,5 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import { parkingHandler, PgCheckpointStore, PgParkedEvents, subscribeToCategory, type CategoryEvent, type LogPosition, type ParkingLog } from '@kairos/event-store';
+import { batchedProjection, PgCheckpointStore, PgParkedEvents, subscribeToCategoryInBatches, type AfterCommit, type CategoryEvent, type LogPosition, type ParkingLog, type Queryable } from '@kairos/event-store';
 import type { DataSource } from 'typeorm';
 import type { AuditTables } from './audit-schema';
 import { projectEvent } from './project-event';
@@ -13,7 +13,7 @@ export interface ProjectionRunnerOptions {
   readonly tables: AuditTables;
   readonly subscriptionId: string;
   readonly onError?: (error: unknown) => void;
-  /** Runs inside the transaction after the rows are written, before the commit (a fault-injection seam for tests). */
+  /** Runs inside the transaction after the event's rows are written, before the run's commit (a fault-injection seam for tests). */
   readonly beforeCommit?: (event: CategoryEvent) => Promise<void> | void;
   readonly retryDelayMs?: number;
   /** Where a parked event is told (an error line); the runner goes on either way. */
@@ -25,26 +25,29 @@ export interface ProjectionRunnerOptions {
 }
 
 /**
- * Keeps a projection up to date with the request streams. Each event and its checkpoint commit in
- * one transaction, so after a crash the subscription resumes exactly after the last committed event.
+ * Keeps a projection up to date with the request streams. Events come in runs (what the
+ * subscription holds when the last run committed); a run and the checkpoint of its last event
+ * commit in one transaction, so after a crash the subscription resumes exactly after the last
+ * committed run.
  *
- * One event never stalls it: what the read models refuse is parked by `projectEvent`, and an event
- * that cannot be recorded at all (while the database answers) is parked by `parkingHandler` after
- * a few tries. A database outage stops the subscription, which resumes from its checkpoint.
+ * One event never stalls it: what the read models refuse is parked by `projectEvent` inside the
+ * run, and an event that cannot be recorded at all (while the database answers) is parked by
+ * `batchedProjection` after a few tries, the rest of its run written without it. A database
+ * outage stops the subscription, which resumes from its checkpoint.
  */
 export class ProjectionRunner {
-  private readonly abort = new AbortController();
+  private abort = new AbortController();
   private running: Promise<void> | null = null;
   private readonly checkpoints: PgCheckpointStore;
   readonly parked: PgParkedEvents;
-  private readonly handler: (event: CategoryEvent) => Promise<void>;
+  private readonly handler: (events: readonly CategoryEvent[]) => Promise<void>;
   private caughtUp = false;
   handled = 0;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
     this.checkpoints = new PgCheckpointStore(options.dataSource, options.tables.schema);
     this.parked = new PgParkedEvents(options.dataSource, options.tables.schema);
-    this.handler = parkingHandler((event) => this.handle(event), {
+    this.handler = batchedProjection((tx, event) => this.handle(tx, event), {
       db: options.dataSource,
       parked: this.parked,
       subscriptionId: options.subscriptionId,
@@ -63,13 +66,18 @@ export class ProjectionRunner {
     return this.caughtUp;
   }
 
+  /** Starts following (again, after a stop: a replica that becomes the active one). */
   start(): void {
-    this.running ??= this.loop();
+    if (this.running) return;
+    if (this.abort.signal.aborted) this.abort = new AbortController();
+    this.running = this.loop();
   }
 
   async stop(): Promise<void> {
     this.abort.abort();
     await this.running;
+    this.running = null;
+    this.caughtUp = false;
   }
 
   checkpoint(): Promise<LogPosition | null> {
@@ -81,7 +89,7 @@ export class ProjectionRunner {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        await subscribeToCategory({
+        await subscribeToCategoryInBatches({
           client: this.options.client,
           category: AUDIT_CATEGORY,
           fromPosition: await this.checkpoint(),
@@ -100,15 +108,13 @@ export class ProjectionRunner {
     }
   }
 
-  private async handle(event: CategoryEvent): Promise<void> {
-    const outcome = await this.options.dataSource.transaction(async (tx) => {
-      const projected = await projectEvent(tx, this.options.tables, event, this.options.subscriptionId);
-      await this.checkpoints.save(tx, this.options.subscriptionId, event.position);
-      await this.options.beforeCommit?.(event);
-      return projected;
-    });
-    this.handled++;
-    if (outcome === 'parked') {
+  /** One event's rows in the run's transaction; counted (and a parked one told) once the run committed. */
+  private async handle(tx: Queryable, event: CategoryEvent): Promise<AfterCommit> {
+    const outcome = await projectEvent(tx, this.options.tables, event, this.options.subscriptionId);
+    await this.options.beforeCommit?.(event);
+    return () => {
+      this.handled++;
+      if (outcome !== 'parked') return;
       this.options.log?.error('event parked: the audit read models refused it; it stays in the timeline as malformed', {
         subscription: this.options.subscriptionId,
         stream: event.streamId,
@@ -117,7 +123,7 @@ export class ProjectionRunner {
         type: event.type,
       });
       this.options.onParked?.(event);
-    }
+    };
   }
 }
 

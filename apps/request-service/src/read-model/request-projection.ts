@@ -3,10 +3,10 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { readRecordedEvent, type ReadEvent } from '@kairos/contracts';
 import { accessRequestDecider, toView, type AccessRequestState } from '@kairos/access-request-domain';
-import { describeFailure, parkedEventsGauge, PgCheckpointStore, projectionLagSeconds, PgParkedEvents, type CategoryEvent, type Queryable } from '@kairos/event-store';
+import { batchedProjection, describeFailure, parkedEventsGauge, PgCheckpointStore, projectionLagSeconds, PgParkedEvents, type AfterCommit, type CategoryEvent, type Queryable } from '@kairos/event-store';
 import { ReadinessRegistry } from '@kairos/http';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
-import { escapeTextForPostgres, isTransientDatabaseError, restoreFromPostgres, toPostgresJson } from '@kairos/persistence';
+import { escapeTextForPostgres, isTransientDatabaseError, restoreFromPostgres, SingleActive, toPostgresJson } from '@kairos/persistence';
 import { requestIdOf, streamName } from '../access-requests/access-request.store';
 import { CategorySubscriber } from '../shared/category-subscriber';
 
@@ -28,7 +28,8 @@ async function storedOrFailure(tx: Queryable, name: string, work: () => Promise<
 }
 
 /**
- * The list and detail queries' read model, folded from the request streams. The position is saved
+ * The list and detail queries' read model, folded from the request streams, a run of events per
+ * transaction (whatever the subscription holds when the last run committed). The position is saved
  * in the same transaction as the rows, so replaying an event is harmless.
  *
  * No event can stall it: text PostgreSQL refuses (NUL, lone surrogates) is stored escaped, and
@@ -41,6 +42,12 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
   private readonly subscriber: CategorySubscriber;
   readonly parked: PgParkedEvents;
   private readonly gauge;
+  /** Writes a run of events (one transaction, the checkpoint with it); the subscription's handler. */
+  readonly project: (events: readonly CategoryEvent[]) => Promise<void>;
+  /** Readers waiting for a request to reach the read model (`waitFor`), woken after each commit. */
+  private readonly waiters = new Map<string, Set<() => void>>();
+  /** One replica folds the streams into the read model; the others serve it (ADR 0028). */
+  readonly leadership: SingleActive;
 
   constructor(
     @Inject(EventStoreDBClient) client: EventStoreDBClient,
@@ -53,19 +60,34 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
     const checkpoints = new PgCheckpointStore(dataSource, schema);
     this.parked = new PgParkedEvents(dataSource, schema);
     this.gauge = parkedEventsGauge(metrics.registry);
-    this.subscriber = new CategorySubscriber(client, checkpoints, SUBSCRIPTION, (event) => this.apply(event), logger, {
-      parked: this.parked,
+    // A run of events in one transaction with its checkpoint; a poison event of the run is parked alone.
+    this.project = batchedProjection((tx, event) => this.apply(tx, event), {
       db: dataSource,
+      parked: this.parked,
+      subscriptionId: SUBSCRIPTION,
+      transaction: (work) => dataSource.transaction((tx) => work(tx)),
+      saveCheckpoint: (tx, event) => checkpoints.save(tx, SUBSCRIPTION, event.position),
+      log: { warn: (m, f) => logger.warn(m, f), error: (m, f) => logger.error(m, f) },
       onParked: () => void this.countParked(),
     });
-    readiness.register('read-model-subscription', async () => this.subscriber.assertRunning());
+    this.subscriber = new CategorySubscriber(client, checkpoints, SUBSCRIPTION, this.project, logger);
+    this.leadership = new SingleActive(dataSource, {
+      name: `${schema}:${SUBSCRIPTION}`,
+      lead: () => this.subscriber.start(),
+      stepDown: () => this.subscriber.stop(),
+      log: { info: (m, f) => logger.write('info', m, f), warn: (m, f) => logger.warn(m, f) },
+    });
+    readiness.register('read-model-subscription', async () => {
+      this.leadership.assertDecided();
+      await this.subscriber.assertRunning();
+    });
     addGaugeSource(metrics.registry, 'projectionLag', async (set) =>
       set({ projection: SUBSCRIPTION }, await projectionLagSeconds(client, 'access-request', await checkpoints.load(SUBSCRIPTION), new Date())),
     );
   }
 
   onApplicationBootstrap(): void {
-    this.subscriber.start();
+    this.leadership.start();
     void this.countParked();
   }
 
@@ -78,6 +100,7 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.leadership.stop();
     await this.subscriber.stop();
   }
 
@@ -90,17 +113,33 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
     return rows.length > 0;
   }
 
-  /** Resolves once the read model has seen `revision` of the request (read-your-writes for the API). */
+  /**
+   * Resolves once the read model has seen `revision` of the request (read-your-writes for the API).
+   * Woken as soon as this process commits a run holding the request; the short poll is for a read
+   * model another replica writes.
+   */
   async waitFor(requestId: string, revision: bigint, timeoutMs = 2_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const rows: { revision: string }[] = await this.dataSource.query('SELECT revision FROM access_requests WHERE request_id = $1', [requestId]);
       if (rows[0] && BigInt(rows[0].revision) >= revision) return;
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise<void>((resolve) => {
+        const waiters = this.waiters.get(requestId) ?? new Set<() => void>();
+        const wake = () => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          if (waiters.size === 0 && this.waiters.get(requestId) === waiters) this.waiters.delete(requestId);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(50, Math.max(0, deadline - Date.now())));
+        waiters.add(wake);
+        this.waiters.set(requestId, waiters);
+      });
     }
   }
 
-  private async apply(event: CategoryEvent): Promise<void> {
+  /** Writes one event's rows in the run's transaction; returns what to do once it committed. */
+  private async apply(tx: Queryable, event: CategoryEvent): Promise<AfterCommit> {
     // Every reader reads the current shape: older versions are upcast first.
     let read: ReadEvent | undefined;
     let unreadable: unknown;
@@ -110,28 +149,27 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
       unreadable = error;
     }
     let parkedBecause: unknown;
-    await this.dataSource.transaction(async (tx) => {
-      const requestId = escapeTextForPostgres(requestIdOf(event.streamId));
-      const failures: unknown[] = unreadable ? [unreadable] : [];
-      const history = await storedOrFailure(tx, 'history_row', async () => {
-        await tx.query(
-          `INSERT INTO access_request_history (request_id, revision, event_id, type, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT DO NOTHING`,
-          [requestId, event.revision.toString(), event.id, escapeTextForPostgres(event.type), toPostgresJson(read ? read.data : event.data), event.created.toISOString()],
-        );
-      });
-      if (history) failures.push(history);
-      if (read) {
-        const folded = await storedOrFailure(tx, 'fold', () => this.fold(tx, requestId, event.revision, read));
-        if (folded) failures.push(folded);
-      }
-      if (failures.length > 0) {
-        parkedBecause = failures.length === 1 ? failures[0] : new Error(failures.map(describeFailure).join('; '));
-        await this.parked.park(tx, SUBSCRIPTION, event, parkedBecause, 1);
-      }
-      await this.subscriber.checkpoints.save(tx, SUBSCRIPTION, event.position);
+    const requestId = escapeTextForPostgres(requestIdOf(event.streamId));
+    const failures: unknown[] = unreadable ? [unreadable] : [];
+    const history = await storedOrFailure(tx, 'history_row', async () => {
+      await tx.query(
+        `INSERT INTO access_request_history (request_id, revision, event_id, type, data, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT DO NOTHING`,
+        [requestId, event.revision.toString(), event.id, escapeTextForPostgres(event.type), toPostgresJson(read ? read.data : event.data), event.created.toISOString()],
+      );
     });
-    if (parkedBecause !== undefined) {
+    if (history) failures.push(history);
+    if (read) {
+      const folded = await storedOrFailure(tx, 'fold', () => this.fold(tx, requestId, event.revision, read));
+      if (folded) failures.push(folded);
+    }
+    if (failures.length > 0) {
+      parkedBecause = failures.length === 1 ? failures[0] : new Error(failures.map(describeFailure).join('; '));
+      await this.parked.park(tx, SUBSCRIPTION, event, parkedBecause, 1);
+    }
+    return async () => {
+      for (const wake of [...(this.waiters.get(requestIdOf(event.streamId)) ?? [])]) wake();
+      if (parkedBecause === undefined) return;
       await this.countParked();
       this.logger.error('event parked: the read model could not store all of it; the projection went on', {
         subscription: SUBSCRIPTION,
@@ -141,7 +179,7 @@ export class RequestProjection implements OnApplicationBootstrap, OnApplicationS
         type: event.type,
         error: describeFailure(parkedBecause),
       });
-    }
+    };
   }
 
   private async fold(tx: EntityManager | Queryable, requestId: string, revision: bigint, event: ReadEvent): Promise<void> {

@@ -7,6 +7,7 @@ import { describeFailure, parkedEventsGauge, PgCheckpointStore, projectionLagSec
 import { ReadinessRegistry } from '@kairos/http';
 import { contractSchemas, MessagePublisher, SchemaViolationError, type OutgoingMessage } from '@kairos/messaging';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { SingleActive } from '@kairos/persistence';
 import { requestIdOf } from '../access-requests/access-request.store';
 import { CategorySubscriber } from '../shared/category-subscriber';
 
@@ -36,6 +37,8 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly gauge;
   private flushing?: Promise<void>;
   private stopping = false;
+  /** One replica relays the streams, so each event goes to Kafka in order, once (ADR 0028). */
+  readonly leadership: SingleActive;
 
   constructor(
     @Inject(EventStoreDBClient) client: EventStoreDBClient,
@@ -49,8 +52,28 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
     const checkpoints = new PgCheckpointStore(dataSource, dataSource.driver.schema ?? 'public');
     this.parked = new PgParkedEvents(dataSource, dataSource.driver.schema ?? 'public');
     this.gauge = parkedEventsGauge(metrics.registry);
-    this.subscriber = new CategorySubscriber(client, checkpoints, SUBSCRIPTION, (event) => this.relay(event), logger);
-    readiness.register('kafka-relay', async () => this.subscriber.assertRunning());
+    this.subscriber = new CategorySubscriber(client, checkpoints, SUBSCRIPTION, async (events) => {
+      for (const event of events) await this.relay(event);
+    }, logger);
+    this.leadership = new SingleActive(dataSource, {
+      name: `${dataSource.driver.schema ?? 'public'}:${SUBSCRIPTION}`,
+      lead: () => {
+        this.stopping = false;
+        this.subscriber.start();
+      },
+      stepDown: async () => {
+        this.stopping = true;
+        await this.subscriber.stop();
+        await this.flushing;
+        // What was read but not acknowledged is read again by whoever leads next, from the checkpoint.
+        this.pending = [];
+      },
+      log: { info: (m, f) => logger.write('info', m, f), warn: (m, f) => logger.warn(m, f) },
+    });
+    readiness.register('kafka-relay', async () => {
+      this.leadership.assertDecided();
+      await this.subscriber.assertRunning();
+    });
     // The stream relay's lag: its checkpoint moves only once Kafka acknowledged.
     addGaugeSource(metrics.registry, 'projectionLag', async (set) =>
       set({ projection: SUBSCRIPTION }, await projectionLagSeconds(client, 'access-request', await checkpoints.load(SUBSCRIPTION), new Date())),
@@ -58,12 +81,13 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   onApplicationBootstrap(): void {
-    this.subscriber.start();
+    this.leadership.start();
     void this.countParked();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    await this.leadership.stop();
     await this.subscriber.stop();
     await this.flushing;
     await this.publisher.disconnect();
@@ -103,18 +127,34 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
     });
   }
 
+  /**
+   * Publishes what is pending, a batch at a time. The checkpoint of an acknowledged batch is saved
+   * while the next batch is being published (saves stay in order, one at a time), so a batch never
+   * waits for the database; flushing ends only once the last save is done.
+   */
   private async flush(): Promise<void> {
+    let saving: Promise<void> = Promise.resolve();
+    // The events of one append reach the relay one by one: let those already received join the first batch.
+    await new Promise((r) => setImmediate(r));
     while (this.pending.length > 0 && !this.stopping) {
       const batch = this.pending.slice(0, BATCH);
       try {
         await this.publisher.publish(batch.map((p) => p.message));
-        await this.subscriber.checkpoints.save(this.dataSource, SUBSCRIPTION, batch[batch.length - 1]!.event.position);
-        this.pending.splice(0, batch.length);
       } catch (error) {
         this.logger.warn('relaying to Kafka failed; retrying', { error: (error as Error).message, events: batch.length });
         await new Promise((r) => setTimeout(r, 500));
+        continue;
       }
+      this.pending.splice(0, batch.length);
+      const position = batch[batch.length - 1]!.event.position;
+      // A save that fails is only a later restart republishing more (consumers drop duplicates by id); the next save moves it on.
+      saving = saving.then(() =>
+        this.subscriber.checkpoints.save(this.dataSource, SUBSCRIPTION, position).catch((error: unknown) => {
+          this.logger.warn('saving the relay checkpoint failed; the next batch saves a later one', { error: (error as Error).message });
+        }),
+      );
     }
+    await saving;
   }
 
   private async countParked(): Promise<void> {
