@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureKairosTopics } from '@kairos/messaging';
 import { builtEntry, ensureBuilt } from '../build/build';
 import { rssMiB, spawnNode, startEmbeddedInfra, waitForOk } from '../build/embedded-infra';
 
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', '..');
   const dir = mkdtempSync(join(tmpdir(), 'kairos-footprint-'));
   const infra = await startEmbeddedInfra(dir);
+  // What `kairos setup` does first: the services create no topics.
+  await ensureKairosTopics([infra.urls.kafka]);
   try {
     if (mode === 'built') ensureBuilt(infra.services.map((s) => s.name));
     const rows: string[] = [];

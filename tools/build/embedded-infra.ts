@@ -7,7 +7,6 @@ import { startEmbeddedPostgres, startTestEventStore, startTestKafka, type Runnin
 import { platformLayout } from '../layout';
 import { loadOrCreateMessageKeys } from '../start/message-keys';
 import { serviceEntries, type ServiceEntry } from '../start/platform';
-import { ensureKairosTopics } from '@kairos/messaging';
 
 /**
  * The embedded platform's servers (PostgreSQL, the token issuer, the EventStoreDB-compatible server
@@ -46,8 +45,6 @@ export async function startEmbeddedInfra(dataDir: string, options: { postgresUrl
   const issuer = await startLocalIssuer(await generateIssuerKey(), { port: layout.ports.issuer });
   stops.push(() => issuer.close());
   const kafka = await startTestKafka({ numPartitions: 6 });
-  // Topics exist because setup made them: the services never create any (issue 14).
-  await ensureKairosTopics(kafka.brokers);
   stops.push(() => kafka.close());
   const eventstore = await startTestEventStore();
   stops.push(() => eventstore.close());
