@@ -151,6 +151,30 @@ export interface ParkingOptions {
   readonly onParked?: (event: CategoryEvent, error: unknown) => void;
 }
 
+/** Parks `event` with the checkpoint that moves past it (one transaction), then logs it and calls `onParked`. */
+async function parkEvent(options: ParkingOptions, event: CategoryEvent, error: unknown, attempts: number): Promise<void> {
+  await options.transaction(async (tx) => {
+    await options.parked.park(tx, options.subscriptionId, event, error, attempts);
+    await options.saveCheckpoint?.(tx, event);
+  });
+  options.log?.error('event parked: it cannot be stored; the projection skipped it', {
+    subscription: options.subscriptionId,
+    stream: event.streamId,
+    revision: event.revision.toString(),
+    eventId: event.id,
+    type: event.type,
+    error: describeFailure(error),
+  });
+  options.onParked?.(event, error);
+}
+
+/** Whether a failure is an outage (rethrown: the subscription resumes from its checkpoint and blocks) rather than the event's fault. */
+async function isOutage(options: ParkingOptions, error: unknown): Promise<boolean> {
+  return isTransientDatabaseError(error) || !(await databaseAnswers(options.db));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * Wraps a projection's handler so one event can never stall it. A failure that is an outage (a
  * transient database error, or the database not answering) is rethrown: the subscription stops
@@ -168,26 +192,85 @@ export function parkingHandler(handler: (event: CategoryEvent) => Promise<void>,
         await handler(event);
         return;
       } catch (error) {
-        if (isTransientDatabaseError(error) || !(await databaseAnswers(options.db))) throw error;
+        if (await isOutage(options, error)) throw error;
         if (attempt < maxAttempts) {
-          await new Promise((r) => setTimeout(r, delay * attempt));
+          await sleep(delay * attempt);
           continue;
         }
-        await options.transaction(async (tx) => {
-          await options.parked.park(tx, options.subscriptionId, event, error, attempt);
-          await options.saveCheckpoint?.(tx, event);
-        });
-        options.log?.error('event parked: it cannot be stored; the projection skipped it', {
-          subscription: options.subscriptionId,
-          stream: event.streamId,
-          revision: event.revision.toString(),
-          eventId: event.id,
-          type: event.type,
-          error: describeFailure(error),
-        });
-        options.onParked?.(event, error);
+        await parkEvent(options, event, error, attempt);
         return;
       }
+    }
+  };
+}
+
+/** What a projection does once the transaction holding an event committed (a log line, a gauge, waking readers). */
+export type AfterCommit = () => void | Promise<void>;
+
+export interface BatchedProjectionOptions extends ParkingOptions {
+  /** Saves the checkpoint of the last event of a run, in the run's transaction. */
+  readonly saveCheckpoint: (tx: Queryable, event: CategoryEvent) => Promise<void>;
+}
+
+/**
+ * A projection written a run of events at a time (issue 17): `apply` writes each event's rows in
+ * the run's one transaction, in order, and the checkpoint of the run's last event is saved in the
+ * same transaction, so after a crash the rows and the checkpoint are both there or neither.
+ *
+ * Poison events are parked as `parkingHandler` parks them (ADR 0016), and only they are: when a
+ * run fails for an event's sake, the events before it are written again as a run, the failing one
+ * alone (its try in the run counts as its first attempt; after `maxAttempts` it is parked with
+ * the checkpoint past it), and the rest go on in runs. An outage fails the whole run, which is
+ * rolled back and resumed from the checkpoint, as for one event. `apply` may return what to do
+ * after the commit; it runs only for transactions that committed.
+ */
+export function batchedProjection(
+  apply: (tx: Queryable, event: CategoryEvent) => Promise<AfterCommit | void>,
+  options: BatchedProjectionOptions,
+): (events: readonly CategoryEvent[]) => Promise<void> {
+  const maxAttempts = options.maxAttempts ?? 3;
+  const delay = options.retryDelayMs ?? 100;
+  /** Writes the run in one transaction; on a failure that is not an outage, says at which event. */
+  const write = async (run: readonly CategoryEvent[]): Promise<{ ok: true } | { ok: false; failedAt: number; error: unknown }> => {
+    let at = 0;
+    const after: AfterCommit[] = [];
+    try {
+      await options.transaction(async (tx) => {
+        for (; at < run.length; at++) {
+          const then = await apply(tx, run[at]!);
+          if (then) after.push(then);
+        }
+        await options.saveCheckpoint(tx, run[run.length - 1]!);
+      });
+    } catch (error) {
+      if (await isOutage(options, error)) throw error;
+      // A failure after every event was written (the checkpoint, the commit) is blamed on none: the first goes alone.
+      return { ok: false, failedAt: at < run.length ? at : 0, error };
+    }
+    for (const then of after) await then();
+    return { ok: true };
+  };
+  const alone = async (event: CategoryEvent, triedAlready: number, lastError?: unknown): Promise<void> => {
+    if (triedAlready >= maxAttempts) return parkEvent(options, event, lastError, triedAlready);
+    for (let attempt = triedAlready + 1; ; attempt++) {
+      if (attempt > 1) await sleep(delay * (attempt - 1));
+      const result = await write([event]);
+      if (result.ok) return;
+      if (attempt >= maxAttempts) return parkEvent(options, event, result.error, attempt);
+    }
+  };
+  return async (events) => {
+    let rest = events;
+    while (rest.length > 0) {
+      if (rest.length === 1) return alone(rest[0]!, 0);
+      const result = await write(rest);
+      if (result.ok) return;
+      const before = rest.slice(0, result.failedAt);
+      if (before.length > 0 && !(await write(before)).ok) {
+        for (const event of before) await alone(event, 0);
+      }
+      await alone(rest[result.failedAt]!, 1, result.error);
+      rest = rest.slice(result.failedAt + 1);
     }
   };
 }

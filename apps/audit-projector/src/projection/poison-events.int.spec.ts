@@ -245,4 +245,54 @@ describe('the projection runner, when recording an event keeps failing', () => {
     // The checkpoint moved past it: a restart does not try it again.
     expect((await runner.checkpoint())?.commit).toBeDefined();
   });
+
+  it('writes a run of events in one transaction and parks only the poison event in the middle of it', async () => {
+    await dataSource.query(`TRUNCATE ${tables.events}, ${tables.requests}, ${tables.items}, "faults".event_store_checkpoints`);
+    const poison = scenarios[1]!;
+    const key = (event: { streamId: string; revision: bigint }) => `${event.streamId}@${event.revision}`;
+    const poisonKey = `${poison.stream}@1`;
+    const tried: string[] = [];
+    const runner: ProjectionRunner = new ProjectionRunner({
+      client,
+      dataSource,
+      tables,
+      subscriptionId: 'poison-in-a-run',
+      retryDelayMs: 20,
+      beforeCommit: async (event) => {
+        // The first run waits until the subscription holds every other event, so they come as one run.
+        if (tried.length === 0) await eventually(async () => runner.isCaughtUp, 'the subscription to hold every event');
+        tried.push(key(event));
+        if (key(event) === poisonKey) throw new TypeError('this event can never be recorded');
+      },
+    });
+    runner.start();
+    await eventually(async () => runner.handled === total, 'every event handled');
+    await runner.stop();
+
+    const order = scenarios.flatMap((s) => s.events.map((_, revision) => `${s.stream}@${revision}`));
+    const at = order.indexOf(poisonKey);
+    expect(at).toBeGreaterThan(1);
+    expect(at).toBeLessThan(order.length - 1);
+    // A first run (the events the subscription held at once: `first` of them), which waited; then
+    // the rest as one run, failing at the poison; the events of that run before the poison again
+    // as a run; the poison alone (three tries in all); the events after it as a run.
+    const first = order.indexOf(tried[at + 1]!);
+    expect(first).toBeGreaterThanOrEqual(1);
+    expect(first).toBeLessThan(at);
+    expect(tried).toEqual([...order.slice(0, at + 1), ...order.slice(first, at), poisonKey, poisonKey, ...order.slice(at + 1)]);
+    expect(await runner.parked.list({ subscriptionId: 'poison-in-a-run' })).toEqual([
+      expect.objectContaining({ stream: poison.stream, revision: '1', attempts: 3, error: 'TypeError: this event can never be recorded' }),
+    ]);
+    const rows: { stream: string; revision: string; tx: string }[] = await dataSource.query(
+      `SELECT stream, revision::text AS revision, xmin::text AS tx FROM ${tables.events} ORDER BY commit_position, prepare_position`,
+    );
+    expect(rows.map((r) => `${r.stream}@${r.revision}`)).toEqual(order.filter((k) => k !== poisonKey));
+    // One transaction for the events of the failed run before the poison, one for those after it.
+    expect(new Set(rows.slice(first, at).map((r) => r.tx)).size).toBe(1);
+    expect(new Set(rows.slice(at).map((r) => r.tx)).size).toBe(1);
+    expect(rows[first]!.tx).not.toBe(rows[at]!.tx);
+    expect(await count(`SELECT count(*) AS n FROM ${tables.requests}`)).toBe(scenarios.length);
+    const [{ p }] = await dataSource.query(`SELECT max(commit_position)::text AS p FROM ${tables.events}`);
+    expect(String((await runner.checkpoint())?.commit)).toBe(p);
+  });
 });

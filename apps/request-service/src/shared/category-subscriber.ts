@@ -1,23 +1,14 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
-import type { DataSource } from 'typeorm';
-import { parkingHandler, subscribeToCategory, type CategoryEvent, type PgCheckpointStore, type PgParkedEvents } from '@kairos/event-store';
+import { subscribeToCategoryInBatches, type CategoryEvent, type PgCheckpointStore } from '@kairos/event-store';
 import type { JsonLogger } from '@kairos/observability';
-
-/** Where an event that cannot be stored is parked (so it never stalls the subscription). */
-export interface SubscriberParking {
-  readonly parked: PgParkedEvents;
-  readonly db: DataSource;
-  readonly onParked?: () => void;
-  readonly maxAttempts?: number;
-  readonly retryDelayMs?: number;
-}
 
 const CATEGORY = 'access-request';
 
 /**
  * Keeps one checkpointed subscription to the request streams alive: resumes from the stored
- * position after an error or a server restart, one event at a time. With `parking`, an event whose
- * handling keeps failing while the database answers is parked and skipped (`parkingHandler`).
+ * position after an error or a server restart. Events come in runs (whatever the subscription has
+ * received when the handler is free, `subscribeToCategoryInBatches`), in log order; a projection
+ * writes a run in one transaction, and parks a poison event of it (`batchedProjection`).
  */
 export class CategorySubscriber {
   private controller?: AbortController;
@@ -28,25 +19,9 @@ export class CategorySubscriber {
     private readonly client: EventStoreDBClient,
     readonly checkpoints: PgCheckpointStore,
     private readonly subscriptionId: string,
-    private handler: (event: CategoryEvent) => Promise<void>,
+    private readonly handler: (events: readonly CategoryEvent[]) => Promise<void>,
     private readonly logger: JsonLogger,
-    parking?: SubscriberParking,
-  ) {
-    if (parking) {
-      const log = { warn: (m: string, f?: Record<string, unknown>) => logger.warn(m, f), error: (m: string, f?: Record<string, unknown>) => logger.error(m, f) };
-      this.handler = parkingHandler(handler, {
-        db: parking.db,
-        parked: parking.parked,
-        subscriptionId,
-        transaction: (work) => parking.db.transaction((tx) => work(tx)),
-        saveCheckpoint: (tx, event) => checkpoints.save(tx, subscriptionId, event.position),
-        log,
-        maxAttempts: parking.maxAttempts,
-        retryDelayMs: parking.retryDelayMs,
-        onParked: parking.onParked,
-      });
-    }
-  }
+  ) {}
 
   start(): void {
     this.controller = new AbortController();
@@ -55,13 +30,13 @@ export class CategorySubscriber {
       while (!signal.aborted) {
         try {
           const from = await this.checkpoints.load(this.subscriptionId);
-          await subscribeToCategory({
+          await subscribeToCategoryInBatches({
             client: this.client,
             category: CATEGORY,
             fromPosition: from,
             signal,
-            handler: async (event) => {
-              await this.handler(event);
+            handler: async (events) => {
+              await this.handler(events);
               this.lastError = undefined;
             },
             onCaughtUp: () => {
