@@ -101,6 +101,9 @@ export class JobWorker {
     if (this.running.size >= this.concurrency) return false;
     const job = await this.jobs.claimNext(this.clock.now(), this.options.leaseMs);
     if (!job) return false;
+    // Claiming a grant queued its ProvisioningStarted: the relay publishes it now, while the grant
+    // runs, instead of at its next poll (so the request service has recorded it when the result comes).
+    if (job.action === 'grant') this.onResult();
     const run: Promise<void> = this.runLeased(job)
       .catch((error: unknown) => this.log.error('provisioning job failed', { jobId: job.id, reason: safeMessage(error) }))
       .finally(() => {
