@@ -128,6 +128,10 @@ async function main(): Promise<void> {
       process.stdout.write(`${label.padEnd(width)}  ${String(Math.round(median(o))).padStart(9)}  ${String(Math.max(...o)).padStart(6)}  ${previous ? String(Math.round(median(gaps))) : ''}\n`);
       previous = label;
     }
+    // The three events of one append published in one batch by the stream relay, or not.
+    const sentAt = (t: Step[], type: string) => t.find((s) => s.label === `kafka access-request.events ${type} (producer timestamp)`)?.at;
+    const together = timelines.filter((t) => sentAt(t, 'AccessRequested') !== undefined && sentAt(t, 'AccessRequested') === sentAt(t, 'GrantRequested')).length;
+    process.stdout.write(`\nAccessRequested and GrantRequested in one publish of the stream relay: ${together} of ${timelines.length} requests\n`);
     // The slowest request step by step: where an outlier waited.
     const activeAt = (t: Step[]) => (t.find((s) => s.label === 'read model: active (its transaction began)')?.at ?? NaN) - t[0]!.at;
     const slowest = [...timelines].sort((a, b) => activeAt(b) - activeAt(a))[0];

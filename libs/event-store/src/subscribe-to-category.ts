@@ -53,7 +53,8 @@ export async function subscribeToCategoryInBatches(
   options: CategorySubscription & { readonly handler: (events: readonly CategoryEvent[]) => Promise<void> | void; readonly maxBatch?: number },
 ): Promise<void> {
   const { client, category, handler, signal } = options;
-  const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+  // KAIROS_PROJECTION_BATCH=1 brings back one event per transaction (to measure the difference).
+  const maxBatch = Math.max(1, options.maxBatch ?? (Number(process.env.KAIROS_PROJECTION_BATCH) || DEFAULT_MAX_BATCH));
   if (signal?.aborted) return;
   const subscription = client.subscribeToAll(
     {

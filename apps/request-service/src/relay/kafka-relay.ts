@@ -16,6 +16,8 @@ const SUBSCRIPTION = RELAY_SUBSCRIPTION;
 
 const BATCH = 500;
 const HIGH_WATER = 2_000;
+/** How long the relay waits for more events before publishing the first of a burst (Kafka's linger.ms). */
+const LINGER_MS = 2;
 
 /**
  * Relays every request-stream event to `access-request.events`, keyed by request id so each
@@ -134,8 +136,9 @@ export class KafkaRelay implements OnApplicationBootstrap, OnApplicationShutdown
    */
   private async flush(): Promise<void> {
     let saving: Promise<void> = Promise.resolve();
-    // The events of one append reach the relay one by one: let those already received join the first batch.
-    await new Promise((r) => setImmediate(r));
+    // The events of one append may reach the relay in separate reads of the socket (the event store
+    // is another process): a moment's linger lets them go out in one batch instead of two round trips.
+    await new Promise((r) => setTimeout(r, LINGER_MS));
     while (this.pending.length > 0 && !this.stopping) {
       const batch = this.pending.slice(0, BATCH);
       try {
