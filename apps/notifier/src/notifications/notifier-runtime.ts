@@ -21,6 +21,7 @@ export class NotifierRuntime implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly messaging: MessagingRuntime;
   private readonly loop: WorkLoop;
   private sendsQueued = false;
+  private messagesQueued = false;
 
   constructor(
     kafka: Kafka,
@@ -45,14 +46,17 @@ export class NotifierRuntime implements OnApplicationBootstrap, OnModuleDestroy 
       log,
       metrics,
       handle: async (message, tx) => {
-        if (await applyRequestEvent(message, tx, clock, settings)) this.sendsQueued = true;
+        const queued = await applyRequestEvent(message, tx, clock, settings);
+        this.sendsQueued ||= queued.sends;
+        this.messagesQueued ||= queued.messages;
       },
-      // Wake the dispatcher after a commit only when a send was queued; otherwise it runs on its
-      // interval (for reminders and retries). A batch that rolled back merely wakes it for nothing.
+      // After a commit, wake the dispatcher only when a send was queued and the outbox relay only
+      // when an escalation was; otherwise each runs on its interval (reminders, retries). A batch
+      // that rolled back merely wakes them for nothing.
       onOutcome: () => {
-        if (!this.sendsQueued) return;
-        this.sendsQueued = false;
-        this.loop.notify();
+        if (this.sendsQueued) this.loop.notify();
+        if (this.messagesQueued) this.messaging.notifyOutbox();
+        this.sendsQueued = this.messagesQueued = false;
       },
     });
     this.loop = new WorkLoop(() => this.dispatcher.runOnce(), {

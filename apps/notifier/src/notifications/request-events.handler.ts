@@ -37,10 +37,15 @@ export function escalationMessage(data: ReviewEscalationRequested['data']) {
  */
 /**
  * Folds one request event into the notifier's view of the request and queues what it calls for.
- * Returns true when it queued a send, so the caller wakes the dispatcher only then (most events of
- * a request call for no message at all).
+ * Says what it queued, so the caller wakes the dispatcher (sends) or the outbox relay (escalations
+ * asked of the request service) only then: most events of a request call for no message at all.
  */
-export async function applyRequestEvent(message: ReceivedMessage, tx: EntityManager, clock: Clock, settings: HandlerSettings): Promise<boolean> {
+export interface Queued {
+  readonly sends: boolean;
+  readonly messages: boolean;
+}
+
+export async function applyRequestEvent(message: ReceivedMessage, tx: EntityManager, clock: Clock, settings: HandlerSettings): Promise<Queued> {
   if (!isAccessRequestEventType(message.type)) throw new PoisonMessageError(`unknown request event type ${message.type}`);
   const event = { type: message.type, data: message.data } as AccessRequestEvent;
   const requestId = event.data.requestId;
@@ -50,11 +55,12 @@ export async function applyRequestEvent(message: ReceivedMessage, tx: EntityMana
     throw new PoisonMessageError(`${event.type} for a request this notifier never saw submitted`);
   }
   const after = evolve(before, event);
-  if (after === before) return false;
+  if (after === before) return { sends: false, messages: false };
   await saveState(tx, requestId, after);
   const now = clock.now();
   const at = Number.isNaN(Date.parse(message.time)) ? now : new Date(message.time);
   const plan = planNotifications(event, before, after);
+  let messages = false;
   let index = 0;
   for (const notification of plan.notifications) {
     const recipients = 'group' in notification.recipients ? { group: settings.fulfillerGroup } : notification.recipients;
@@ -77,6 +83,7 @@ export async function applyRequestEvent(message: ReceivedMessage, tx: EntityMana
       // An approver who is away has a delegate: the delegate is asked for on the request's stream.
       const step = opened.round.step;
       for (const delegation of await activeDelegations(tx, opened.waitingOn, now)) {
+        messages = true;
         await enqueueOutbox(tx, [
           escalationMessage({
             requestId,
@@ -103,6 +110,6 @@ export async function applyRequestEvent(message: ReceivedMessage, tx: EntityMana
       dueAt: new Date(Date.parse(expiry.expiresAt) - settings.expiryWarningMs),
     });
   }
-  return plan.notifications.length > 0;
+  return { sends: plan.notifications.length > 0, messages };
 }
 
