@@ -2,7 +2,7 @@ export type { DomainEvent, EventToAppend, ExpectedRevision, LogPosition } from '
 export { append, withSchemaVersion, type AppendOptions, type AppendResult } from './append';
 export { loadAggregate, type LoadedAggregate, type RecordedJsonEvent } from './load-aggregate';
 export { handleCommand, ConcurrencyRetriesExhaustedError, type CommandResult, type Decider } from './handle-command';
-export { DEFAULT_MAX_BATCH, subscribeToCategory, subscribeToCategoryInBatches, type CategoryEvent, type CategorySubscription } from './subscribe-to-category';
+export { categoryEventOf, DEFAULT_MAX_BATCH, subscribeToCategory, subscribeToCategoryInBatches, type CategoryEvent, type CategorySubscription } from './subscribe-to-category';
 export { PgCheckpointStore, type Queryable } from './pg-checkpoint-store';
 export { EventStoreModule } from './event-store.module';
 export {

@@ -22,6 +22,22 @@ export interface CategorySubscription {
   readonly onCaughtUp?: () => void;
 }
 
+/** A recorded JSON event with its log position as a `CategoryEvent`; undefined for anything else (links, binary). */
+export function categoryEventOf(resolved: ResolvedEvent): CategoryEvent | undefined {
+  const event = resolved.event;
+  if (!event || !event.isJson || !event.position) return undefined;
+  return {
+    id: event.id,
+    streamId: event.streamId,
+    revision: event.revision,
+    type: event.type,
+    data: event.data as JSONType,
+    metadata: event.metadata as JSONType | undefined,
+    created: event.created,
+    position: event.position,
+  };
+}
+
 /** The most events handed to a batch handler at once (default of `maxBatch`). */
 export const DEFAULT_MAX_BATCH = 256;
 
@@ -81,18 +97,8 @@ export async function subscribeToCategoryInBatches(
       const run: CategoryEvent[] = [];
       let ended = false;
       const add = (resolved: ResolvedEvent) => {
-        const event = resolved.event;
-        if (!event || !event.isJson || !event.position) return;
-        run.push({
-          id: event.id,
-          streamId: event.streamId,
-          revision: event.revision,
-          type: event.type,
-          data: event.data as JSONType,
-          metadata: event.metadata as JSONType | undefined,
-          created: event.created,
-          position: event.position,
-        });
+        const event = categoryEventOf(resolved);
+        if (event) run.push(event);
       };
       add(first.value);
       // What the subscription already holds answers within microtasks; the next turn of the event

@@ -1,6 +1,6 @@
-import { FORWARDS, START, type EventStoreDBClient, type JSONType } from '@eventstore/db-client';
+import { FORWARDS, START, type EventStoreDBClient } from '@eventstore/db-client';
 import { ACCESS_REQUEST_STREAM_PREFIX } from '@kairos/contracts';
-import { describeFailure, PgCheckpointStore, PgParkedEvents, type CategoryEvent, type LogPosition } from '@kairos/event-store';
+import { categoryEventOf, describeFailure, PgCheckpointStore, PgParkedEvents, type CategoryEvent, type LogPosition } from '@kairos/event-store';
 import { databaseAnswers, isTransientDatabaseError } from '@kairos/persistence';
 import type { DataSource } from 'typeorm';
 import { AuditTables } from '../projection/audit-schema';
@@ -58,17 +58,8 @@ async function readPage(client: EventStoreDBClient, from: Position | null, pageS
     if (from && e?.position && !after(e.position, from)) continue;
     read++;
     if (e?.position) last = e.position;
-    if (!e || !e.isJson || !e.position || !e.streamId.startsWith(ACCESS_REQUEST_STREAM_PREFIX)) continue;
-    events.push({
-      id: e.id,
-      streamId: e.streamId,
-      revision: e.revision,
-      type: e.type,
-      data: e.data as JSONType,
-      metadata: e.metadata as JSONType | undefined,
-      created: e.created,
-      position: e.position,
-    });
+    const event = categoryEventOf(resolved);
+    if (event && event.streamId.startsWith(ACCESS_REQUEST_STREAM_PREFIX)) events.push(event);
   }
   return { events, next: read < pageSize || !last ? null : last };
 }
