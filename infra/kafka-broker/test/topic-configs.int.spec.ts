@@ -198,17 +198,18 @@ describe('topic configs', () => {
     await producer.disconnect();
     const admin = kafka.admin();
     await admin.connect();
-    const low = await eventually(
+    // Retention runs on a schedule, possibly between two sends: wait for it to have seen all thirty.
+    // Each 100-byte record is a ~170-byte batch: 1000 bytes keep the newest six to eight of thirty.
+    const { low, high } = await eventually(
       async () => {
         const [o] = await admin.fetchTopicOffsets(topic);
-        return Number(o.low) > 0 ? Number(o.low) : null;
+        return Number(o.low) >= 20 ? { low: Number(o.low), high: Number(o.high) } : null;
       },
-      10_000,
-      'size retention',
+      30_000,
+      'size retention down to the newest records',
     );
     await admin.disconnect();
-    // Each 100-byte record is a ~170-byte batch: 1000 bytes keep the newest six to eight of thirty.
-    expect(low).toBeGreaterThanOrEqual(20);
+    expect(high).toBe(30);
     expect(low).toBeLessThan(30);
   });
 
