@@ -200,7 +200,7 @@ describe('topic configs', () => {
     await admin.connect();
     // Retention runs on a schedule, possibly between two sends: wait for it to have seen all thirty.
     // Each 100-byte record is a ~170-byte batch: 1000 bytes keep the newest six to eight of thirty.
-    const { low, high } = await eventually(
+    const offsets = await eventually(
       async () => {
         const [o] = await admin.fetchTopicOffsets(topic);
         return Number(o.low) >= 20 ? { low: Number(o.low), high: Number(o.high) } : null;
@@ -209,6 +209,7 @@ describe('topic configs', () => {
       'size retention down to the newest records',
     );
     await admin.disconnect();
+    const { low, high } = offsets!;
     expect(high).toBe(30);
     expect(low).toBeLessThan(30);
   });
