@@ -3,23 +3,12 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { EVALUATION_PROBLEM_CODES } from '@kairos/approval-policy-domain';
 import { CONNECTOR_NAMES } from '@kairos/contracts';
+import { ITEM_STATUSES } from '@kairos/access-request-domain';
 
 // Response shapes (and the settings' documented shape): @ApiProperty only. Settings are validated
 // by validateSettings, which reports every problem with its path.
 
 const SINGLE_MODES = ['automatic', 'manager', 'resource_owner', 'named', 'group'] as const;
-const ITEM_STATUSES = [
-  'awaiting_approval',
-  'approved',
-  'provisioning',
-  'active',
-  'revoking',
-  'expired',
-  'revoked',
-  'denied',
-  'cancelled',
-  'failed',
-] as const;
 
 export class SingleApprovalRuleDto {
   @ApiProperty({ enum: SINGLE_MODES }) mode!: (typeof SINGLE_MODES)[number];

@@ -1,21 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { REVOCATION_REASONS } from '@kairos/contracts';
+import { ITEM_STATUSES } from '@kairos/access-request-domain';
 
 // Response shapes of the request API (the AccessRequestView of @kairos/access-request-domain), for
 // the OpenAPI document and the generated client.
 
-const ITEM_STATUSES = [
-  'awaiting_approval',
-  'approved',
-  'provisioning',
-  'active',
-  'revoking',
-  'expired',
-  'revoked',
-  'denied',
-  'cancelled',
-  'failed',
-];
 
 export class CurrentStepDto {
   @ApiProperty() index!: number;

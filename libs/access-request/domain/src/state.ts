@@ -142,6 +142,21 @@ export type ItemState = ItemBase &
 export type ItemStatus = ItemState['status'];
 export type ItemOf<S extends ItemStatus> = Extract<ItemState, { status: S }>;
 
+/** Every status an item can have, in lifecycle order (for API documents; the compiler keeps it complete). */
+export const ITEM_STATUSES = [
+  'awaiting_approval',
+  'approved',
+  'provisioning',
+  'active',
+  'revoking',
+  'expired',
+  'revoked',
+  'denied',
+  'cancelled',
+  'failed',
+] as const satisfies readonly ItemStatus[];
+const _everyItemStatusListed: Exclude<ItemStatus, (typeof ITEM_STATUSES)[number]> extends never ? true : never = true;
+
 export const TERMINAL_ITEM_STATUSES = ['expired', 'revoked', 'denied', 'cancelled', 'failed'] as const;
 export type TerminalItemStatus = (typeof TERMINAL_ITEM_STATUSES)[number];
 
