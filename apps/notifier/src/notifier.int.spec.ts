@@ -109,7 +109,8 @@ describe('notifier (real PostgreSQL, Kafka, EventStoreDB, approval-policy servic
     const mail = await eventually(async () => reviewNeeded('mia@example.com', requestId)[0], 'the review email to mia');
     expect(mail.subject).toBe('Review needed: alice asks for read on orders-db');
     expect(mail.text).toContain('INC-42: checkout is slow');
-    expect(mail.html).toContain(`http://console.test/reviews/${requestId}?item=item-1`);
+    // A link to a route the console serves: its approvals screen (the request's id after it).
+    expect(mail.html).toContain(`http://console.test/#/inbox/${requestId}`);
     const post = await eventually(async () => h.slack.posts.find((p) => p.body.channel === 'UMIA01' && JSON.stringify(p.body).includes(requestId)), 'the Slack message to mia');
     const actions = post.body.blocks.find((b: any) => b.type === 'actions');
     expect(actions.elements.map((e: any) => e.action_id)).toEqual(['kairos_approve', 'kairos_deny']);

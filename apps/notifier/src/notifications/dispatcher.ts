@@ -294,8 +294,10 @@ export class Dispatcher {
       ...data,
       recipientId: row.recipient_id,
       recipientName: contact?.displayName ?? row.recipient_id,
-      requestLink: `${base}/requests/${encodeURIComponent(row.request_id)}`,
-      reviewLink: `${base}/reviews/${encodeURIComponent(row.request_id)}?item=${encodeURIComponent(row.item_id ?? '')}`,
+      // The console's own routes (hash routes: the console is one page served at its root). A path
+      // such as /reviews/<id> is not served by anything and answered 404.
+      requestLink: `${base}/#/requests/${encodeURIComponent(row.request_id)}`,
+      reviewLink: `${base}/#/inbox/${encodeURIComponent(row.request_id)}`,
       escalationNote:
         data['escalated'] === 'unanswered'
           ? ' Nobody answered in time: you are asked as a fallback approver.'
