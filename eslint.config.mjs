@@ -56,7 +56,7 @@ export default [
   // Refusal (@kairos/refusal), which the HTTP adapter maps to problem+json in one place.
   {
     files: ['apps/*/src/**/*.ts'],
-    ignores: ['apps/*/src/**/*.controller.ts', 'apps/*/src/http/**', 'apps/*/src/**/*.module.ts', 'apps/*/src/main.ts', 'apps/*/src/**/*.spec.ts', 'apps/*/src/testing/**', 'apps/console/**', 'apps/cli/**'],
+    ignores: ['apps/*/src/**/*.controller.ts', 'apps/*/src/http/**', 'apps/*/src/adapters/http/**', 'apps/*/src/**/*.module.ts', 'apps/*/src/main.ts', 'apps/*/src/**/*.spec.ts', 'apps/*/src/testing/**', 'apps/console/**', 'apps/cli/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -73,17 +73,19 @@ export default [
       ],
     },
   },
-  // An app's own domain (apps/*/src/domain) is as pure as a domain library: no framework, driver or adapter.
+  // An app's own domain (apps/*/src/domain) and its use cases (apps/*/src/use-cases) are as pure as a
+  // domain library: no framework, driver or adapter. Use cases reach the world through the ports they
+  // declare; the app's adapters (apps/*/src/adapters) implement them and the module wires them (ADR 0031).
   {
-    files: ['apps/*/src/domain/**/*.ts', 'apps/*/src/domain/**/*.tsx'],
+    files: ['apps/*/src/domain/**/*.ts', 'apps/*/src/domain/**/*.tsx', 'apps/*/src/use-cases/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: [...frameworkImports, 'typeorm/*', 'pg/*', '@kairos/messaging', '@kairos/event-store', '@kairos/persistence', '@kairos/http'],
-              message: 'domain code stays pure: frameworks, drivers and adapters belong to the app\'s adapters, not its domain.',
+              group: [...frameworkImports, 'typeorm/*', 'pg/*', '@kairos/messaging', '@kairos/event-store', '@kairos/persistence', '@kairos/http', '@kairos/observability', '**/adapters/**', '**/adapters'],
+              message: 'domain and use-case code stay pure: frameworks, drivers and adapters belong to the app\'s adapters (src/adapters), wired in its module.',
             },
           ],
         },

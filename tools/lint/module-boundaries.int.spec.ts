@@ -41,6 +41,22 @@ describe('module boundaries', () => {
     },
   );
 
+  it.each(['@nestjs/common', 'typeorm', 'pg', 'kafkajs', '@eventstore/db-client', '@kairos/messaging', '@kairos/event-store', '@kairos/persistence', '../../adapters/postgres/requests.repository'])(
+    "fails lint when an app's use case (apps/*/src/use-cases) imports %s",
+    async (pkg) => {
+      const messages = await lintAs('apps/request-service/src/use-cases/submit-request/boundary-probe.ts', `import * as x from '${pkg}';\nexport const y = x;\n`);
+      expect(messages.join('\n')).toMatch(/no-restricted-imports/);
+    },
+  );
+
+  it("lets an app's use case import its domain, the domain libraries, the contracts and refusals", async () => {
+    const messages = await lintAs(
+      'apps/request-service/src/use-cases/submit-request/boundary-probe.ts',
+      `import { refuse } from '@kairos/refusal';\nimport { CONNECTOR_NAMES } from '@kairos/contracts';\nimport { decide } from '@kairos/access-request-domain';\nimport * as d from '../../domain/probe';\nexport const y = [refuse, CONNECTOR_NAMES, decide, d];\n`,
+    );
+    expect(messages.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([]);
+  });
+
   it("lets an app's domain import the contracts and Node's crypto", async () => {
     const messages = await lintAs(
       'apps/provisioning-connector/src/domain/boundary-probe.ts',
