@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -95,6 +95,66 @@ function rssMb(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat (ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command may contain spaces and parentheses: the fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15)
+  } catch {
+    return 0;
+  }
+}
+
+/** Every live child of a process (PostgreSQL's backends, one per connection, are the postmaster's). */
+function childrenOf(parent: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
+
+/**
+ * CPU used so far by each process of the platform (PostgreSQL with its backends; the bench's own
+ * client as `bench client`). Differences over a phase divided by the requests carried are the CPU
+ * cost of one request per process: unlike wall-clock figures it hardly moves with other load.
+ */
+function cpuSnapshot(h: Harness): Map<string, number> {
+  const snapshot = new Map<string, number>();
+  for (const [name, pid] of Object.entries(h.pids())) {
+    if (!pid) continue;
+    let total = cpuMsOf(pid);
+    if (name === 'postgres') for (const child of childrenOf(pid)) total += cpuMsOf(child);
+    snapshot.set(name, total);
+  }
+  const self = process.cpuUsage();
+  snapshot.set('bench client', (self.user + self.system) / 1000);
+  return snapshot;
+}
+
+function cpuPerRequest(results: Record<string, number>, before: Map<string, number>, after: Map<string, number>, requests: number): void {
+  let total = 0;
+  for (const [name, end] of after) {
+    if (name === 'bench client') continue;
+    const used = Math.max(0, end - (before.get(name) ?? 0)) / requests;
+    total += used;
+    results[`CPU per request, ${name} (ms)`] = Math.round(used * 10) / 10;
+  }
+  results['CPU per request, whole platform (ms)'] = Math.round(total * 10) / 10;
+  // Two cores: the most requests per second this CPU cost allows, with nothing else running.
+  results['requests per second two cores allow at that cost'] = Math.round(2000 / total);
+  const client = after.get('bench client')! - (before.get('bench client') ?? 0);
+  results['CPU per request, bench client (ms)'] = Math.round((client / requests) * 10) / 10;
 }
 
 async function auditReplay(h: Harness): Promise<{ eventsPerSecond: number; events: number }> {
@@ -205,6 +265,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
 
     // Throughput: as many automatically approved requests as the platform takes, 25 in flight.
     const commitsBefore = await postgresCommits(h);
+    const cpuBefore = cpuSnapshot(h);
     const started = Date.now();
     const ids: string[] = [];
     await pool(Array.from({ length: requests }), 25, async () => void ids.push(await submit(h, next(tokens), 'PT2H')));
@@ -213,6 +274,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
     results['requests carried to active per second'] = Math.round((requests / (last - started)) * 1000);
     // Counted once every throughput request is active (the idle polling of the same seconds is in it too).
     results['PostgreSQL commits per request (throughput phase)'] = Math.round(((await postgresCommits(h)) - commitsBefore) / requests);
+    cpuPerRequest(results, cpuBefore, cpuSnapshot(h), requests);
     results['load average after throughput'] = loadAverage();
 
     // Latency at a fixed 50 requests per second.
