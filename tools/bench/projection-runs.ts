@@ -18,7 +18,7 @@ import { ProjectionRunner } from '../../apps/audit-projector/src/projection/proj
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { migrations as requestMigrations } from '../../apps/request-service/src/migrations';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { RequestProjection } from '../../apps/request-service/src/read-model/request-projection';
+import { RequestProjection } from '../../apps/request-service/src/adapters/eventstore/request-projection';
 
 /**
  * How fast the request read model and the audit projection catch up with a backlog, written one

@@ -4,19 +4,19 @@ import { kafkaConnection, messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
-import { AccessRequestStore } from './access-requests/access-request.store';
-import { AccessRequestQueries } from './access-requests/access-requests.queries';
-import { AccessRequestUseCases } from './access-requests/access-requests.use-cases';
-import { IdempotencyKeys } from './access-requests/idempotency-keys';
-import { POLICY_URL, PolicyClient } from './access-requests/policy.client';
+import { AccessRequestStore } from './adapters/eventstore/access-request.store';
+import { AccessRequestQueries } from './adapters/postgres/access-requests.queries';
+import { AccessRequestUseCases } from './use-cases/submit-request/submit-request';
+import { IdempotencyKeys } from './adapters/postgres/idempotency-keys';
+import { POLICY_URL, PolicyClient } from './adapters/policy/policy.client';
 import type { RequestServiceConfig } from './config';
-import { AccessRequestsController } from './http/access-requests.controller';
-import { accessRequestProblems } from './http/problem-mapping';
+import { AccessRequestsController } from './adapters/http/access-requests.controller';
+import { accessRequestProblems } from './adapters/http/problem-mapping';
 import { migrations } from './migrations';
-import { RequestProjection } from './read-model/request-projection';
-import { DecisionRecorder } from './recording/decision-recorder';
-import { KafkaRelay } from './relay/kafka-relay';
-import { CLOCK, systemClock, type Clock } from './shared/clock';
+import { RequestProjection } from './adapters/eventstore/request-projection';
+import { DecisionRecorder } from './adapters/kafka/decision-recorder';
+import { KafkaRelay } from './adapters/eventstore/kafka-relay';
+import { CLOCK, systemClock, type Clock } from '@kairos/clock';
 
 @Module({})
 export class RequestServiceModule {

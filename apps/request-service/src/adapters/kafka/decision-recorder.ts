@@ -5,8 +5,8 @@ import { TOPICS, type InternalMessage } from '@kairos/contracts';
 import { commandFromMessage, isAccessRequestError } from '@kairos/access-request-domain';
 import { MessagingRuntime, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
-import { AccessRequestStore, InvalidEventError } from '../access-requests/access-request.store';
-import { CLOCK, type Clock } from '../shared/clock';
+import { AccessRequestStore, InvalidEventError } from '../eventstore/access-request.store';
+import { CLOCK, type Clock } from '@kairos/clock';
 
 export const RECORDER_GROUP = 'request-service';
 const SYSTEM_ACTOR = { id: 'system:request-service', roles: ['system'] } as const;

@@ -4,7 +4,7 @@ import { currentSchemaVersion, formatValidationErrors, readRecordedEvent, valida
 import { accessRequestDecider, type AccessRequestCommand, type AccessRequestState } from '@kairos/access-request-domain';
 import { currentCorrelationId } from '@kairos/observability';
 import { handleCommand, loadAggregate, type CommandResult, type Decider } from '@kairos/event-store';
-import { uuidFromName } from '../shared/deterministic-uuid';
+import { uuidFromName } from './deterministic-uuid';
 
 // The stream name is defined once, in the contracts.
 export const streamName = accessRequestStreamName;

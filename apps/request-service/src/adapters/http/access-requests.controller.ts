@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperati
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles, type Principal } from '@kairos/auth';
 import { ApiProblems } from '@kairos/http';
-import { AccessRequestUseCases } from '../access-requests/access-requests.use-cases';
+import { AccessRequestUseCases } from '../../use-cases/submit-request/submit-request';
 import { CancelDto, CreateAccessRequestDto, ExtendDto, ItemDto, ListQueryDto, RevokeDto } from './dtos';
 import { AccessRequestDetailDto, AccessRequestListDto, AccessRequestViewDto } from './responses';
 

@@ -8,8 +8,8 @@ import { ReadinessRegistry } from '@kairos/http';
 import { contractSchemas, MessagePublisher, SchemaViolationError, type OutgoingMessage } from '@kairos/messaging';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { SingleActive } from '@kairos/persistence';
-import { requestIdOf } from '../access-requests/access-request.store';
-import { CategorySubscriber } from '../shared/category-subscriber';
+import { requestIdOf } from './access-request.store';
+import { CategorySubscriber } from './category-subscriber';
 
 export const RELAY_SUBSCRIPTION = 'kafka-relay';
 const SUBSCRIPTION = RELAY_SUBSCRIPTION;

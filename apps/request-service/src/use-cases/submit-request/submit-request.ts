@@ -4,12 +4,12 @@ import { compareDurations, isAccessRequestError, toView, type AccessRequestComma
 import { hasRole, type Principal } from '@kairos/auth';
 import { refuse } from '@kairos/refusal';
 import { currentCorrelationId } from '@kairos/observability';
-import { RequestProjection } from '../read-model/request-projection';
-import { CLOCK, type Clock } from '../shared/clock';
-import { AccessRequestStore } from './access-request.store';
-import { IdempotencyKeys } from './idempotency-keys';
-import { PolicyClient } from './policy.client';
-import { AccessRequestQueries, type HistoryEntry, type ListFilter } from './access-requests.queries';
+import { RequestProjection } from '../../adapters/eventstore/request-projection';
+import { CLOCK, type Clock } from '@kairos/clock';
+import { AccessRequestStore } from '../../adapters/eventstore/access-request.store';
+import { IdempotencyKeys } from '../../adapters/postgres/idempotency-keys';
+import { PolicyClient } from '../../adapters/policy/policy.client';
+import { AccessRequestQueries, type HistoryEntry, type ListFilter } from '../../adapters/postgres/access-requests.queries';
 
 export interface SubmitInput {
   readonly items: readonly { resourceId: string; role: string }[];

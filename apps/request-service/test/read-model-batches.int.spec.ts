@@ -9,8 +9,8 @@ import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, startTestEventStore, type TestDatabase } from '@kairos/testing';
 import { RequestScenario } from '@kairos/access-request-domain/testing';
-import { migrations } from '../migrations';
-import { READ_MODEL_SUBSCRIPTION, RequestProjection } from './request-projection';
+import { migrations } from '../src/migrations';
+import { READ_MODEL_SUBSCRIPTION, RequestProjection } from '../src/adapters/eventstore/request-projection';
 
 const SCHEMA = 'request_service';
 

@@ -7,8 +7,8 @@ import { batchedProjection, describeFailure, parkedEventsGauge, PgCheckpointStor
 import { ReadinessRegistry } from '@kairos/http';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { escapeTextForPostgres, isTransientDatabaseError, restoreFromPostgres, SingleActive, toPostgresJson } from '@kairos/persistence';
-import { requestIdOf, streamName } from '../access-requests/access-request.store';
-import { CategorySubscriber } from '../shared/category-subscriber';
+import { requestIdOf, streamName } from './access-request.store';
+import { CategorySubscriber } from './category-subscriber';
 
 export const READ_MODEL_SUBSCRIPTION = 'request-read-model';
 const SUBSCRIPTION = READ_MODEL_SUBSCRIPTION;

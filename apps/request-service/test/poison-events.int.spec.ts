@@ -11,9 +11,9 @@ import { headerValue, ensureKairosTopics } from '@kairos/messaging';
 import { openServiceDataSource, unescapeTextFromPostgres } from '@kairos/persistence';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
 import { RequestScenario } from '@kairos/access-request-domain/testing';
-import { AccessRequestStore } from '../access-requests/access-request.store';
-import { config } from '../config';
-import { RequestServiceModule } from '../request-service.module';
+import { AccessRequestStore } from '../src/adapters/eventstore/access-request.store';
+import { config } from '../src/config';
+import { RequestServiceModule } from '../src/request-service.module';
 
 const NUL_JUSTIFICATION = 'INC-9 orders\u0000down \uD800 lone high';
 const NUL_COMMENT = 'fine\u0000 \uDC00 lone low';
