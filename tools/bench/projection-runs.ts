@@ -12,9 +12,9 @@ import { RequestScenario } from '@kairos/access-request-domain/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { migrations as auditMigrations } from '../../apps/audit-projector/src/migrations';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { AuditTables } from '../../apps/audit-projector/src/projection/audit-schema';
+import { AuditTables } from '../../apps/audit-projector/src/adapters/postgres/audit-schema';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { ProjectionRunner } from '../../apps/audit-projector/src/projection/projection-runner';
+import { ProjectionRunner } from '../../apps/audit-projector/src/adapters/eventstore/projection-runner';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { migrations as requestMigrations } from '../../apps/request-service/src/migrations';
 // eslint-disable-next-line @nx/enforce-module-boundaries

@@ -1,13 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { EventStoreDBClient } from '@eventstore/db-client';
+import { DataSource } from 'typeorm';
+import { CLOCK, systemClock, type Clock } from '@kairos/clock';
+import { EventStoreModule, PgParkedEvents } from '@kairos/event-store';
 import { PlatformModule } from '@kairos/http';
 import { PostgresModule } from '@kairos/persistence';
-import { EventStoreModule } from '@kairos/event-store';
+import { EventStoreStreams } from './adapters/eventstore/stored-streams';
+import { LiveProjection } from './adapters/eventstore/live-projection';
+import { AuditController } from './adapters/http/audit.controller';
+import { AuditQueries } from './adapters/postgres/audit-queries';
+import { AuditTables } from './adapters/postgres/audit-schema';
+import { PgRecordedChains } from './adapters/postgres/recorded-chains';
 import type { AuditProjectorConfig } from './config';
-import { CLOCK, systemClock, type Clock } from './domain/clock';
-import { AuditController } from './http/audit.controller';
 import { migrations } from './migrations';
-import { AuditTables } from './projection/audit-schema';
-import { LiveProjection } from './projection/live-projection';
+import { ExportEvidence } from './use-cases/export-evidence/export-evidence';
+import { QueryAudit } from './use-cases/query-audit/query-audit';
+import { SummarizeAccess } from './use-cases/query-audit/summarize-access';
+import { VerifyStreams } from './use-cases/verify-streams/verify-streams';
 
 @Module({})
 export class AuditProjectorModule {
@@ -23,6 +32,20 @@ export class AuditProjectorModule {
       providers: [
         { provide: AuditTables, useValue: new AuditTables(config.DATABASE_SCHEMA) },
         { provide: CLOCK, useValue: options.clock ?? systemClock },
+        { provide: AuditQueries, useFactory: (db: DataSource, tables: AuditTables) => new AuditQueries(db, tables), inject: [DataSource, AuditTables] },
+        {
+          provide: QueryAudit,
+          useFactory: (db: DataSource, tables: AuditTables, queries: AuditQueries) => new QueryAudit(queries, new PgParkedEvents(db, tables.schema)),
+          inject: [DataSource, AuditTables, AuditQueries],
+        },
+        { provide: SummarizeAccess, useFactory: (queries: AuditQueries, clock: Clock) => new SummarizeAccess(queries, clock), inject: [AuditQueries, CLOCK] },
+        { provide: ExportEvidence, useFactory: (queries: AuditQueries, clock: Clock) => new ExportEvidence(queries, clock), inject: [AuditQueries, CLOCK] },
+        {
+          provide: VerifyStreams,
+          useFactory: (db: DataSource, tables: AuditTables, client: EventStoreDBClient, clock: Clock) =>
+            new VerifyStreams(new PgRecordedChains(db, tables), new EventStoreStreams(client), clock),
+          inject: [DataSource, AuditTables, EventStoreDBClient, CLOCK],
+        },
         LiveProjection,
       ],
     };

@@ -2,13 +2,17 @@ import 'reflect-metadata';
 import { EventStoreDBClient } from '@eventstore/db-client';
 import { loadConfig, ConfigError } from '@kairos/config';
 import { openServiceDataSource } from '@kairos/persistence';
+import { systemClock } from '@kairos/clock';
+import { EventStoreEventLog } from './adapters/eventstore/event-log';
+import { EventStoreStreams } from './adapters/eventstore/stored-streams';
+import { AuditTables } from './adapters/postgres/audit-schema';
+import { PgRecordedChains } from './adapters/postgres/recorded-chains';
+import { PgReplayTarget } from './adapters/postgres/replay-target';
 import { config } from './config';
-import { systemClock } from './domain/clock';
 import { migrations } from './migrations';
-import { AuditTables } from './projection/audit-schema';
-import { formatReplayReport, replayAndCompare } from './replay/replay';
-import { formatVerification } from './verification/format-verification';
-import { verifyAllStreams } from './verification/verify-streams';
+import { formatReplayReport, replayAndCompare } from './use-cases/replay/replay';
+import { formatVerification } from './use-cases/verify-streams/format-verification';
+import { VerifyStreams } from './use-cases/verify-streams/verify-streams';
 
 const cliConfig = { DATABASE_URL: config.DATABASE_URL, DATABASE_SCHEMA: config.DATABASE_SCHEMA, EVENTSTORE_URL: config.EVENTSTORE_URL } as const;
 
@@ -35,11 +39,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const tables = new AuditTables(c.DATABASE_SCHEMA);
   try {
     if (command === 'replay') {
-      const report = await replayAndCompare({ client, db, live: tables, keepScratch: rest.includes('--keep') });
+      const report = await replayAndCompare({ log: new EventStoreEventLog(client), target: new PgReplayTarget(db, tables), keepScratch: rest.includes('--keep') });
       process.stdout.write(`${formatReplayReport(report)}\n`);
       return report.equal ? 0 : 1;
     }
-    const report = await verifyAllStreams(client, db, tables, systemClock);
+    const report = await new VerifyStreams(new PgRecordedChains(db, tables), new EventStoreStreams(client), systemClock).run();
     process.stdout.write(`${formatVerification(report)}\n`);
     return report.ok ? 0 : 1;
   } finally {

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { PgParkedEvents } from '@kairos/event-store';
-import { AuditTables } from './projection/audit-schema';
+import { AuditTables } from './adapters/postgres/audit-schema';
 
 export class AuditReadModels1720000000000 implements MigrationInterface {
   name = 'AuditReadModels1720000000000';

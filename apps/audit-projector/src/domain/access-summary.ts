@@ -1,5 +1,12 @@
 import { csvCell } from './evidence';
 
+/** A summary by requester group, when no recorded request carries the requester groups: nothing honest to say. */
+export class NoGroupDataError extends Error {
+  constructor() {
+    super('no recorded request carries the requester groups');
+  }
+}
+
 /** One grant under the resource, person or group an access summary is about. */
 export interface AccessSummaryRow {
   readonly key: string;

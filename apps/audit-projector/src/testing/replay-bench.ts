@@ -16,9 +16,11 @@ import { eventMetadataFor } from '@kairos/contracts';
 import { openServiceDataSource } from '@kairos/persistence';
 import { freePort, startEmbeddedPostgres } from '@kairos/testing';
 import { migrations } from '../migrations';
-import { AuditTables } from '../projection/audit-schema';
-import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../projection/projection-runner';
-import { formatReplayReport, replayAndCompare } from '../replay/replay';
+import { EventStoreEventLog } from '../adapters/eventstore/event-log';
+import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../adapters/eventstore/projection-runner';
+import { AuditTables } from '../adapters/postgres/audit-schema';
+import { PgReplayTarget } from '../adapters/postgres/replay-target';
+import { formatReplayReport, replayAndCompare } from '../use-cases/replay/replay';
 import { atHour as at, RequestScenario } from '@kairos/access-request-domain/testing';
 
 const target = Number(process.argv[2] ?? 20_000);
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
       return (Number(fields[11]) + Number(fields[12])) * 10;
     };
     const es0 = esCpu();
-    const report = await replayAndCompare({ client, db, live: tables });
+    const report = await replayAndCompare({ log: new EventStoreEventLog(client), target: new PgReplayTarget(db, tables) });
     const used = process.cpuUsage(cpu);
     process.stdout.write(`replay cpu: this process ${((used.user + used.system) / 1000).toFixed(0)} ms, event store ${esCpu() - es0} ms\n`);
     process.stdout.write(`${formatReplayReport(report)}\n`);

@@ -2,11 +2,11 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, eventually, startTestEventStore, type TestDatabase } from '@kairos/testing';
-import { migrations } from '../migrations';
+import { migrations } from '../src/migrations';
 import { RequestScenario } from '@kairos/access-request-domain/testing';
-import { appendScenario } from '../testing/event-store';
-import { AuditTables } from './audit-schema';
-import { LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
+import { appendScenario } from '../src/testing/event-store';
+import { AuditTables } from '../src/adapters/postgres/audit-schema';
+import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../src/adapters/eventstore/projection-runner';
 
 describe('the projection checkpoint', () => {
   let db: TestDatabase;

@@ -1,17 +1,14 @@
-import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { EventStoreDBClient } from '@eventstore/db-client';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Roles } from '@kairos/auth';
 import { ApiProblems, ProblemError } from '@kairos/http';
-import { CLOCK, type Clock } from '../domain/clock';
-import { accessSummaryToCsv } from '../domain/access-summary';
-import { EVIDENCE_CONTROLS, evidenceToCsv, type EvidenceExport } from '../domain/evidence';
-import { AuditTables } from '../projection/audit-schema';
-import { AuditQueries, NoGroupDataError } from '../projection/audit-queries';
-import { verifyAllStreams, type VerificationReport } from '../verification/verify-streams';
-import { PgParkedEvents } from '@kairos/event-store';
+import { accessSummaryToCsv, NoGroupDataError } from '../../domain/access-summary';
+import { evidenceToCsv } from '../../domain/evidence';
+import { ExportEvidence } from '../../use-cases/export-evidence/export-evidence';
+import { QueryAudit } from '../../use-cases/query-audit/query-audit';
+import { SummarizeAccess } from '../../use-cases/query-audit/summarize-access';
+import { VerifyStreams, type VerificationReport } from '../../use-cases/verify-streams/verify-streams';
 import {
   AccessAtQuery,
   EvidenceQuery,
@@ -74,41 +71,33 @@ function range(query: RangeQuery): { from: Date; to: Date } {
 @Roles('auditor', 'admin')
 @Controller('v1/audit')
 export class AuditController {
-  private readonly queries: AuditQueries;
-
   constructor(
-    private readonly db: DataSource,
-    private readonly tables: AuditTables,
-    private readonly client: EventStoreDBClient,
-    @Inject(CLOCK) private readonly clock: Clock,
-  ) {
-    this.queries = new AuditQueries(db, tables);
-  }
+    private readonly queries: QueryAudit,
+    private readonly summarize: SummarizeAccess,
+    private readonly exportEvidence: ExportEvidence,
+    private readonly verifyStreams: VerifyStreams,
+  ) {}
 
   @Get('requests/:id/timeline')
   @ApiOperation({ summary: 'Every event of a request, in stream order, as recorded (unknown and malformed ones included)' })
   @ApiOkResponse({ type: TimelineDto })
   @ApiProblems(404)
   async timeline(@Param() params: RequestIdParams) {
-    const events = await this.queries.timeline(params.id);
-    if (events.length === 0)
-      throw new ProblemError(404, 'AUDIT.REQUEST_NOT_FOUND', 'Not Found', `no recorded events for request ${params.id}`);
-    return { requestId: params.id, events };
+    return this.queries.timeline(params.id);
   }
 
   @Get('grants/active')
   @ApiOperation({ summary: 'Grants not yet revoked in the target system (an expired grant stays here until its revocation is recorded)' })
   @ApiOkResponse({ type: GrantListDto })
   async activeGrants() {
-    return { grants: await this.queries.activeGrants() };
+    return this.queries.activeGrants();
   }
 
   @Get('access')
   @ApiOperation({ summary: 'Who held access to a resource at an instant' })
   @ApiOkResponse({ type: AccessAtDto })
   async accessAt(@Query() query: AccessAtQuery) {
-    const at = new Date(query.at);
-    return { resourceId: query.resourceId, at: at.toISOString(), grants: await this.queries.accessAt(query.resourceId, at) };
+    return this.queries.accessAt(query.resourceId, new Date(query.at));
   }
 
   @Get('identities/:id/holdings')
@@ -116,12 +105,7 @@ export class AuditController {
   @ApiOkResponse({ type: HoldingsDto })
   async holdings(@Param() params: IdentityIdParams, @Query() query: RangeQuery) {
     const { from, to } = range(query);
-    return {
-      identityId: params.id,
-      from: from.toISOString(),
-      to: to.toISOString(),
-      grants: await this.queries.holdings(params.id, from, to),
-    };
+    return this.queries.holdings(params.id, from, to);
   }
 
   @Get('summaries/:kind')
@@ -139,45 +123,23 @@ export class AuditController {
       });
     }
     const window = query.from !== undefined && query.to !== undefined ? range({ from: query.from, to: query.to }) : undefined;
-    const kind = params.kind;
-    let rows;
+    const kind: SummaryKind = params.kind;
+    let summary;
     try {
-      rows = await this.queries.summaryRows(kind, window);
+      summary = await this.summarize.run(kind, window, { rowsOnly: query.format === 'csv' });
     } catch (error) {
       if (error instanceof NoGroupDataError) throw GROUPS_NOT_RECORDED();
       throw error;
     }
-    const generatedAt = this.clock.now();
-    const name = `kairos-access-${kind}${window ? `-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}` : ''}-${generatedAt.toISOString().slice(0, 10)}`;
+    const name = `kairos-access-${kind}${window ? `-${window.from.toISOString().slice(0, 10)}-${window.to.toISOString().slice(0, 10)}` : ''}-${summary.generatedAt.slice(0, 10)}`;
     if (query.format === 'csv') {
       res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${name}.csv"`);
-      res.send(accessSummaryToCsv(kind, rows));
+      res.send(accessSummaryToCsv(kind, summary.rows));
       return;
     }
-    const body: AccessSummaryDto = {
-      kind,
-      ...(window ? { from: window.from.toISOString(), to: window.to.toISOString() } : {}),
-      generatedAt: generatedAt.toISOString(),
-      ...(await this.counts(kind)),
-      rows,
-    };
+    const body = summary as AccessSummaryDto;
     res.status(200).type('application/json; charset=utf-8').setHeader('content-disposition', `attachment; filename="${name}.json"`);
     res.send(JSON.stringify(body));
-  }
-
-  private async counts(kind: SummaryKind): Promise<Pick<AccessSummaryDto, 'resources' | 'identities' | 'groups'>> {
-    switch (kind) {
-      case 'resources':
-        return { resources: (await this.queries.resourceSummaries()) as never };
-      case 'identities':
-        return { identities: (await this.queries.identitySummaries()) as never };
-      case 'groups':
-        return { groups: (await this.queries.groupSummaries()) as never };
-      default: {
-        const exhaustive: never = kind;
-        return exhaustive;
-      }
-    }
   }
 
   @Get('evidence')
@@ -189,22 +151,15 @@ export class AuditController {
   @ApiOkResponse({ description: 'The evidence export (JSON) or its rows (CSV)', content: csvOrJson(EvidenceExportDto) })
   async evidence(@Query() query: EvidenceQuery, @Res() res: Response): Promise<void> {
     const { from, to } = range(query);
-    const records = await this.queries.evidence(from, to);
+    const evidence = await this.exportEvidence.run(from, to);
     const name = `kairos-evidence-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}`;
     if (query.format === 'csv') {
       res.status(200).type('text/csv; charset=utf-8').setHeader('content-disposition', `attachment; filename="${name}.csv"`);
-      res.send(evidenceToCsv(records));
+      res.send(evidenceToCsv(evidence.records));
       return;
     }
-    const body: EvidenceExport = {
-      from: from.toISOString(),
-      to: to.toISOString(),
-      generatedAt: this.clock.now().toISOString(),
-      controls: EVIDENCE_CONTROLS,
-      records,
-    };
     res.status(200).setHeader('content-disposition', `attachment; filename="${name}.json"`);
-    res.json(body);
+    res.json(evidence);
   }
 
   @Get('parked')
@@ -214,10 +169,7 @@ export class AuditController {
   })
   @ApiOkResponse({ type: ParkedListDto })
   async parked(@Query() query: ParkedQuery) {
-    const parked = new PgParkedEvents(this.db, this.tables.schema);
-    const limit = query.limit ?? 100;
-    const offset = query.offset ?? 0;
-    return { total: await parked.count(), limit, offset, events: await parked.list({ limit, offset }) };
+    return this.queries.parked(query.limit ?? 100, query.offset ?? 0);
   }
 
   @Get('verify')
@@ -227,6 +179,6 @@ export class AuditController {
     description: 'The report; `ok` is false when any stream is altered, has a gap or was truncated',
   })
   async verify(): Promise<VerificationReport> {
-    return verifyAllStreams(this.client, this.db, this.tables, this.clock);
+    return this.verifyStreams.run();
   }
 }

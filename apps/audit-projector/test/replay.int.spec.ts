@@ -3,12 +3,14 @@ import { eventMetadataFor } from '@kairos/contracts';
 import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, startTestEventStore, type TestDatabase } from '@kairos/testing';
-import { migrations } from '../migrations';
-import { AuditTables } from '../projection/audit-schema';
-import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../projection/projection-runner';
+import { migrations } from '../src/migrations';
+import { EventStoreEventLog } from '../src/adapters/eventstore/event-log';
+import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../src/adapters/eventstore/projection-runner';
+import { AuditTables } from '../src/adapters/postgres/audit-schema';
+import { PgReplayTarget } from '../src/adapters/postgres/replay-target';
 import { atHour as at, RequestScenario } from '@kairos/access-request-domain/testing';
-import { appendRaw } from '../testing/event-store';
-import { replayAndCompare } from './replay';
+import { appendRaw } from '../src/testing/event-store';
+import { replayAndCompare } from '../src/use-cases/replay/replay';
 
 describe('the batched replay', () => {
   let db: TestDatabase;
@@ -78,7 +80,7 @@ describe('the batched replay', () => {
     { batchSize: 7, pageSize: 2 },
     { batchSize: 2_000, pageSize: 4_000 },
   ])('equals the live projection with batches of $batchSize and pages of $pageSize', async ({ batchSize, pageSize }) => {
-    const report = await replayAndCompare({ client, db: dataSource, live: tables, batchSize, pageSize });
+    const report = await replayAndCompare({ log: new EventStoreEventLog(client, pageSize), target: new PgReplayTarget(dataSource, tables), batchSize });
     expect(report.events).toBe(total);
     expect(report.tables).toEqual(report.tables.map((t) => ({ ...t, onlyInLive: 0, onlyInReplay: 0 })));
     expect(report.equal).toBe(true);

@@ -5,13 +5,15 @@ import { EventStoreDBClient } from '@eventstore/db-client';
 import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, eventually, type TestDatabase } from '@kairos/testing';
-import { migrations } from '../migrations';
-import { AuditTables } from '../projection/audit-schema';
-import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../projection/projection-runner';
-import { findFrame, readFrames, resealFrame, runAuditCli, startServerProcess, withoutFrames, type ServerProcess } from '../testing/event-log-file';
+import { migrations } from '../src/migrations';
+import { LIVE_SUBSCRIPTION, ProjectionRunner } from '../src/adapters/eventstore/projection-runner';
+import { EventStoreStreams } from '../src/adapters/eventstore/stored-streams';
+import { AuditTables } from '../src/adapters/postgres/audit-schema';
+import { PgRecordedChains } from '../src/adapters/postgres/recorded-chains';
+import { findFrame, readFrames, resealFrame, runAuditCli, startServerProcess, withoutFrames, type ServerProcess } from '../src/testing/event-log-file';
 import { RequestScenario } from '@kairos/access-request-domain/testing';
-import { appendScenario } from '../testing/event-store';
-import { verifyAllStreams, type VerificationReport } from './verify-streams';
+import { appendScenario } from '../src/testing/event-store';
+import { VerifyStreams, type VerificationReport } from '../src/use-cases/verify-streams/verify-streams';
 
 const clock = { now: () => new Date('2025-06-01T00:00:00.000Z') };
 const lifecycle = (who: string) => RequestScenario.create({ id: who, kind: 'person' }, 'db-prod', 'read').requested(0, { automatic: true }).granted(1);
@@ -80,7 +82,7 @@ describe('verify, against an attacker who edits the event store behind its back'
     client = EventStoreDBClient.connectionString(server.connectionString);
     cliEnv = { ...cliEnv, EVENTSTORE_URL: server.connectionString };
     try {
-      report = await verifyAllStreams(client, dataSource, tables, clock);
+      report = await new VerifyStreams(new PgRecordedChains(dataSource, tables), new EventStoreStreams(client), clock).run();
     } finally {
       await client.dispose();
     }

@@ -1,8 +1,8 @@
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import { batchedProjection, PgCheckpointStore, PgParkedEvents, subscribeToCategoryInBatches, type AfterCommit, type CategoryEvent, type LogPosition, type ParkingLog, type Queryable } from '@kairos/event-store';
 import type { DataSource } from 'typeorm';
-import type { AuditTables } from './audit-schema';
-import { projectEvent } from './project-event';
+import type { AuditTables } from '../postgres/audit-schema';
+import { projectEventIn } from '../postgres/projection-store';
 
 export const AUDIT_CATEGORY = 'access-request';
 export const LIVE_SUBSCRIPTION = 'audit-projector';
@@ -31,7 +31,7 @@ export interface ProjectionRunnerOptions {
  * committed run.
  *
  * One event never stalls it: what the read models refuse is parked by `projectEvent` inside the
- * run, and an event that cannot be recorded at all (while the database answers) is parked by
+ * run (the project-event use case), and an event that cannot be recorded at all (while the database answers) is parked by
  * `batchedProjection` after a few tries, the rest of its run written without it. A database
  * outage stops the subscription, which resumes from its checkpoint.
  */
@@ -110,7 +110,7 @@ export class ProjectionRunner {
 
   /** One event's rows in the run's transaction; counted (and a parked one told) once the run committed. */
   private async handle(tx: Queryable, event: CategoryEvent): Promise<AfterCommit> {
-    const outcome = await projectEvent(tx, this.options.tables, event, this.options.subscriptionId);
+    const outcome = await projectEventIn(tx, this.options.tables, event, this.options.subscriptionId);
     await this.options.beforeCommit?.(event);
     return () => {
       this.handled++;

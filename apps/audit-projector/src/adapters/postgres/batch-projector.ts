@@ -1,9 +1,10 @@
 import type { CategoryEvent, Queryable } from '@kairos/event-store';
-import { classifyEvent } from '../domain/classify-event';
-import { chainLink, eventDigest, GENESIS } from '../domain/hash-chain';
-import { READ_MODELS, storableChanges, type ColumnType, type ReadModel, type ReadModelChange } from '../projection/apply-event';
-import type { AuditTables } from '../projection/audit-schema';
-import { projectEvent, timelineValues } from '../projection/project-event';
+import { classifyEvent } from '../../domain/classify-event';
+import { chainLink, eventDigest, GENESIS } from '../../domain/hash-chain';
+import type { ReadModel, ReadModelChange } from '../../domain/read-model-changes';
+import { READ_MODELS, storableChanges, type ColumnType } from './apply-event';
+import type { AuditTables } from './audit-schema';
+import { projectEventIn, timelineValues } from './projection-store';
 
 type Row = Record<string, unknown>;
 
@@ -110,7 +111,7 @@ export class BatchProjector {
         const event = prepared[i++]!.event;
         this.clear();
         this.slowPath++;
-        await projectEvent(tx, this.t, event, this.subscriptionId);
+        await projectEventIn(tx, this.t, event, this.subscriptionId);
       }
     }
     if (this.heads.size + this.cachedRows() > MAX_CACHED) this.clear();

@@ -1,5 +1,8 @@
 import type { DataSource } from 'typeorm';
-import type { EvidenceApproval, EvidenceGrant, EvidenceRecord } from '../domain/evidence';
+import { NoGroupDataError } from '../../domain/access-summary';
+import type { EvidenceApproval, EvidenceGrant, EvidenceRecord } from '../../domain/evidence';
+import type { EvidenceSource } from '../../use-cases/export-evidence/export-evidence';
+import type { AuditReadModel, GrantInterval, SummaryKey, SummaryRow, TimelineEntry } from '../../use-cases/query-audit/ports';
 import type { AuditTables } from './audit-schema';
 
 type Row = Record<string, unknown>;
@@ -9,50 +12,8 @@ const iso = (value: unknown): string | null =>
 const isoRequired = (value: unknown): string => new Date(value as string | Date).toISOString();
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
-export interface TimelineEntry {
-  readonly revision: string;
-  readonly eventId: string;
-  readonly type: string;
-  readonly status: 'recorded' | 'unknown' | 'malformed';
-  readonly problem: string | null;
-  readonly position: { readonly commit: string; readonly prepare: string };
-  readonly recordedAt: string;
-  readonly data: unknown;
-  readonly metadata: unknown;
-}
-
-export interface GrantInterval {
-  readonly grantId: string;
-  readonly requestId: string;
-  readonly itemId: string;
-  readonly subject: { readonly id: string; readonly kind: string };
-  readonly resourceId: string;
-  readonly role: string;
-  readonly breakGlass: boolean;
-  readonly grantVerified: boolean;
-  readonly grantedAt: string;
-  readonly expiresAt: string;
-  /** When the access ended (revoked in the target); null while it is still held. */
-  readonly endedAt: string | null;
-  readonly endReason: string | null;
-  readonly revocationVerified: boolean | null;
-}
-
-/** A grant in an access summary, under the resource, person or requester group it is summarised by. */
-export interface SummaryRow extends GrantInterval {
-  readonly key: string;
-}
-
-export type SummaryKey = 'resources' | 'identities' | 'groups';
-
-export class NoGroupDataError extends Error {
-  constructor() {
-    super('no recorded request carries the requester groups');
-  }
-}
-
 /** Reads of the audit read models. Every time bound is a parameter: nothing here reads the clock. */
-export class AuditQueries {
+export class AuditQueries implements AuditReadModel, EvidenceSource {
   constructor(
     private readonly db: DataSource,
     private readonly t: AuditTables,

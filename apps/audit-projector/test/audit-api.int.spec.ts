@@ -14,12 +14,14 @@ import {
   type TestDatabase,
   type TestIssuer,
 } from '@kairos/testing';
-import { AuditProjectorModule } from './audit-projector.module';
-import { config } from './config';
-import { AuditTables } from './projection/audit-schema';
-import { replayAndCompare, formatReplayReport } from './replay/replay';
+import { AuditProjectorModule } from '../src/audit-projector.module';
+import { config } from '../src/config';
+import { EventStoreEventLog } from '../src/adapters/eventstore/event-log';
+import { AuditTables } from '../src/adapters/postgres/audit-schema';
+import { PgReplayTarget } from '../src/adapters/postgres/replay-target';
+import { replayAndCompare, formatReplayReport } from '../src/use-cases/replay/replay';
 import { atHour as at, RequestScenario } from '@kairos/access-request-domain/testing';
-import { appendRaw, appendScenario } from './testing/event-store';
+import { appendRaw, appendScenario } from '../src/testing/event-store';
 
 const NOW = new Date('2025-06-01T00:00:00.000Z');
 
@@ -296,7 +298,7 @@ describe('the audit projector API', () => {
   });
 
   it('rebuilds every projection from the first event and finds it equal to the live one', async () => {
-    const report = await replayAndCompare({ client, db: app.get(DataSource), live: app.get(AuditTables) });
+    const report = await replayAndCompare({ log: new EventStoreEventLog(client), target: new PgReplayTarget(app.get(DataSource), app.get(AuditTables)) });
     expect(formatReplayReport(report)).toContain('EQUAL');
     expect(report.equal).toBe(true);
     expect(report.events).toBe(r1.events.length + r2.events.length + r3.events.length + 2);

@@ -8,16 +8,20 @@ import { registerUpcasterForTests } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
 import { openServiceDataSource, unescapeTextFromPostgres } from '@kairos/persistence';
 import { authEnv, createTestDatabase, eventually, startTestEventStore, startTestIssuer, type TestDatabase, type TestIssuer } from '@kairos/testing';
-import { AuditProjectorModule } from '../audit-projector.module';
-import { config } from '../config';
-import { migrations } from '../migrations';
-import { replayAndCompare } from '../replay/replay';
+import { AuditProjectorModule } from '../src/audit-projector.module';
+import { config } from '../src/config';
+import { migrations } from '../src/migrations';
+import { replayAndCompare } from '../src/use-cases/replay/replay';
 import { RequestScenario } from '@kairos/access-request-domain/testing';
-import { appendScenario } from '../testing/event-store';
-import { formatVerification } from '../verification/format-verification';
-import { verifyAllStreams } from '../verification/verify-streams';
-import { AuditTables } from './audit-schema';
-import { ProjectionRunner } from './projection-runner';
+import { appendScenario } from '../src/testing/event-store';
+import { EventStoreEventLog } from '../src/adapters/eventstore/event-log';
+import { ProjectionRunner } from '../src/adapters/eventstore/projection-runner';
+import { EventStoreStreams } from '../src/adapters/eventstore/stored-streams';
+import { AuditTables } from '../src/adapters/postgres/audit-schema';
+import { PgRecordedChains } from '../src/adapters/postgres/recorded-chains';
+import { PgReplayTarget } from '../src/adapters/postgres/replay-target';
+import { formatVerification } from '../src/use-cases/verify-streams/format-verification';
+import { VerifyStreams } from '../src/use-cases/verify-streams/verify-streams';
 
 const NOW = new Date('2025-06-01T00:00:00.000Z');
 const NUL_JUSTIFICATION = 'INC-7 payments\u0000down \uD800 lone high';
@@ -151,14 +155,14 @@ describe('the audit projector, given events no producer should have written', ()
   });
 
   it('replays to the same result as the live projection, parked events and upcast events included', async () => {
-    const report = await replayAndCompare({ client, db: db1(), live: tables, batchSize: 3, pageSize: 4 });
+    const report = await replayAndCompare({ log: new EventStoreEventLog(client, 4), target: new PgReplayTarget(db1(), tables), batchSize: 3 });
     expect(report.tables.find((t) => t.table === 'parked_events')).toMatchObject({ liveRows: 1, replayRows: 1, onlyInLive: 0, onlyInReplay: 0 });
     expect(report.parked).toEqual({ live: 1, replay: 1 });
     expect(report.equal).toBe(true);
   });
 
   it('counts the parked events in the verification report', async () => {
-    const report = await verifyAllStreams(client, db1(), tables, { now: () => NOW });
+    const report = await new VerifyStreams(new PgRecordedChains(db1(), tables), new EventStoreStreams(client), { now: () => NOW }).run();
     expect(report.ok).toBe(true);
     expect(report.parkedEvents).toBe(1);
     expect(formatVerification(report)).toContain('WARNING: 1 event(s) parked by the projector');

@@ -1,4 +1,4 @@
-import { describeProblem } from '../domain/stream-verification';
+import { describeProblem } from '../../domain/stream-verification';
 import type { VerificationReport } from './verify-streams';
 
 export function formatVerification(report: VerificationReport): string {

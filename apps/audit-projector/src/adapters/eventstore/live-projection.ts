@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ReadinessRegistry } from '@kairos/http';
 import { parkedEventsGauge, projectionLagSeconds } from '@kairos/event-store';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
-import { AuditTables } from './audit-schema';
+import { AuditTables } from '../postgres/audit-schema';
 import { SingleActive } from '@kairos/persistence';
 import { AUDIT_CATEGORY, LIVE_SUBSCRIPTION, ProjectionRunner } from './projection-runner';
 
