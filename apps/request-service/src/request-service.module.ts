@@ -1,22 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { EventStoreModule } from '@kairos/event-store';
+import { CLOCK, systemClock, type Clock } from '@kairos/clock';
 import { kafkaConnection, messageKeys } from '@kairos/config';
+import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
+import { currentCorrelationId } from '@kairos/observability';
 import { PostgresModule } from '@kairos/persistence';
 import { AccessRequestStore } from './adapters/eventstore/access-request.store';
-import { AccessRequestQueries } from './adapters/postgres/access-requests.queries';
-import { AccessRequestUseCases } from './use-cases/submit-request/submit-request';
-import { IdempotencyKeys } from './adapters/postgres/idempotency-keys';
-import { POLICY_URL, PolicyClient } from './adapters/policy/policy.client';
-import type { RequestServiceConfig } from './config';
+import { KafkaRelay } from './adapters/eventstore/kafka-relay';
+import { RequestProjection } from './adapters/eventstore/request-projection';
 import { AccessRequestsController } from './adapters/http/access-requests.controller';
 import { accessRequestProblems } from './adapters/http/problem-mapping';
-import { migrations } from './migrations';
-import { RequestProjection } from './adapters/eventstore/request-projection';
 import { DecisionRecorder } from './adapters/kafka/decision-recorder';
-import { KafkaRelay } from './adapters/eventstore/kafka-relay';
-import { CLOCK, systemClock, type Clock } from '@kairos/clock';
+import { POLICY_URL, PolicyClient } from './adapters/policy/policy.client';
+import { AccessRequestQueries } from './adapters/postgres/access-requests.queries';
+import { IdempotencyKeys } from './adapters/postgres/idempotency-keys';
+import type { RequestServiceConfig } from './config';
+import type { CorrelationIds } from './domain/ports';
+import { migrations } from './migrations';
+import { ActOnRequest } from './use-cases/act-on-request/act-on-request';
+import { GetRequest } from './use-cases/get-request/get-request';
+import { ListRequests } from './use-cases/list-requests/list-requests';
+import { RecordDecision } from './use-cases/record-decision/record-decision';
+import { SubmitRequest } from './use-cases/submit-request/submit-request';
+
+/** The correlation id of the HTTP call or Kafka message in hand (the platform keeps it per call). */
+const correlationIds: CorrelationIds = { current: () => currentCorrelationId() };
 
 @Module({})
 export class RequestServiceModule {
@@ -38,14 +47,40 @@ export class RequestServiceModule {
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         { provide: POLICY_URL, useValue: config.APPROVAL_POLICY_URL.replace(/\/$/, '') },
+        // Adapters
         PolicyClient,
         AccessRequestStore,
         AccessRequestQueries,
-        AccessRequestUseCases,
         IdempotencyKeys,
         RequestProjection,
         KafkaRelay,
         DecisionRecorder,
+        // Use cases, over the adapters that implement their ports
+        {
+          provide: SubmitRequest,
+          useFactory: (streams: AccessRequestStore, policy: PolicyClient, keys: IdempotencyKeys, clock: Clock) => new SubmitRequest(streams, policy, keys, clock, correlationIds),
+          inject: [AccessRequestStore, PolicyClient, IdempotencyKeys, CLOCK],
+        },
+        {
+          provide: ActOnRequest,
+          useFactory: (streams: AccessRequestStore, clock: Clock) => new ActOnRequest(streams, clock, correlationIds),
+          inject: [AccessRequestStore, CLOCK],
+        },
+        {
+          provide: GetRequest,
+          useFactory: (streams: AccessRequestStore, readModel: AccessRequestQueries, projection: RequestProjection) => new GetRequest(streams, readModel, projection),
+          inject: [AccessRequestStore, AccessRequestQueries, RequestProjection],
+        },
+        {
+          provide: ListRequests,
+          useFactory: (readModel: AccessRequestQueries) => new ListRequests(readModel),
+          inject: [AccessRequestQueries],
+        },
+        {
+          provide: RecordDecision,
+          useFactory: (streams: AccessRequestStore, clock: Clock) => new RecordDecision(streams, clock),
+          inject: [AccessRequestStore, CLOCK],
+        },
       ],
     };
   }

@@ -45,7 +45,7 @@ describe('submissions with an Idempotency-Key', () => {
     // As if the service died after binding the key and before appending: the retry finishes the job.
     const dataSource = platform.app.get(DataSource);
     const requestId = '0b7c0f8e-3a6d-4c2b-9e1f-5a4d3c2b1a09';
-    const { bodyHash } = await import('../src/adapters/postgres/idempotency-keys');
+    const { bodyHash } = await import('../src/domain/idempotency-key');
     await dataSource.query('INSERT INTO idempotency_keys (principal_id, key, request_id, body_hash, created_at) VALUES ($1, $2, $3, $4, now())', [
       'alice',
       'died-before-append',

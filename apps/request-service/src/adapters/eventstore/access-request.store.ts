@@ -4,18 +4,13 @@ import { currentSchemaVersion, formatValidationErrors, readRecordedEvent, valida
 import { accessRequestDecider, type AccessRequestCommand, type AccessRequestState } from '@kairos/access-request-domain';
 import { currentCorrelationId } from '@kairos/observability';
 import { handleCommand, loadAggregate, type CommandResult, type Decider } from '@kairos/event-store';
+import { InvalidEventError } from '../../domain/invalid-event.error';
+import type { RequestStreams } from '../../domain/ports';
 import { uuidFromName } from './deterministic-uuid';
 
 // The stream name is defined once, in the contracts.
 export const streamName = accessRequestStreamName;
 export const requestIdOf = requestIdOfStream;
-
-export class InvalidEventError extends Error {
-  constructor(type: string, problems: string) {
-    super(`the decider produced an invalid ${type}: ${problems}`);
-    this.name = 'InvalidEventError';
-  }
-}
 
 // The stream is the audit trail: an event that breaks its published schema is refused before it
 // is written, never discovered later by a downstream consumer.
@@ -34,7 +29,7 @@ const checkedDecider: Decider<AccessRequestCommand, AccessRequestState, AccessRe
 
 /** The only writer of request streams: read, fold, decide, append at the revision read. */
 @Injectable()
-export class AccessRequestStore {
+export class AccessRequestStore implements RequestStreams {
   constructor(@Inject(EventStoreDBClient) private readonly client: EventStoreDBClient) {}
 
   async execute(

@@ -7,6 +7,7 @@ import { batchedProjection, describeFailure, parkedEventsGauge, PgCheckpointStor
 import { ReadinessRegistry } from '@kairos/http';
 import { addGaugeSource, JsonLogger, ServiceMetrics } from '@kairos/observability';
 import { escapeTextForPostgres, isTransientDatabaseError, restoreFromPostgres, SingleActive, toPostgresJson } from '@kairos/persistence';
+import type { ReadModelProgress } from '../../use-cases/get-request/ports';
 import { requestIdOf, streamName } from './access-request.store';
 import { CategorySubscriber } from './category-subscriber';
 
@@ -38,7 +39,7 @@ async function storedOrFailure(tx: Queryable, name: string, work: () => Promise<
  * and retries instead.
  */
 @Injectable()
-export class RequestProjection implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RequestProjection implements OnApplicationBootstrap, OnApplicationShutdown, ReadModelProgress {
   private readonly subscriber: CategorySubscriber;
   readonly parked: PgParkedEvents;
   private readonly gauge;

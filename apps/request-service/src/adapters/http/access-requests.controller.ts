@@ -3,7 +3,10 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperati
 import type { Response } from 'express';
 import { CurrentPrincipal, Roles, type Principal } from '@kairos/auth';
 import { ApiProblems } from '@kairos/http';
-import { AccessRequestUseCases } from '../../use-cases/submit-request/submit-request';
+import { ActOnRequest } from '../../use-cases/act-on-request/act-on-request';
+import { GetRequest } from '../../use-cases/get-request/get-request';
+import { ListRequests } from '../../use-cases/list-requests/list-requests';
+import { SubmitRequest } from '../../use-cases/submit-request/submit-request';
 import { CancelDto, CreateAccessRequestDto, ExtendDto, ItemDto, ListQueryDto, RevokeDto } from './dtos';
 import { AccessRequestDetailDto, AccessRequestListDto, AccessRequestViewDto } from './responses';
 
@@ -13,7 +16,12 @@ const uuid = new ParseUUIDPipe({ version: '4' });
 @ApiBearerAuth()
 @Controller('v1/access-requests')
 export class AccessRequestsController {
-  constructor(private readonly useCases: AccessRequestUseCases) {}
+  constructor(
+    private readonly submitRequest: SubmitRequest,
+    private readonly actOnRequest: ActOnRequest,
+    private readonly getRequest: GetRequest,
+    private readonly listRequests: ListRequests,
+  ) {}
 
   @Post()
   @Roles('requester', 'admin')
@@ -32,7 +40,7 @@ export class AccessRequestsController {
     @Res({ passthrough: true }) res: Response,
     @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    const { replayed, ...view } = await this.useCases.submit(principal, body, idempotencyKey);
+    const { replayed, ...view } = await this.submitRequest.execute(principal, body, idempotencyKey);
     res.status(201).setHeader('location', `/v1/access-requests/${view.requestId}`);
     if (replayed) res.setHeader('idempotent-replayed', 'true');
     return view;
@@ -42,7 +50,7 @@ export class AccessRequestsController {
   @ApiOperation({ summary: 'List access requests (requesters see their own; admins and auditors see all)' })
   @ApiOkResponse({ type: AccessRequestListDto })
   list(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto) {
-    return this.useCases.list(principal, { requester: query.requester, status: query.status, resource: query.resource, limit: query.limit ?? 50, offset: query.offset ?? 0 });
+    return this.listRequests.execute(principal, { requester: query.requester, status: query.status, resource: query.resource, limit: query.limit ?? 50, offset: query.offset ?? 0 });
   }
 
   @Get(':id')
@@ -50,7 +58,7 @@ export class AccessRequestsController {
   @ApiOkResponse({ type: AccessRequestDetailDto })
   @ApiProblems(404)
   get(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string) {
-    return this.useCases.get(principal, id);
+    return this.getRequest.execute(principal, id);
   }
 
   @Post(':id/cancel')
@@ -59,7 +67,7 @@ export class AccessRequestsController {
   @ApiOkResponse({ type: AccessRequestViewDto })
   @ApiProblems(404, 409, 422)
   cancel(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: CancelDto) {
-    return this.useCases.act(principal, id, (metadata) => ({ type: 'CancelAccessRequest', data: { itemIds: body.itemIds, reason: body.reason }, metadata }));
+    return this.actOnRequest.cancel(principal, id, body);
   }
 
   @Post(':id/extend')
@@ -68,11 +76,7 @@ export class AccessRequestsController {
   @ApiOkResponse({ type: AccessRequestViewDto })
   @ApiProblems(404, 409, 422)
   extend(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ExtendDto) {
-    return this.useCases.act(principal, id, (metadata) => ({
-      type: 'ExtendAccess',
-      data: { itemId: body.itemId, extensionId: `ext-${metadata.now}`, ...(body.by ? { by: body.by } : {}), ...(body.extendTo ? { extendTo: body.extendTo } : {}) },
-      metadata,
-    }));
+    return this.actOnRequest.extend(principal, id, body);
   }
 
   @Post(':id/release')
@@ -81,7 +85,7 @@ export class AccessRequestsController {
   @ApiOkResponse({ type: AccessRequestViewDto })
   @ApiProblems(404, 409)
   release(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: ItemDto) {
-    return this.useCases.act(principal, id, (metadata) => ({ type: 'ReleaseAccess', data: { itemId: body.itemId }, metadata }));
+    return this.actOnRequest.release(principal, id, body);
   }
 
   @Post(':id/revoke')
@@ -91,6 +95,6 @@ export class AccessRequestsController {
   @ApiOkResponse({ type: AccessRequestViewDto })
   @ApiProblems(404, 409)
   revoke(@CurrentPrincipal() principal: Principal, @Param('id', uuid) id: string, @Body() body: RevokeDto) {
-    return this.useCases.act(principal, id, (metadata) => ({ type: 'RevokeAccess', data: { itemId: body.itemId, reason: body.reason }, metadata }));
+    return this.actOnRequest.revoke(principal, id, body);
   }
 }

@@ -1,20 +1,19 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { TOPICS, type InternalMessage } from '@kairos/contracts';
-import { commandFromMessage, isAccessRequestError } from '@kairos/access-request-domain';
+import { TOPICS } from '@kairos/contracts';
 import { MessagingRuntime, PoisonMessageError, type ReceivedMessage } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
-import { AccessRequestStore, InvalidEventError } from '../eventstore/access-request.store';
-import { CLOCK, type Clock } from '@kairos/clock';
+import { Refusal } from '@kairos/refusal';
+import { InvalidEventError } from '../../domain/invalid-event.error';
+import { RecordDecision } from '../../use-cases/record-decision/record-decision';
 
 export const RECORDER_GROUP = 'request-service';
-const SYSTEM_ACTOR = { id: 'system:request-service', roles: ['system'] } as const;
 
 /**
- * Records what the other services decided (reviews, provisioning results, timers) on the request's
- * stream. The inbox drops a redelivered message; event ids derived from the message id make even a
- * crash between the append and the inbox commit harmless.
+ * Hands what the other services decided (reviews, provisioning results, timers) to the
+ * record-decision use case. The inbox drops a redelivered message; event ids derived from the
+ * message id make even a crash between the append and the inbox commit harmless.
  */
 @Injectable()
 export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,8 +22,7 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(Kafka) kafka: Kafka,
     dataSource: DataSource,
-    private readonly store: AccessRequestStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly recordDecision: RecordDecision,
     private readonly logger: JsonLogger,
     metrics: ServiceMetrics,
   ) {
@@ -53,15 +51,13 @@ export class DecisionRecorder implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async record(received: ReceivedMessage): Promise<void> {
-    const message = { type: received.type, data: received.data } as InternalMessage;
-    const command = commandFromMessage(message, { now: this.clock.now().toISOString(), actor: SYSTEM_ACTOR, correlationId: received.correlationId });
     try {
-      const result = await this.store.execute(message.data.requestId, command, { causationId: received.id });
-      if (result.events.length === 0) this.logger.debug('message changed nothing (late or already recorded)', { type: received.type, id: received.id });
+      const { changed } = await this.recordDecision.execute(received);
+      if (!changed) this.logger.debug('message changed nothing (late or already recorded)', { type: received.type, id: received.id });
     } catch (error) {
-      // The decider refused it for good (e.g. a review the snapshot does not allow): retrying cannot
-      // help, so it goes to the dead-letter topic with the refusal, where people see it.
-      if (isAccessRequestError(error)) throw new PoisonMessageError(`${error.code}: ${error.message}`);
+      // Refused for good (e.g. a review the snapshot does not allow): retrying cannot help, so it
+      // goes to the dead-letter topic with the refusal, where people see it.
+      if (error instanceof Refusal) throw new PoisonMessageError(`${error.code}: ${error.detail}`);
       if (error instanceof InvalidEventError) throw new PoisonMessageError(error.message);
       throw error;
     }

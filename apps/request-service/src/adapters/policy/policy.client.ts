@@ -1,27 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IsoDuration, ItemPolicySnapshot, Subject } from '@kairos/contracts';
 import { refuse, Refusal } from '@kairos/refusal';
 import { currentCorrelationId, SpanKind, traceHeaders, withSpan } from '@kairos/observability';
-
-export interface EvaluationRequest {
-  readonly requester: Subject;
-  readonly items: readonly { itemId: string; resourceId: string; role: string }[];
-  readonly duration?: IsoDuration;
-  readonly justification: string;
-  readonly breakGlass: boolean;
-}
-
-export interface EvaluatedItem {
-  readonly itemId: string;
-  readonly duration: IsoDuration;
-  readonly policy: ItemPolicySnapshot;
-}
-
-export interface PolicyEvaluation {
-  readonly items: EvaluatedItem[];
-  /** The requester's directory groups at evaluation; absent when the policy service does not say. */
-  readonly requesterGroups?: readonly string[];
-}
+import type { EvaluatedItem, EvaluationRequest, PolicyEvaluation, PolicyEvaluator } from '../../use-cases/submit-request/ports';
 
 /** Tolerant: an answer without `requester.groups` (an older policy service) is still a good answer. */
 function requesterGroupsIn(requester: unknown): string[] | undefined {
@@ -37,7 +17,7 @@ export const POLICY_URL = Symbol('POLICY_URL');
  * the same person the request service did.
  */
 @Injectable()
-export class PolicyClient {
+export class PolicyClient implements PolicyEvaluator {
   constructor(@Inject(POLICY_URL) private readonly baseUrl: string) {}
 
   async evaluate(request: EvaluationRequest, bearerToken: string): Promise<PolicyEvaluation> {

@@ -1,26 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AccessRequestView } from '@kairos/access-request-domain';
+import type { HistoryEntry, RequestReadModel } from '../../use-cases/get-request/ports';
+import type { ListFilter, RequestList } from '../../use-cases/list-requests/ports';
 
-export interface HistoryEntry {
-  readonly eventId: string;
-  readonly revision: number;
-  readonly type: string;
-  readonly recordedAt: string;
-  readonly data: unknown;
-}
-
-export interface ListFilter {
-  readonly requester?: string;
-  readonly status?: string;
-  readonly resource?: string;
-  readonly limit: number;
-  readonly offset: number;
-}
-
-/** Reads the PostgreSQL read model; never replays streams. */
+/** Reads the PostgreSQL read model (written by the request projection); never replays streams. */
 @Injectable()
-export class AccessRequestQueries {
+export class AccessRequestQueries implements RequestReadModel, RequestList {
   constructor(private readonly dataSource: DataSource) {}
 
   async find(requestId: string): Promise<{ view: AccessRequestView; revision: bigint } | undefined> {

@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
-import { compareDurations, isAccessRequestError, toView, type AccessRequestCommand, type AccessRequestView, type CommandMetadata } from '@kairos/access-request-domain';
+import { compareDurations, isAccessRequestError, toView, type AccessRequestState, type AccessRequestView } from '@kairos/access-request-domain';
 import { hasRole, type Principal } from '@kairos/auth';
+import type { Clock } from '@kairos/clock';
 import { refuse } from '@kairos/refusal';
-import { currentCorrelationId } from '@kairos/observability';
-import { RequestProjection } from '../../adapters/eventstore/request-projection';
-import { CLOCK, type Clock } from '@kairos/clock';
-import { AccessRequestStore } from '../../adapters/eventstore/access-request.store';
-import { IdempotencyKeys } from '../../adapters/postgres/idempotency-keys';
-import { PolicyClient } from '../../adapters/policy/policy.client';
-import { AccessRequestQueries, type HistoryEntry, type ListFilter } from '../../adapters/postgres/access-requests.queries';
+import { commandMetadata, forbidden, notFound } from '../../domain/access';
+import { bodyHash, checkIdempotencyKey, idempotencyHorizon } from '../../domain/idempotency-key';
+import type { CorrelationIds, RequestStreams } from '../../domain/ports';
+import type { IdempotencyKeyStore, PolicyEvaluator } from './ports';
 
 export interface SubmitInput {
   readonly items: readonly { resourceId: string; role: string }[];
@@ -21,48 +18,53 @@ export interface SubmitInput {
   readonly onBehalfOfKind?: 'person' | 'service';
 }
 
-const forbidden = (detail: string) => refuse.forbidden('FORBIDDEN', detail);
-const notFound = () => refuse.notFound('ACCESS_REQUEST.NOT_FOUND', 'there is no such access request');
+export type Submitted = AccessRequestView & { replayed?: boolean };
 
-/** Sees every request: admins, and auditors (read-only). */
-const seesAll = (p: Principal) => hasRole(p, 'admin', 'auditor');
-const ownsRequest = (p: Principal, view: AccessRequestView) => view.requester.id === p.id || view.requestedBy === p.id;
-
-@Injectable()
-export class AccessRequestUseCases {
+/**
+ * A requester (or an admin, on behalf of someone) asks for access: policy is evaluated first, so a
+ * request it refuses is never appended; the request id is minted here. With an `Idempotency-Key`,
+ * a retry of the same body returns the same request (`replayed`), a different body with the same
+ * key is refused, and nothing is ever submitted twice: the key is bound to the request id in
+ * PostgreSQL before the request is appended, so whatever is lost afterwards (the append's reply,
+ * the HTTP reply, the process), a retry finds the same id and either finds the request already on
+ * its stream or appends it then.
+ */
+export class SubmitRequest {
   constructor(
-    private readonly store: AccessRequestStore,
-    private readonly policy: PolicyClient,
-    private readonly queries: AccessRequestQueries,
-    private readonly projection: RequestProjection,
-    private readonly idempotency: IdempotencyKeys,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly streams: RequestStreams,
+    private readonly policy: PolicyEvaluator,
+    private readonly keys: IdempotencyKeyStore,
+    private readonly clock: Clock,
+    private readonly correlation: CorrelationIds,
   ) {}
 
-  /**
-   * With an `Idempotency-Key`, a retry of the same body returns the same request (`replayed`), a
-   * different body with the same key is refused, and nothing is ever submitted twice.
-   */
-  async submit(principal: Principal, input: SubmitInput, idempotencyKey?: string): Promise<AccessRequestView & { replayed?: boolean }> {
+  async execute(principal: Principal, input: SubmitInput, idempotencyKey?: string): Promise<Submitted> {
     if (idempotencyKey === undefined) return this.submitAs(principal, input, randomUUID());
-    const { requestId } = await this.idempotency.reserve(principal.id, idempotencyKey, input, this.clock.now());
-    const existing = await this.store.load(requestId);
-    if (existing.revision !== 'no_stream') return { ...this.viewOf(existing.state), replayed: true };
+    const requestId = await this.reserve(principal, idempotencyKey, input);
+    const existing = await this.streams.load(requestId);
+    if (existing.revision !== 'no_stream') return { ...viewOf(existing.state), replayed: true };
     try {
       return await this.submitAs(principal, input, requestId);
     } catch (error) {
       // A concurrent retry with the same key appended it first: the same intent, already done.
       if (isAccessRequestError(error) && error.code === 'ACCESS_REQUEST.ALREADY_EXISTS') {
-        return { ...this.viewOf((await this.store.load(requestId)).state), replayed: true };
+        return { ...viewOf((await this.streams.load(requestId)).state), replayed: true };
       }
       throw error;
     }
   }
 
-  private viewOf(state: Parameters<typeof toView>[0]): AccessRequestView {
-    const view = toView(state);
-    if (!view) throw notFound();
-    return view;
+  /** The request id the caller's key names: a new one for a new key, the first one for a retry. */
+  private async reserve(principal: Principal, key: string, input: SubmitInput): Promise<string> {
+    checkIdempotencyKey(key);
+    const hash = bodyHash(input);
+    const now = this.clock.now();
+    const binding = await this.keys.reserve({ principalId: principal.id, key, requestId: randomUUID(), bodyHash: hash, now, forgetBefore: idempotencyHorizon(now) });
+    if (!binding) throw refuse.conflict('IDEMPOTENCY_KEY_RACE', 'the idempotency key changed under a concurrent call; retry');
+    if (binding.bodyHash !== hash) {
+      throw refuse.unprocessable('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request body');
+    }
+    return binding.requestId;
   }
 
   private async submitAs(principal: Principal, input: SubmitInput, requestId: string): Promise<AccessRequestView> {
@@ -77,7 +79,7 @@ export class AccessRequestUseCases {
     );
     const policyOf = new Map(evaluated.map((e) => [e.itemId, e]));
     const duration = input.duration ?? shortest(evaluated.map((e) => e.duration), this.clock.now().toISOString());
-    const result = await this.store.execute(requestId, {
+    const result = await this.streams.execute(requestId, {
       type: 'SubmitAccessRequest',
       data: {
         requestId,
@@ -89,59 +91,18 @@ export class AccessRequestUseCases {
         ...(input.ticket ? { ticket: input.ticket } : {}),
         breakGlass: input.breakGlass ?? false,
       },
-      metadata: this.metadata(principal),
+      metadata: commandMetadata(principal, this.clock.now(), this.correlation.current()),
     });
     const view = toView(result.state);
     if (!view) throw new Error('submission produced no request');
     return view;
   }
+}
 
-  async get(principal: Principal, requestId: string): Promise<AccessRequestView & { history: HistoryEntry[] }> {
-    const found = await this.readable(principal, requestId);
-    return { ...found, history: await this.queries.history(requestId) };
-  }
-
-  async list(principal: Principal, filter: ListFilter): Promise<{ items: AccessRequestView[]; total: number; limit: number; offset: number }> {
-    if (!seesAll(principal)) {
-      if (filter.requester && filter.requester !== principal.id) throw forbidden("requesters may list only their own requests");
-      filter = { ...filter, requester: principal.id };
-    }
-    return { ...(await this.queries.list(filter)), limit: filter.limit, offset: filter.offset };
-  }
-
-  async act(principal: Principal, requestId: string, command: (metadata: CommandMetadata) => AccessRequestCommand): Promise<AccessRequestView> {
-    // The decider is the authority on who may change a request; this only keeps auditors read-only.
-    if (!hasRole(principal, 'requester', 'admin')) throw forbidden('this operation needs the requester or admin role');
-    const result = await this.store.execute(requestId, command(this.metadata(principal)));
-    const view = toView(result.state);
-    if (!view) throw notFound();
-    return view;
-  }
-
-  private async readable(principal: Principal, requestId: string): Promise<AccessRequestView> {
-    let found = await this.queries.find(requestId);
-    if (!found) {
-      // Read-your-writes: a request just created may not have reached the read model yet.
-      const { revision } = await this.store.load(requestId);
-      if (revision === 'no_stream') throw notFound();
-      if (await this.projection.isParked(requestId)) {
-        throw refuse.unprocessable('ACCESS_REQUEST.UNREADABLE', 'the request exists but its events could not be stored in the read model (they are parked for an operator); retrying will not help');
-      }
-      await this.projection.waitFor(requestId, revision);
-      found = await this.queries.find(requestId);
-      if (!found) throw refuse.unavailable('READ_MODEL_BEHIND', 'the request exists but is not readable yet; retry shortly');
-    }
-    if (!seesAll(principal) && !ownsRequest(principal, found.view)) throw forbidden('requesters may read only their own requests');
-    return found.view;
-  }
-
-  private metadata(principal: Principal): CommandMetadata {
-    return {
-      now: this.clock.now().toISOString(),
-      actor: { id: principal.id, roles: [...principal.roles] },
-      correlationId: currentCorrelationId(),
-    };
-  }
+function viewOf(state: AccessRequestState): AccessRequestView {
+  const view = toView(state);
+  if (!view) throw notFound();
+  return view;
 }
 
 function shortest(durations: string[], from: string): string {
