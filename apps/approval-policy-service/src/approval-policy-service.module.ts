@@ -6,31 +6,39 @@ import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule, ProblemError } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
-import { CatalogueController } from './catalogue/catalogue.controller';
-import { CatalogueSearchQuery } from './catalogue/catalogue-search';
-import { CatalogueRepository } from './catalogue/catalogue.repository';
-import { ResourcesController } from './catalogue/resources.controller';
-import { TiersController } from './catalogue/tiers.controller';
+import { CLOCK, systemClock, type Clock } from '@kairos/clock';
+import { AuthoritativeRequests } from './adapters/eventstore/authoritative-requests';
+import { CatalogueController } from './adapters/http/catalogue.controller';
+import { DirectoryImportController } from './adapters/http/directory-import.controller';
+import { EvaluationController } from './adapters/http/evaluation.controller';
+import { GroupsController } from './adapters/http/groups.controller';
+import { IdentitiesController } from './adapters/http/identities.controller';
+import { NotificationSettingsController } from './adapters/http/notification-settings.controller';
+import { NOTIFIER_SUBJECTS } from './adapters/http/notifier-access';
+import { OnBehalfReviewController } from './adapters/http/on-behalf-review.controller';
+import { ResourcesController } from './adapters/http/resources.controller';
+import { ReviewsController } from './adapters/http/reviews.controller';
+import { TiersController } from './adapters/http/tiers.controller';
+import { RequestEventsConsumer } from './adapters/kafka/request-events.consumer';
+import { CatalogueRepository } from './adapters/postgres/catalogue.repository';
+import { DirectoryRepository } from './adapters/postgres/directory.repository';
+import { EvaluationInputsSource } from './adapters/postgres/evaluation-inputs.source';
+import { NotificationSettingsRepository } from './adapters/postgres/notification-settings.repository';
+import { RequestViewsRepository } from './adapters/postgres/request-views.repository';
+import { PostgresReviewBallot } from './adapters/postgres/review-ballot';
 import type { ApprovalPolicyServiceConfig } from './config';
-import { DirectoryImportController } from './directory/directory-import.controller';
-import { DirectoryRepository } from './directory/directory.repository';
-import { GroupsController } from './directory/groups.controller';
-import { IdentitiesController } from './directory/identities.controller';
-import { EvaluateRequest } from './evaluation/evaluate-request';
-import { EvaluationInputsSource } from './evaluation/evaluation-inputs';
-import { EvaluationController } from './evaluation/evaluation.controller';
 import { migrations } from './migrations';
-import { AuthoritativeRequests } from './read-model/authoritative-requests';
-import { RequestEventsConsumer } from './read-model/request-events.consumer';
-import { RequestViewsRepository } from './read-model/request-views.repository';
-import { NotificationSettingsController } from './notifications/notification-settings.controller';
-import { NotificationSettingsRepository } from './notifications/notification-settings.repository';
-import { NOTIFIER_SUBJECTS } from './notifications/notifier-access';
-import { OnBehalfReviewController } from './notifications/on-behalf-review.controller';
-import { InboxQuery } from './reviews/inbox-query';
-import { ReviewsController } from './reviews/reviews.controller';
-import { SubmitReview } from './reviews/submit-review';
-import { CLOCK, systemClock, type Clock } from './shared/clock';
+import { EditGroups } from './use-cases/edit-groups/edit-groups';
+import { EditIdentities } from './use-cases/edit-identities/edit-identities';
+import { EditNotificationSettings } from './use-cases/edit-notification-settings/edit-notification-settings';
+import { EditResources } from './use-cases/edit-resources/edit-resources';
+import { EditTiers } from './use-cases/edit-tiers/edit-tiers';
+import { EvaluateRequest } from './use-cases/evaluate-request/evaluate-request';
+import { FindNotifierContacts } from './use-cases/find-notifier-contacts/find-notifier-contacts';
+import { ImportDirectory } from './use-cases/import-directory/import-directory';
+import { ListInbox } from './use-cases/list-inbox/list-inbox';
+import { SearchCatalogue } from './use-cases/search-catalogue/search-catalogue';
+import { SubmitReview } from './use-cases/submit-review/submit-review';
 
 export interface ApprovalPolicyServiceOverrides {
   readonly clock?: Clock;
@@ -70,18 +78,58 @@ export class ApprovalPolicyServiceModule implements NestModule {
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
+        { provide: NOTIFIER_SUBJECTS, useValue: new Set(config.NOTIFIER_SUBJECTS) },
+        // Adapters
         CatalogueRepository,
         DirectoryRepository,
         RequestViewsRepository,
+        EvaluationInputsSource,
+        NotificationSettingsRepository,
+        PostgresReviewBallot,
         AuthoritativeRequests,
         RequestEventsConsumer,
-        EvaluateRequest,
-        EvaluationInputsSource,
-        InboxQuery,
-        SubmitReview,
-        CatalogueSearchQuery,
-        NotificationSettingsRepository,
-        { provide: NOTIFIER_SUBJECTS, useValue: new Set(config.NOTIFIER_SUBJECTS) },
+        // Use cases, over the adapters that implement their ports
+        {
+          provide: EvaluateRequest,
+          useFactory: (inputs: EvaluationInputsSource, views: RequestViewsRepository, clock: Clock) => new EvaluateRequest(inputs, views, clock),
+          inject: [EvaluationInputsSource, RequestViewsRepository, CLOCK],
+        },
+        {
+          provide: SearchCatalogue,
+          useFactory: (inputs: EvaluationInputsSource, views: RequestViewsRepository, clock: Clock) => new SearchCatalogue(inputs, views, clock),
+          inject: [EvaluationInputsSource, RequestViewsRepository, CLOCK],
+        },
+        {
+          provide: ListInbox,
+          useFactory: (views: RequestViewsRepository, directory: DirectoryRepository, catalogue: CatalogueRepository, clock: Clock) =>
+            new ListInbox(views, directory, catalogue, clock),
+          inject: [RequestViewsRepository, DirectoryRepository, CatalogueRepository, CLOCK],
+        },
+        {
+          provide: SubmitReview,
+          useFactory: (ballot: PostgresReviewBallot, requests: AuthoritativeRequests, directory: DirectoryRepository, clock: Clock) =>
+            new SubmitReview(ballot, requests, directory, clock),
+          inject: [PostgresReviewBallot, AuthoritativeRequests, DirectoryRepository, CLOCK],
+        },
+        {
+          provide: EditResources,
+          useFactory: (catalogue: CatalogueRepository, directory: DirectoryRepository) => new EditResources(catalogue, directory),
+          inject: [CatalogueRepository, DirectoryRepository],
+        },
+        { provide: EditTiers, useFactory: (catalogue: CatalogueRepository) => new EditTiers(catalogue), inject: [CatalogueRepository] },
+        { provide: EditIdentities, useFactory: (directory: DirectoryRepository) => new EditIdentities(directory), inject: [DirectoryRepository] },
+        { provide: EditGroups, useFactory: (directory: DirectoryRepository) => new EditGroups(directory), inject: [DirectoryRepository] },
+        { provide: ImportDirectory, useFactory: (directory: DirectoryRepository) => new ImportDirectory(directory), inject: [DirectoryRepository] },
+        {
+          provide: EditNotificationSettings,
+          useFactory: (settings: NotificationSettingsRepository) => new EditNotificationSettings(settings),
+          inject: [NotificationSettingsRepository],
+        },
+        {
+          provide: FindNotifierContacts,
+          useFactory: (settings: NotificationSettingsRepository) => new FindNotifierContacts(settings),
+          inject: [NotificationSettingsRepository],
+        },
       ],
     };
   }

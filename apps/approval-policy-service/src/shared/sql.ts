@@ -1,2 +1,0 @@
-// The one definition lives in @kairos/persistence.
-export { returnedRows } from '@kairos/persistence';
