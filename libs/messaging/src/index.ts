@@ -12,3 +12,4 @@ export * from './readiness';
 export * from './topics';
 export * from './kafka-client';
 export * from './tracing';
+export * from './nest';

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { addGaugeSource, type ServiceMetrics } from '@kairos/observability';
 import { Counter } from 'prom-client';
+import { Refusal } from '@kairos/refusal';
 import { MessageAuthenticationMissingError, messageAuthenticationOf, type MessageAuthentication } from './authentication';
 import { IdempotentConsumer, type ConsumerLog, type MessageHandler } from './consumer';
 import { OutboxRelay } from './outbox';
@@ -15,7 +16,12 @@ export interface MessagingRuntimeOptions {
   /** The consumer group: the service's name. Its dead-letter topic is `<groupId>.dlq`. */
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly handle: MessageHandler;
+  /**
+   * What each message does, inside its inbox transaction. Left out when a Nest app binds its
+   * `@EventPattern` handlers through `KafkaInboxTransport` (which calls `bind`); starting a runtime
+   * that has no handler either way fails with `MessageHandlerMissingError`.
+   */
+  readonly handle?: MessageHandler;
   readonly log: ConsumerLog;
   readonly metrics?: ServiceMetrics;
   /** Runs after each message's transaction committed (or was found a duplicate, or dead-lettered). */
@@ -32,6 +38,14 @@ export interface MessagingRuntimeOptions {
 
 const REFUSED_METRIC = 'kairos_messages_refused_total';
 
+/** A runtime was started with no handler: neither `handle` given nor a transport bound to it. */
+export class MessageHandlerMissingError extends Error {
+  constructor(groupId: string) {
+    super(`the messaging runtime of ${groupId} has no message handler: give it \`handle\`, or start it through KafkaInboxTransport (startKafkaInbox)`);
+    this.name = 'MessageHandlerMissingError';
+  }
+}
+
 /**
  * A service's whole Kafka side, wired once: an idempotent consumer with its inbox and dead-letter
  * topic, the schema-checked publisher, and the outbox relay — started and stopped in the right order.
@@ -41,8 +55,11 @@ export class MessagingRuntime {
   readonly consumer: IdempotentConsumer;
   private readonly relay?: OutboxRelay;
   private readonly unregister: (() => void)[] = [];
+  private handler?: MessageHandler;
+  private stopping?: Promise<void>;
 
   constructor(private readonly options: MessagingRuntimeOptions) {
+    this.handler = options.handle;
     const schemas = options.schemas ?? contractSchemas;
     const authentication = options.authentication ?? messageAuthenticationOf(options.kafka);
     if (!authentication) throw new MessageAuthenticationMissingError(`the messaging of ${options.groupId}`);
@@ -69,9 +86,13 @@ export class MessagingRuntime {
       dataSource: options.dataSource,
       publisher: this.publisher,
       schemas,
-      handle: options.handle,
+      handle: (message, tx) => {
+        if (!this.handler) throw new MessageHandlerMissingError(options.groupId);
+        return this.handler(message, tx);
+      },
       log: options.log,
-      isTransient: options.isTransient,
+      // A refusal saying a dependency is away (`unavailable`) is not the message's fault: retried in place.
+      isTransient: (error) => (error instanceof Refusal && error.kind === 'unavailable') || (options.isTransient?.(error) ?? false),
       verifier: authentication.verifier,
       onRefused: (topic, refusal) => refused?.inc({ topic, refusal }),
       onOutcome: (topic, outcome) => {
@@ -96,6 +117,20 @@ export class MessagingRuntime {
     }
   }
 
+  /**
+   * Gives the runtime its handler (the Nest transport binds its dispatch to `@EventPattern`
+   * handlers here). Once: a runtime has one handler.
+   */
+  bind(handle: MessageHandler): void {
+    if (this.handler) throw new Error(`the messaging runtime of ${this.options.groupId} already has a message handler`);
+    this.handler = handle;
+  }
+
+  /** Whether the runtime has its handler (given as \`handle\` or bound). */
+  get bound(): boolean {
+    return this.handler !== undefined;
+  }
+
   /** Asks the outbox relay to publish now (after a commit that queued messages). */
   notifyOutbox(): void {
     this.relay?.notify();
@@ -107,6 +142,7 @@ export class MessagingRuntime {
    * consumes; `joined()` waits for the first join.
    */
   async start(): Promise<void> {
+    if (!this.handler) throw new MessageHandlerMissingError(this.options.groupId);
     this.relay?.start();
     (this.options.readiness ?? readinessOf(this.options.kafka))?.register(`kafka-consumer:${this.options.groupId}`, () => this.consumer.ready());
     this.consumer.startInBackground((error) =>
@@ -119,7 +155,13 @@ export class MessagingRuntime {
     return this.consumer.joined();
   }
 
-  async stop(): Promise<void> {
+  /** Stops the consumer (leaving its group), then the relay and the publisher. Idempotent: a second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopAll();
+    return this.stopping;
+  }
+
+  private async stopAll(): Promise<void> {
     for (const remove of this.unregister.splice(0)) remove();
     await this.consumer.stop();
     await this.relay?.stop();

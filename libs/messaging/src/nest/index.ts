@@ -1,0 +1,2 @@
+export * from './inbox-context';
+export * from './kafka-inbox.transport';
