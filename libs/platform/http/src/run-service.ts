@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { ConfigError, httpEdgeConfig, loadConfig, parseOrigins, type Config, type ConfigSpec } from '@kairos/config';
 import { startTracing, tracingSettings, type TracingSettings } from '@kairos/observability';
 import { createServiceApp, listen, type ServiceAppOptions } from './bootstrap';
@@ -9,6 +9,11 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   readonly module: (config: Config<S>) => DynamicModule;
   readonly docs: ServiceAppOptions;
   readonly port: (config: Config<S>) => number;
+  /**
+   * Starts what else the service runs on its app, before it listens: its Kafka inbox, e.g.
+   * `(app) => startKafkaInbox(app, app.get(ServiceMessaging).runtime)`. `app.close()` stops it.
+   */
+  readonly beforeListen?: (app: INestApplication) => Promise<unknown>;
 }
 
 /**
@@ -40,6 +45,7 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
     // Before the app is built: every span and log line of the service belongs to its provider.
     startTracing(tracing);
     const app = await createServiceApp(definition.module(config), definition.docs, { corsOrigins });
+    await definition.beforeListen?.(app);
     await listen(app, definition.port(config), definition.name);
   } catch (error) {
     process.stderr.write(
