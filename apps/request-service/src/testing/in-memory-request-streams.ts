@@ -9,7 +9,7 @@ import type { RequestStreams } from '../domain/ports';
  */
 export class InMemoryRequestStreams implements RequestStreams {
   private readonly streams = new Map<string, AccessRequestEvent[]>();
-  readonly appended: { requestId: string; events: AccessRequestEvent[]; causationId?: string }[] = [];
+  readonly appended: { requestId: string; events: readonly AccessRequestEvent[]; causationId?: string }[] = [];
   /** Set to make the next call fail as a dependency would (the event store away). */
   failWith?: Error;
 
