@@ -34,7 +34,7 @@ export const CONNECTORS_END = '<!-- connector-table:end -->';
 
 /** The README's connector table, generated from the one list of connector plug-ins. */
 export function connectorTable(): string {
-  const { CONNECTOR_PLUGINS } = require(join(root, 'apps', 'provisioning-connector', 'src', 'connectors', 'registry.ts')) as {
+  const { CONNECTOR_PLUGINS } = require(join(root, 'apps', 'provisioning-connector', 'src', 'adapters', 'connectors', 'registry.ts')) as {
     CONNECTOR_PLUGINS: readonly { name: string; description: string; targetSyntax: string; settings: ConfigSpec }[];
   };
   const cell = (text: string) => text.replace(/\|/g, '\\|');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentialsKeyEnv } from './credentials-key';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { CredentialsSealer } from '../../apps/provisioning-connector/src/credentials/sealer';
+import { CredentialsSealer } from '../../apps/provisioning-connector/src/adapters/postgres/credentials-sealer';
 
 describe('the credentials key of npm start', () => {
   let dir: string;

@@ -260,9 +260,9 @@ async function ensureDatabases(adminUrl: string, names: string[]): Promise<void>
   }
 }
 
-/** Each connector plug-in's demo settings, from the one list (apps/provisioning-connector/src/connectors). */
+/** Each connector plug-in's demo settings, from the one list (apps/provisioning-connector/src/adapters/connectors). */
 function connectorEnv(targetDatabase: string): Record<string, string> {
-  const registry = require(join(__dirname, '..', '..', 'apps', 'provisioning-connector', 'src', 'connectors', 'registry.ts')) as {
+  const registry = require(join(__dirname, '..', '..', 'apps', 'provisioning-connector', 'src', 'adapters', 'connectors', 'registry.ts')) as {
     connectorLauncherEnv(urls: { targetDatabase: string }): Record<string, string>;
   };
   return registry.connectorLauncherEnv({ targetDatabase });

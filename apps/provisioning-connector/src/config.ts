@@ -1,5 +1,5 @@
 import { serviceConfig, kafkaConfig, eventStoreConfig, type Config, type ConfigSpec } from '@kairos/config';
-import { connectorSettings } from './connectors/registry';
+import { connectorSettings } from './adapters/connectors/registry';
 
 export const config = {
   ...serviceConfig,
@@ -41,7 +41,7 @@ export const config = {
     check: (value) => (value && Buffer.from(value, 'base64').length !== 32 ? 'CREDENTIALS_KEY must be 32 bytes, base64' : undefined),
   },
   CREDENTIALS_KEY_FILE: { type: 'string', default: '', description: 'file holding CREDENTIALS_KEY (used when CREDENTIALS_KEY is empty)' },
-  // Every connector's own settings (connectors/<name>/index.ts), from the one list.
+  // Every connector's own settings (adapters/connectors/<name>/index.ts), from the one list.
   ...connectorSettings,
 } as const satisfies ConfigSpec;
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '@kairos/testing';
-import { PostgresConnector } from '../src/connectors/postgres/postgres.connector';
-import { WebhookConnector } from '../src/connectors/webhook/webhook.connector';
-import { systemClock } from '../src/domain/clock';
-import { pluginOf } from '../src/connectors/registry';
-import type { GrantSpec } from '../src/connectors/connector';
+import { PostgresConnector } from '../src/adapters/connectors/postgres/postgres.connector';
+import { WebhookConnector } from '../src/adapters/connectors/webhook/webhook.connector';
+import { systemClock } from '@kairos/clock';
+import { pluginOf } from '../src/adapters/connectors/registry';
+import type { GrantSpec } from '../src/domain/connector';
 import { verifySignature } from '../src/domain/signature';
 import { sql, unique } from './fixtures';
 

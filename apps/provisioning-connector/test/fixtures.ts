@@ -6,6 +6,17 @@ import type { GrantRequested, GrantTarget, RevocationRequested } from '@kairos/c
 import { accessRequestStreamName, TOPICS } from '@kairos/contracts';
 import { contractSchemas, headerValue, MessagePublisher, MessageSigner, type OutgoingMessage } from '@kairos/messaging';
 import { testMessageKeys } from '@kairos/testing';
+import type { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { systemClock } from '@kairos/clock';
+import { safeErrorMessage } from '@kairos/observability';
+import type { RetryPolicy } from '../src/domain/job';
+import type { CallObserver } from '../src/use-cases/run-job/ports';
+import { RunJob } from '../src/use-cases/run-job/run-job';
+import type { ConnectorRegistry } from '../src/adapters/connectors/registry';
+import { PrometheusJobMetrics } from '../src/adapters/observability/job-metrics';
+import { JobsRepository } from '../src/adapters/postgres/jobs.repository';
+import { JobWorker, traceConnectorCall, type WorkerLog, type WorkerOptions } from '../src/adapters/worker/job-worker';
 
 export const unique = (prefix: string) => `${prefix}_${randomBytes(4).toString('hex')}`;
 
@@ -145,4 +156,30 @@ export class RequestServicePublisher extends MessagePublisher {
     }
     await super.publish(messages);
   }
+}
+
+/**
+ * A job worker over real PostgreSQL as the module wires it (the run-job use case with the given
+ * connectors, the job metrics when a registry is given), for suites that drive the worker alone.
+ */
+export function jobWorker(
+  ds: DataSource,
+  connectors: ConnectorRegistry,
+  options: WorkerOptions & { readonly retry: RetryPolicy },
+  log: WorkerLog,
+  extras: { readonly calls?: CallObserver; readonly registry?: Registry } = {},
+): JobWorker {
+  const jobs = new JobsRepository(ds);
+  const runJob = new RunJob({
+    jobs,
+    connectors,
+    clock: systemClock,
+    retry: options.retry,
+    log,
+    describe: safeErrorMessage,
+    traceCall: traceConnectorCall,
+    ...(extras.calls ? { calls: extras.calls } : {}),
+    ...(extras.registry ? { metrics: new PrometheusJobMetrics(extras.registry) } : {}),
+  });
+  return new JobWorker(jobs, runJob, systemClock, options, log, () => undefined);
 }

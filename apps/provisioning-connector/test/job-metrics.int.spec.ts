@@ -5,12 +5,12 @@ import { metricSamples } from '@kairos/observability';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, eventually, type TestDatabase } from '@kairos/testing';
 import { migrations } from '../src/migrations';
-import { JobsRepository, type NewJob } from '../src/jobs/jobs.repository';
-import { JobWorker, type WorkerLog } from '../src/jobs/job-worker';
-import { PostgresConnector } from '../src/connectors/postgres/postgres.connector';
-import type { ConnectorRegistry } from '../src/connectors/registry';
-import { systemClock } from '../src/domain/clock';
-import { sql, unique } from './fixtures';
+import { JobsRepository } from '../src/adapters/postgres/jobs.repository';
+import type { JobWorker, WorkerLog } from '../src/adapters/worker/job-worker';
+import type { NewJob } from '../src/use-cases/record-requested-job/ports';
+import { PostgresConnector } from '../src/adapters/connectors/postgres/postgres.connector';
+import type { ConnectorRegistry } from '../src/adapters/connectors/registry';
+import { jobWorker, sql, unique } from './fixtures';
 
 /**
  * The provisioning metrics operators page on: failed attempts, retries and jobs failed for good
@@ -33,7 +33,7 @@ describe('provisioning job metrics', () => {
     ds = await openServiceDataSource({ url: db.url, schema: 'provisioning', migrations, poolSize: 4 });
     connector = new PostgresConnector(target.url, { lockTimeoutMs: 2_000, statementTimeoutMs: 5_000 });
     const connectors: ConnectorRegistry = new Map([['postgres', connector]]);
-    worker = new JobWorker(new JobsRepository(ds), connectors, systemClock, { retry: { maxAttempts: 2, backoffMs: 50, maxBackoffMs: 100 }, leaseMs: 5_000, pollMs: 100 }, quiet, () => undefined, undefined, undefined, registry);
+    worker = jobWorker(ds, connectors, { retry: { maxAttempts: 2, backoffMs: 50, maxBackoffMs: 100 }, leaseMs: 5_000, pollMs: 100 }, quiet, { registry });
     worker.start();
   }, 120_000);
 
@@ -45,8 +45,8 @@ describe('provisioning job metrics', () => {
     await sql(process.env.KAIROS_TEST_PG_URL!, `DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   });
 
-  const record = (job: Omit<NewJob, 'kind' | 'connector' | 'resourceId' | 'role' | 'accessRole' | 'itemId'>) =>
-    ds.transaction((tx) => new JobsRepository(ds).record(tx, { kind: 'job', connector: 'postgres', itemId: 'item-1', resourceId: 'db', role: 'reader', accessRole: job.target, duration: 'PT1H', ...job }, new Date()));
+  const record = (job: Omit<NewJob, 'kind' | 'id' | 'connector' | 'resourceId' | 'role' | 'accessRole' | 'itemId'>) =>
+    ds.transaction((tx) => new JobsRepository(ds).record(tx, { kind: 'job', id: randomUUID(), connector: 'postgres', itemId: 'item-1', resourceId: 'db', role: 'reader', accessRole: job.target, duration: 'PT1H', ...job }, new Date()));
   const statusOf = async (grantId: string, action: string) =>
     ((await ds.query('SELECT status FROM provisioning_jobs WHERE grant_id = $1 AND action = $2', [grantId, action])) as { status: string }[])[0]?.status;
   const value = async (name: string, labels: string) => metricSamples(await registry.metrics(), name).get(labels) ?? 0;

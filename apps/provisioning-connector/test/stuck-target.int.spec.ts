@@ -5,14 +5,17 @@ import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@kairos/persistence';
 import { createTestDatabase, eventually, type TestDatabase } from '@kairos/testing';
 import { migrations } from '../src/migrations';
-import { JobsRepository, type NewJob } from '../src/jobs/jobs.repository';
-import { JobWorker, type WorkerLog } from '../src/jobs/job-worker';
-import { PostgresConnector } from '../src/connectors/postgres/postgres.connector';
-import { ConnectorHealthMonitor } from '../src/connectors/health-monitor';
-import type { ConnectorRegistry } from '../src/connectors/registry';
+import { JobsRepository } from '../src/adapters/postgres/jobs.repository';
+import type { JobWorker, WorkerLog } from '../src/adapters/worker/job-worker';
+import type { NewJob } from '../src/use-cases/record-requested-job/ports';
+import { PostgresConnector } from '../src/adapters/connectors/postgres/postgres.connector';
+import { ConnectorHealthMonitor } from '../src/use-cases/probe-connectors/connector-health-monitor';
+import { ConnectorGauges } from '../src/adapters/observability/connector-gauges';
+import { safeErrorMessage } from '@kairos/observability';
+import type { ConnectorRegistry } from '../src/adapters/connectors/registry';
 import { identityRoleName } from '../src/domain/names';
-import { systemClock } from '../src/domain/clock';
-import { isMember, sql, unique } from './fixtures';
+import { systemClock } from '@kairos/clock';
+import { isMember, jobWorker, sql, unique } from './fixtures';
 
 /**
  * Issue 19: one hung statement in one target must not stop all provisioning, health must say which
@@ -59,11 +62,11 @@ describe('provisioning when a target is stuck or a worker dies', () => {
     return connector;
   }
 
-  async function record(ds: DataSource, job: Omit<NewJob, 'kind' | 'connector' | 'resourceId' | 'role' | 'accessRole' | 'itemId'>): Promise<void> {
+  async function record(ds: DataSource, job: Omit<NewJob, 'kind' | 'id' | 'connector' | 'resourceId' | 'role' | 'accessRole' | 'itemId'>): Promise<void> {
     await ds.transaction((tx) =>
       new JobsRepository(ds).record(
         tx,
-        { kind: 'job', connector: 'postgres', itemId: 'item-1', resourceId: 'db', role: 'reader', accessRole: job.target, duration: 'PT1H', ...job },
+        { kind: 'job', id: randomUUID(), connector: 'postgres', itemId: 'item-1', resourceId: 'db', role: 'reader', accessRole: job.target, duration: 'PT1H', ...job },
         new Date(),
       ),
     );
@@ -103,17 +106,8 @@ describe('provisioning when a target is stuck or a worker dies', () => {
     const connector = postgres({ lockTimeoutMs: 1_000, statementTimeoutMs: 3_000 });
     const registry: ConnectorRegistry = new Map([['postgres', connector]]);
     const metrics = new Registry();
-    const health = new ConnectorHealthMonitor(registry, systemClock, metrics, { intervalMs: 60_000 });
-    const worker = new JobWorker(
-      new JobsRepository(ds),
-      registry,
-      systemClock,
-      { retry, leaseMs: 3_000, pollMs: 100, concurrency: 4 },
-      quiet,
-      () => undefined,
-      undefined,
-      health,
-    );
+    const health = new ConnectorHealthMonitor(registry, systemClock, new ConnectorGauges(metrics), safeErrorMessage, { intervalMs: 60_000 });
+    const worker = jobWorker(ds, registry, { retry, leaseMs: 3_000, pollMs: 100, concurrency: 4 }, quiet, { calls: health });
     workers.push(worker);
 
     // Already granted before the lock: revoking it must go through while the other role is locked.
@@ -179,14 +173,7 @@ describe('provisioning when a target is stuck or a worker dies', () => {
     const start = async (timeouts: { lockTimeoutMs: number; statementTimeoutMs: number }) => {
       const ds = await dataSource();
       const connector = postgres(timeouts);
-      const worker = new JobWorker(
-        new JobsRepository(ds),
-        new Map([['postgres', connector]]),
-        systemClock,
-        { retry, leaseMs, pollMs: 100, concurrency: 4 },
-        quiet,
-        () => undefined,
-      );
+      const worker = jobWorker(ds, new Map([['postgres', connector]]), { retry, leaseMs, pollMs: 100, concurrency: 4 }, quiet);
       workers.push(worker);
       return { ds, connector, worker };
     };

@@ -105,12 +105,22 @@ describe('result messages', () => {
   };
 
   it('names the message after the action, with a stable id per attempt', () => {
-    const { id, message } = resultMessage(job, 2, { kind: 'failed', reason: 'no', final: true, verified: true }, now);
+    const { id, message } = resultMessage(job, 2, { kind: 'failed', reason: 'no', final: true, verified: true }, now, (text) => text);
     expect(id).toBe('provisioning:j1:failed:2');
     expect(message).toEqual({
       type: 'RevokeFailed',
       data: { requestId: 'r1', itemId: 'i1', grantId: 'g1', attempt: 2, at: now.toISOString(), reason: 'no', final: true, verified: true },
     });
+  });
+
+  it('passes a failure reason through the redaction before it is published, then cuts it to 2,000 characters', () => {
+    const reason = `connect to postgres://kairos:s3cret@db failed ${'x'.repeat(3_000)}`;
+    const redact = (text: string) => text.replace('kairos:s3cret@', '***@');
+    const { message } = resultMessage(job, 1, { kind: 'failed', reason, final: false, verified: false }, now, redact);
+    const published = (message.data as { reason: string }).reason;
+    expect(published).not.toContain('s3cret');
+    expect(published.startsWith('connect to postgres://***@db failed')).toBe(true);
+    expect(published).toHaveLength(2_000);
   });
 });
 

@@ -14,7 +14,7 @@ export interface AccessDetails {
   readonly role: string;
   /**
    * The role the identity holds in the target because of this grant: what is reference-counted.
-   * Each connector's plug-in says what it is (`accessRole` in connectors/<name>/index.ts): the
+   * Each connector's plug-in says what it is (`accessRole` in adapters/connectors/<name>/index.ts): the
    * target role for postgres (a grant's own login in `mode=credentials`), the group DN for ldap,
    * `member` for github, the catalogue role for webhook and manual.
    */
@@ -44,6 +44,12 @@ export interface Job extends AccessDetails {
   readonly correlationId?: string;
   /** The trace the job was recorded in (W3C traceparent): its attempts and results continue it. */
   readonly traceparent?: string;
+}
+
+/** A job with what the request said about it (for webhook calls and tickets). */
+export interface JobWithContext extends Job {
+  readonly justification?: string;
+  readonly requestTicket?: string;
 }
 
 export interface RetryPolicy {

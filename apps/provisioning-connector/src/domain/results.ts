@@ -1,5 +1,4 @@
 import type { ProvisioningResultMessage } from '@kairos/contracts';
-import { redactSecrets } from '@kairos/observability';
 import type { Job } from './job';
 
 /** A person resolved a ticket: who, and what they wrote (scrubbed of credentials). */
@@ -20,8 +19,14 @@ export type JobResult =
 
 const fulfilmentFields = (f: Fulfilment | undefined) => (f ? { fulfilledBy: f.fulfilledBy, comment: f.comment.slice(0, 2_000) } : {});
 
-/** The message on provisioning.results for one attempt of one job, and its stable id. */
-export function resultMessage(job: Job, attempt: number, result: JobResult, at: Date): { id: string; message: ProvisioningResultMessage } {
+/** Scrubs credentials from text (the platform's one redaction, @kairos/observability redactSecrets). */
+export type Redact = (text: string) => string;
+
+/**
+ * The message on provisioning.results for one attempt of one job, and its stable id. A failure's
+ * reason passes through `redact`: connector errors may quote connection strings.
+ */
+export function resultMessage(job: Job, attempt: number, result: JobResult, at: Date, redact: Redact): { id: string; message: ProvisioningResultMessage } {
   const base = { requestId: job.requestId, itemId: job.itemId, grantId: job.grantId, attempt: Math.max(1, attempt), at: at.toISOString() };
   const id = (suffix: string) => `provisioning:${job.id}:${suffix}:${Math.max(1, attempt)}`;
   switch (result.kind) {
@@ -49,7 +54,7 @@ export function resultMessage(job: Job, attempt: number, result: JobResult, at: 
     case 'failed': {
       const data = {
         ...base,
-        reason: redactSecrets(result.reason).slice(0, 2_000),
+        reason: redact(result.reason).slice(0, 2_000),
         final: result.final,
         verified: result.verified,
         ...fulfilmentFields(result.fulfilment),

@@ -1,1 +1,0 @@
-export const CLOCK = Symbol('CLOCK');
