@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { kafkaConfig, serviceConfig, type Config, type ConfigSpec } from '@kairos/config';
 
 const seconds = (description: string, fallback: number) => ({ type: 'int', min: 1, max: 31_536_000, default: fallback, description }) as const;
@@ -41,3 +42,19 @@ export const config = {
 } as const satisfies ConfigSpec;
 
 export type NotifierConfig = Config<typeof config>;
+
+/**
+ * A secret given as `NAME` or as `NAME_FILE` (a mounted file, read when needed so a rotated file is
+ * picked up). Never logged; a file that cannot be read is named, its content never.
+ */
+export function secretOf(value: string, file: string): () => string {
+  if (value !== '') return () => value;
+  if (file === '') return () => '';
+  return () => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new Error(`cannot read the secret file ${file}`);
+    }
+  };
+}

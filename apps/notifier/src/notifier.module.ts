@@ -1,42 +1,49 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { raw } from 'express';
 import { DataSource } from 'typeorm';
+import { CLOCK, systemClock, type Clock } from '@kairos/clock';
 import { kafkaConnection, messageKeys } from '@kairos/config';
 import { PlatformModule } from '@kairos/http';
 import { KafkaModule } from '@kairos/messaging';
-import { JsonLogger, ServiceMetrics } from '@kairos/observability';
+import { JsonLogger, redactSecrets, ServiceMetrics } from '@kairos/observability';
 import { PostgresModule } from '@kairos/persistence';
-import { EmailChannel } from './channels/email';
-import { SlackChannel } from './channels/slack';
-import { WebhookChannel } from './channels/webhook';
-import type { NotifierConfig } from './config';
-import { DelegationsController } from './delegations/delegations.controller';
-import { DirectoryClient } from './directory/directory-client';
+import { SlackChannel } from './adapters/channels/slack';
+import { EmailChannel } from './adapters/channels/smtp';
+import { WebhookChannel } from './adapters/channels/webhook';
+import { DelegationsController } from './adapters/http/delegations.controller';
+import { SendsController } from './adapters/http/sends.controller';
+import { SlackInteractionsController } from './adapters/http/slack-interactions.controller';
+import { LOOP_INTERVAL, NotifierRuntime, sendMetrics } from './adapters/kafka/notifier-runtime';
+import { DirectoryClient } from './adapters/policy/directory-client';
+import { PgDelegations } from './adapters/postgres/delegations.repository';
+import { PgNotifierStore } from './adapters/postgres/notifier-store';
+import { PgSendLog } from './adapters/postgres/send-log';
+import { FileTemplates } from './adapters/templates/file-templates';
+import { secretOf, type NotifierConfig } from './config';
+import type { NotifierLog } from './domain/ports';
 import { migrations } from './migrations';
-import { Dispatcher, type DispatcherHooks } from './notifications/dispatcher';
-import { DISPATCHER, HANDLER_SETTINGS, LOOP_INTERVAL, NotifierRuntime, sendMetrics } from './notifications/notifier-runtime';
-import type { HandlerSettings } from './notifications/request-events.handler';
-import { SendsController } from './notifications/sends.controller';
-import { Templates } from './notifications/templates';
-import { secretOf } from './secrets';
-import { CLOCK, systemClock, type Clock } from './shared/clock';
-import { SLACK_SIGNING_SECRET, SlackInteractionsController } from './slack/interactions.controller';
+import { Delegate } from './use-cases/delegate/delegate';
+import { DispatchSends, type DispatchHooks } from './use-cases/dispatch-sends/dispatch-sends';
+import { FireTimers } from './use-cases/fire-timers/fire-timers';
+import { HandleSlackInteraction } from './use-cases/handle-slack-interaction/handle-slack-interaction';
+import { ListSends } from './use-cases/list-sends/list-sends';
+import { PlanNotifications } from './use-cases/plan-notifications/plan-notifications';
 
 export interface NotifierOverrides {
   readonly clock?: Clock;
-  readonly hooks?: DispatcherHooks;
+  readonly hooks?: DispatchHooks;
 }
+
+const logOf = (logger: JsonLogger): NotifierLog => ({
+  info: (msg, fields) => logger.write('info', msg, fields),
+  warn: (msg, fields) => logger.write('warn', msg, fields),
+  error: (msg, fields) => logger.write('error', msg, fields),
+});
 
 @Module({})
 export class NotifierModule implements NestModule {
   static forRoot(config: NotifierConfig, overrides: NotifierOverrides = {}): DynamicModule {
     const clock = overrides.clock ?? systemClock;
-    const handler: HandlerSettings = {
-      reminderAfterMs: config.REMINDER_AFTER_SECONDS * 1000,
-      escalateAfterMs: config.ESCALATE_AFTER_SECONDS * 1000,
-      expiryWarningMs: config.EXPIRY_WARNING_SECONDS * 1000,
-      fulfillerGroup: config.FULFILLER_GROUP,
-    };
     const directory = new DirectoryClient(config.APPROVAL_POLICY_URL, secretOf(config.NOTIFIER_TOKEN, config.NOTIFIER_TOKEN_FILE));
     return {
       module: NotifierModule,
@@ -52,19 +59,32 @@ export class NotifierModule implements NestModule {
       controllers: [SlackInteractionsController, DelegationsController, SendsController],
       providers: [
         { provide: CLOCK, useValue: clock },
-        { provide: HANDLER_SETTINGS, useValue: handler },
         { provide: LOOP_INTERVAL, useValue: config.LOOP_INTERVAL_MS },
-        { provide: DirectoryClient, useValue: directory },
-        { provide: SLACK_SIGNING_SECRET, useValue: secretOf(config.SLACK_SIGNING_SECRET, config.SLACK_SIGNING_SECRET_FILE) },
+        { provide: PgNotifierStore, useFactory: (dataSource: DataSource) => new PgNotifierStore(dataSource), inject: [DataSource] },
         {
-          provide: DISPATCHER,
-          inject: [DataSource, JsonLogger, ServiceMetrics],
-          useFactory: (dataSource: DataSource, logger: JsonLogger, metrics: ServiceMetrics) => {
+          provide: PlanNotifications,
+          useFactory: () =>
+            new PlanNotifications(clock, {
+              reminderAfterMs: config.REMINDER_AFTER_SECONDS * 1000,
+              escalateAfterMs: config.ESCALATE_AFTER_SECONDS * 1000,
+              expiryWarningMs: config.EXPIRY_WARNING_SECONDS * 1000,
+              fulfillerGroup: config.FULFILLER_GROUP,
+            }),
+        },
+        {
+          provide: FireTimers,
+          inject: [PgNotifierStore, JsonLogger],
+          useFactory: (store: PgNotifierStore, logger: JsonLogger) => new FireTimers(store, directory, clock, { escalationGroup: config.ESCALATION_GROUP }, logOf(logger)),
+        },
+        {
+          provide: DispatchSends,
+          inject: [PgNotifierStore, JsonLogger, ServiceMetrics],
+          useFactory: (store: PgNotifierStore, logger: JsonLogger, metrics: ServiceMetrics) => {
             const counters = sendMetrics(metrics);
-            return new Dispatcher(
-              dataSource,
+            return new DispatchSends(
+              store,
               directory,
-              new Templates(config.TEMPLATES_DIR),
+              new FileTemplates(config.TEMPLATES_DIR),
               {
                 email: new EmailChannel({
                   host: config.SMTP_HOST,
@@ -83,15 +103,11 @@ export class NotifierModule implements NestModule {
               {
                 defaultChannels: config.DEFAULT_CHANNELS,
                 consoleUrl: config.CONSOLE_URL,
-                escalationGroup: config.ESCALATION_GROUP,
                 maxAttempts: config.SEND_MAX_ATTEMPTS,
                 backoffMs: config.SEND_BACKOFF_MS,
               },
-              {
-                info: (msg, fields) => logger.write('info', msg, fields),
-                warn: (msg, fields) => logger.write('warn', msg, fields),
-                error: (msg, fields) => logger.write('error', msg, fields),
-              },
+              logOf(logger),
+              redactSecrets,
               {
                 ...counters,
                 ...overrides.hooks,
@@ -100,6 +116,14 @@ export class NotifierModule implements NestModule {
             );
           },
         },
+        { provide: Delegate, inject: [DataSource], useFactory: (dataSource: DataSource) => new Delegate(new PgDelegations(dataSource), clock) },
+        {
+          provide: HandleSlackInteraction,
+          inject: [JsonLogger],
+          useFactory: (logger: JsonLogger) =>
+            new HandleSlackInteraction(directory, secretOf(config.SLACK_SIGNING_SECRET, config.SLACK_SIGNING_SECRET_FILE), clock, logOf(logger)),
+        },
+        { provide: ListSends, inject: [DataSource], useFactory: (dataSource: DataSource) => new ListSends(new PgSendLog(dataSource)) },
         NotifierRuntime,
       ],
     };

@@ -21,10 +21,10 @@ import {
   startTestIssuer,
   startTestKafka,
 } from '@kairos/testing';
+import type { Clock } from '@kairos/clock';
 import { config } from '../config';
-import type { DispatcherHooks } from '../notifications/dispatcher';
 import { NotifierModule } from '../notifier.module';
-import type { Clock } from '../shared/clock';
+import type { DispatchHooks } from '../use-cases/dispatch-sends/dispatch-sends';
 
 const root = join(__dirname, '..', '..', '..', '..');
 export const SLACK_TOKEN = 'xoxb-test-token-never-logged';
@@ -253,7 +253,7 @@ export async function startHarness(options: { templatesDir?: string; env?: Recor
       if (!app) throw new Error('the notifier is not running');
       return app;
     },
-    async boot(clock: Clock, hooks: DispatcherHooks = {}): Promise<INestApplication> {
+    async boot(clock: Clock, hooks: DispatchHooks = {}): Promise<INestApplication> {
       app = await createServiceApp(NotifierModule.forRoot(loadConfig(config, env), { clock, hooks }), { title: 'notifier', description: 'test' });
       await app.init();
       return app;
