@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { startKafkaInbox } from '@kairos/messaging';
+import { ExpiryMessaging } from './adapters/kafka/expiry-messaging';
 import { apiDocs } from './api-docs';
 import { config } from './config';
 import { ExpirySchedulerModule } from './expiry-scheduler.module';
@@ -10,4 +12,6 @@ void runService({
   module: (c) => ExpirySchedulerModule.forRoot(c),
   port: (c) => c.PORT,
   docs: apiDocs,
+  // The request-event consumer: @EventPattern handlers of adapters/kafka over the messaging runtime.
+  beforeListen: (app) => startKafkaInbox(app, app.get(ExpiryMessaging).runtime),
 });

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { loadConfig, messageKeys } from '@kairos/config';
 import { TOPICS, type AccessRequestEvent, type TimerFired } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner, ensureKairosTopics } from '@kairos/messaging';
+import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner, ensureKairosTopics, startKafkaInbox } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -17,10 +17,11 @@ import {
   type TestIssuer,
   testMessageKeys,
 } from '@kairos/testing';
+import type { Clock } from '@kairos/clock';
+import { FiringLoop } from '../adapters/firing/firing-loop';
+import { ExpiryMessaging } from '../adapters/kafka/expiry-messaging';
 import { config } from '../config';
 import { ExpirySchedulerModule } from '../expiry-scheduler.module';
-import type { Clock } from '../shared/clock';
-import { ExpiryRuntime } from '../timers/expiry-runtime';
 
 export interface FiredMessage {
   readonly id: string;
@@ -78,13 +79,16 @@ export async function startHarness() {
       if (!app) throw new Error('the expiry scheduler is not running');
       return app;
     },
-    get runtime(): ExpiryRuntime {
-      return harness.app.get(ExpiryRuntime);
+    /** The firing loop of the running scheduler (tests stop, start and drive it). */
+    get firing(): FiringLoop {
+      return harness.app.get(FiringLoop);
     },
     async boot(clock: Clock): Promise<INestApplication> {
       const module = ExpirySchedulerModule.forRoot(loadConfig(config, env), { clock });
       app = await createServiceApp(module, { title: 'expiry-scheduler', description: 'test' });
       await app.init();
+      // As main.ts does: the request-event consumer is the app's @EventPattern controller.
+      await startKafkaInbox(app, app.get(ExpiryMessaging).runtime);
       return app;
     },
     async shutdown(): Promise<void> {

@@ -1,8 +1,12 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { TimerKind } from '@kairos/contracts';
 import { assertNever } from '@kairos/contracts';
-import type { TimerChange } from './plan';
-import type { ScheduledTimer, Timer, TimerStatus } from './timer';
+import { enqueueOutbox } from '@kairos/messaging';
+import type { TimerChange } from '../../domain/plan';
+import type { DueTimer, ScheduledTimer, Timer, TimerStatus } from '../../domain/timer';
+import type { FiringStore, FiringTransaction } from '../../use-cases/fire-due-timers/ports';
+import type { TimerFilter, TimerReader } from '../../use-cases/list-timers/list-timers';
+import type { TimerSchedule } from '../../use-cases/schedule-timers/ports';
 
 interface TimerRow {
   timer_id: string;
@@ -45,10 +49,6 @@ const toTimer = (row: TimerRow): Timer => {
       return assertNever(row.status);
   }
 };
-
-export interface DueTimer extends ScheduledTimer {
-  readonly correlationId?: string;
-}
 
 /** SQL over the `timers` table; every function runs in the caller's transaction. */
 export const timerRepository = {
@@ -117,3 +117,39 @@ export const timerRepository = {
     return rows.map(toTimer);
   },
 };
+
+/** The timers of one inbox transaction (the request event being handled). */
+export class PostgresTimerSchedule implements TimerSchedule {
+  constructor(private readonly tx: EntityManager) {}
+
+  apply(changes: readonly TimerChange[], at: Date, correlationId?: string): Promise<void> {
+    return timerRepository.apply(this.tx, changes, at, correlationId);
+  }
+}
+
+/** Firing rounds: each batch in one transaction, its TimerFired messages in the outbox. */
+export class PostgresFiringStore implements FiringStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (tx: FiringTransaction) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((tx) =>
+      work({
+        claimDue: (now, limit) => timerRepository.claimDue(tx, now, limit),
+        enqueue: (messages) => enqueueOutbox(tx, messages),
+        markFired: (timerIds, firedAt) => timerRepository.markFired(tx, timerIds, firedAt),
+      }),
+    );
+  }
+
+  nextDueAt(): Promise<Date | undefined> {
+    return timerRepository.nextDueAt(this.dataSource.manager);
+  }
+}
+
+export class PostgresTimerReader implements TimerReader {
+  constructor(private readonly dataSource: DataSource) {}
+
+  list(filter: TimerFilter): Promise<Timer[]> {
+    return timerRepository.list(this.dataSource.manager, filter);
+  }
+}

@@ -18,6 +18,11 @@ export interface ScheduledTimer extends TimerTarget {
   readonly dueAt: Iso8601;
 }
 
+/** A pending timer whose due time has come, with the correlation id of the event that scheduled it. */
+export interface DueTimer extends ScheduledTimer {
+  readonly correlationId?: string;
+}
+
 export type Timer = ScheduledTimer &
   (
     | { readonly status: 'pending' }

@@ -4,13 +4,14 @@ import { JsonLogger } from '@kairos/observability';
 import { openServiceDataSource } from '@kairos/persistence';
 import { eventually } from '@kairos/testing';
 import type { DataSource } from 'typeorm';
-import { migrations } from './migrations';
-import { systemClock } from './shared/clock';
-import { startHarness, type Harness } from './testing/harness';
+import { migrations } from '../src/migrations';
+import { systemClock } from '@kairos/clock';
+import { startHarness, type Harness } from '../src/testing/harness';
 import { requestEvents } from '@kairos/access-request-domain/testing';
-import { HOUR, ManualClock, MINUTE, plus } from './testing/clock';
-import { firingMessageId } from './timers/timer';
-import { TimerFiring } from './timers/timer-firing';
+import { HOUR, ManualClock, MINUTE, plus } from '../src/testing/clock';
+import { firingMessageId } from '../src/domain/timer';
+import { PostgresFiringStore } from '../src/adapters/postgres/timer.repository';
+import { FireDueTimers } from '../src/use-cases/fire-due-timers/fire-due-timers';
 
 const T0 = '2026-06-01T09:00:00.000Z';
 const SCHEMA = 'expiry_scheduler';
@@ -83,8 +84,8 @@ describe('firing across restarts and crashes', () => {
     try {
       // The process fires (outbox row + timer marked fired, one transaction) and dies before its relay runs.
       clock.set(plus(expiresAt, MINUTE));
-      const dying = new TimerFiring(dataSource, { notify: () => undefined }, clock, { maxSleepMs: 200, batchSize: 10 });
-      expect(await dying.fireDue()).toBe(1);
+      const dying = new FireDueTimers(new PostgresFiringStore(dataSource), clock, { fired: () => undefined }, { batchSize: 10 });
+      expect(await dying.execute()).toBe(1);
       const outbox: Record<string, unknown>[] = await dataSource.query('SELECT * FROM messaging_outbox');
       expect(outbox).toHaveLength(1);
       // Then, in a second life, its relay reached Kafka but died before deleting the row.

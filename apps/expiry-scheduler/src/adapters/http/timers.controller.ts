@@ -8,11 +8,10 @@ import {
 } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { DataSource } from 'typeorm';
 import { Roles } from '@kairos/auth';
 import { TIMER_KINDS, type TimerKind } from '@kairos/contracts';
-import { TIMER_STATUSES, type Timer, type TimerStatus } from './timer';
-import { timerRepository } from './timer.repository';
+import { TIMER_STATUSES, type Timer, type TimerStatus } from '../../domain/timer';
+import { ListTimers } from '../../use-cases/list-timers/list-timers';
 
 export class ListTimersQuery {
   @ApiPropertyOptional({ description: 'Only the timers of this access request' })
@@ -56,18 +55,13 @@ export class TimerList {
 @ApiBearerAuth()
 @Controller('v1/timers')
 export class TimersController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly listTimers: ListTimers) {}
 
   // Timers reveal who holds what access until when: operators only.
   @Roles('admin')
   @Get()
   @ApiOkResponse({ type: TimerList, description: 'Timers ordered by due time (pending ones unless `status` says otherwise)' })
   async list(@Query() query: ListTimersQuery): Promise<TimerList> {
-    const timers = await timerRepository.list(this.dataSource.manager, {
-      requestId: query.requestId,
-      status: query.status ?? 'pending',
-      limit: query.limit ?? 100,
-    });
-    return { timers };
+    return { timers: await this.listTimers.execute(query) };
   }
 }

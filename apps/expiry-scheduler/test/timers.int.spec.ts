@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { eventually } from '@kairos/testing';
-import { startHarness, type Harness } from './testing/harness';
+import { startHarness, type Harness } from '../src/testing/harness';
 import { requestEvents } from '@kairos/access-request-domain/testing';
-import { HOUR, ManualClock, MINUTE, plus } from './testing/clock';
-import { firingMessageId } from './timers/timer';
+import { HOUR, ManualClock, MINUTE, plus } from '../src/testing/clock';
+import { firingMessageId } from '../src/domain/timer';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 
@@ -18,7 +18,7 @@ describe('expiry scheduler timers (real PostgreSQL, local Kafka, injected clock)
   /** Moves the clock forward and fires what is due, as the loop would within its next round. */
   const advanceTo = async (instant: string) => {
     clock.set(instant);
-    await h.runtime.firing.fireDue();
+    await h.firing.fireDue();
   };
 
   beforeAll(async () => {

@@ -2,8 +2,8 @@ import request from 'supertest';
 import { requestEvents } from '@kairos/access-request-domain/testing';
 import { metricSamples } from '@kairos/observability';
 import { eventually } from '@kairos/testing';
-import { startHarness, type Harness } from './testing/harness';
-import { HOUR, ManualClock, plus } from './testing/clock';
+import { startHarness, type Harness } from '../src/testing/harness';
+import { HOUR, ManualClock, plus } from '../src/testing/clock';
 
 const T0 = '2026-03-01T09:00:00.000Z';
 
@@ -38,13 +38,13 @@ describe('timers overdue (real PostgreSQL, local Kafka, injected clock)', () => 
     expect(only((await scrape()).age)).toEqual([0]);
 
     // The firing loop stalls (as when its process hangs); time passes the due times.
-    await h.runtime.firing.stop();
+    await h.firing.stop();
     clock.set(plus(expiresAt, 90_000));
     const stalled = await scrape();
     expect(only(stalled.count)).toEqual([2]);
     expect(only(stalled.age)).toEqual([90]);
 
-    h.runtime.firing.start();
+    h.firing.start();
     await eventually(async () => only((await scrape()).count)[0] === 0, 'overdue timers fired');
     expect(only((await scrape()).age)).toEqual([0]);
     expect(await h.timers(requestId)).toEqual([]);
