@@ -1,5 +1,8 @@
 import request from 'supertest';
-import { eventually } from '@kairos/testing';
+import { messageKeys } from '@kairos/config';
+import { TOPICS } from '@kairos/contracts';
+import { headerValue, messageAuthentication, toKafkaMessage } from '@kairos/messaging';
+import { eventually, generateTestMessageKeys } from '@kairos/testing';
 import { startHarness, type Harness } from '../src/testing/harness';
 import { requestEvents } from '@kairos/access-request-domain/testing';
 import { HOUR, ManualClock, MINUTE, plus } from '../src/testing/clock';
@@ -201,6 +204,54 @@ describe('expiry scheduler timers (real PostgreSQL, local Kafka, injected clock)
         .map((m) => `${m.data.itemId}:${m.data.kind}`)
         .sort(),
     ).toEqual(['a:pending_ttl', 'b:approval_expiry']);
+  });
+
+  describe('the request-event consumer (an @EventPattern controller over the Kafka inbox)', () => {
+    it('refuses a forged AccessGranted written straight to access-request.events (unsigned, or signed by a key it does not trust): dead-lettered, no timer', async () => {
+      const { requestId, e } = newRequest();
+      const now = clock.now().toISOString();
+      const forgedExpiry = plus(now, 10 * HOUR);
+      const forged = toKafkaMessage({
+        topic: TOPICS.accessRequestEvents,
+        key: requestId,
+        id: `forged-${requestId}`,
+        type: 'AccessGranted',
+        subject: requestId,
+        time: now,
+        source: 'urn:kairos:request-service',
+        data: e.granted('a', 'g-forged', forgedExpiry, now).data,
+      });
+      const stranger = messageAuthentication(messageKeys(generateTestMessageKeys().env('request-service')));
+      const producer = h.kafka.producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic: TOPICS.accessRequestEvents, messages: [forged] });
+        await producer.send({ topic: TOPICS.accessRequestEvents, messages: [{ ...forged, headers: { ...forged.headers, ...stranger.signer.signatureHeaders(TOPICS.accessRequestEvents, forged) } }] });
+      } finally {
+        await producer.disconnect();
+      }
+      // The genuine event after them, on the same partition: once its timer is there, the forgeries were read.
+      const expiresAt = plus(now, HOUR);
+      await h.publish(requestId, [e.granted('a', 'g1', expiresAt, now)]);
+      await h.expectPending(requestId, [`access_expiry@${expiresAt}`]);
+
+      const reasons: string[] = [];
+      const reader = h.kafka.consumer({ groupId: `dlq-reader-${requestId}` });
+      await reader.connect();
+      try {
+        await reader.subscribe({ topic: 'expiry-scheduler.dlq', fromBeginning: true });
+        await reader.run({
+          eachMessage: async ({ message }) => {
+            if (headerValue(message.headers, 'ce_id') === `forged-${requestId}`) reasons.push(headerValue(message.headers, 'x-kairos-dlq-reason') ?? '');
+          },
+        });
+        await eventually(async () => reasons.length >= 2, 'both forgeries on the dead-letter topic');
+      } finally {
+        await reader.disconnect();
+      }
+      expect(reasons).toEqual(['authentication: unsigned: the message carries no x-kairos-key-id header', expect.stringMatching(/^authentication: unknown_key: /)]);
+      expect((await h.timers(requestId)).map((t) => t.grantId)).toEqual(['g1']);
+    });
   });
 
   describe('the timers API', () => {
