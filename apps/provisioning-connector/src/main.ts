@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { startProvisioningInbox } from './adapters/kafka/provisioning.runtime';
 import { apiDocs } from './api-docs';
 import { config } from './config';
 import { ProvisioningConnectorModule } from './provisioning-connector.module';
@@ -10,4 +11,6 @@ void runService({
   module: (c) => ProvisioningConnectorModule.forRoot(c),
   port: (c) => c.PORT,
   docs: apiDocs,
+  // The access-request consumer: @EventPattern handlers of adapters/kafka over the messaging runtime.
+  beforeListen: startProvisioningInbox,
 });

@@ -23,6 +23,7 @@ import { RequestedOnStream } from './adapters/eventstore/requested-on-stream';
 import { CredentialsController } from './adapters/http/credentials.controller';
 import { JobsController } from './adapters/http/jobs.controller';
 import { TicketsController } from './adapters/http/tickets.controller';
+import { AccessRequestEventsController } from './adapters/kafka/access-request-events.controller';
 import { ProvisioningRuntime, WORKER_OPTIONS } from './adapters/kafka/provisioning.runtime';
 import { ConnectorGauges } from './adapters/observability/connector-gauges';
 import { PrometheusJobMetrics } from './adapters/observability/job-metrics';
@@ -56,7 +57,7 @@ export class ProvisioningConnectorModule {
         KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'provisioning-connector', keys: messageKeys(config) }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
-      controllers: [JobsController, TicketsController, CredentialsController],
+      controllers: [JobsController, TicketsController, CredentialsController, AccessRequestEventsController],
       providers: [
         { provide: CLOCK, useValue: clock },
         { provide: WORKER_OPTIONS, useValue: workerOptions },

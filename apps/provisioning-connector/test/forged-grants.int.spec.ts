@@ -22,6 +22,7 @@ import {
 import { config } from '../src/config';
 import { identityRoleName } from '../src/domain/names';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
+import { startProvisioningInbox } from '../src/adapters/kafka/provisioning.runtime';
 import { collectResults, event, grantRequested, isMember, kafkaClient, RequestServicePublisher, sql, unique } from './fixtures';
 
 /**
@@ -70,6 +71,7 @@ describe('provisioning-connector, against forged grants', () => {
     });
     app = await createServiceApp(ProvisioningConnectorModule.forRoot(cfg), { title: 'provisioning', description: 'test' });
     await app.init();
+    await startProvisioningInbox(app);
     kafka = kafkaClient(broker.brokers);
     esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
     genuine = new RequestServicePublisher(kafka, esdb);

@@ -21,6 +21,7 @@ import {
 } from '@kairos/testing';
 import { config } from '../src/config';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
+import { startProvisioningInbox } from '../src/adapters/kafka/provisioning.runtime';
 import { verifySignature } from '../src/domain/signature';
 import { identityRoleName } from '../src/domain/names';
 import { collectResults, event, grantRequested, isMember, kafkaClient, RequestServicePublisher, revocationRequested, sql, unique, type Result } from './fixtures';
@@ -119,6 +120,7 @@ describe('provisioning-connector, in process', () => {
     });
     app = await createServiceApp(ProvisioningConnectorModule.forRoot(cfg), { title: 'provisioning', description: 'test' });
     await app.init();
+    await startProvisioningInbox(app);
     esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
     publisher = new RequestServicePublisher(kafka(), esdb);
     reader = await collectResults(kafka());

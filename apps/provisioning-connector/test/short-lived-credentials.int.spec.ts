@@ -21,6 +21,7 @@ import {
 } from '@kairos/testing';
 import { config } from '../src/config';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
+import { startProvisioningInbox } from '../src/adapters/kafka/provisioning.runtime';
 import { collectResults, event, grantRequested, kafkaClient, RequestServicePublisher, revocationRequested, sql, unique, type Result } from './fixtures';
 import { ensureKairosTopics } from '@kairos/messaging';
 
@@ -148,6 +149,7 @@ describe('short-lived PostgreSQL credentials, end to end through the provisionin
     });
     app = await createServiceApp(ProvisioningConnectorModule.forRoot(cfg), { title: 'provisioning', description: 'test' });
     await app.init();
+    await startProvisioningInbox(app);
     esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
     publisher = new RequestServicePublisher(kafkaClient(broker.brokers), esdb);
     reader = await collectResults(kafkaClient(broker.brokers));

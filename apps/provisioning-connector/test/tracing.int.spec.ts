@@ -14,6 +14,7 @@ import { startTracing, type TracingHandle } from '@kairos/observability';
 import { authEnv, createTestDatabase, eventually, messageKeysEnv, startTestEventStore, startTestIssuer, startTestKafka, type TestDatabase, type TestIssuer } from '@kairos/testing';
 import { config } from '../src/config';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
+import { startProvisioningInbox } from '../src/adapters/kafka/provisioning.runtime';
 import { event, grantRequested, kafkaClient, RequestServicePublisher, unique } from './fixtures';
 
 /**
@@ -65,6 +66,7 @@ describe('provisioning-connector: one trace from GrantRequested to its results',
     });
     app = await createServiceApp(ProvisioningConnectorModule.forRoot(cfg), { title: 'provisioning', description: 'test' });
     await app.init();
+    await startProvisioningInbox(app);
     esdb = EventStoreDBClient.connectionString(eventstore.connectionString);
     publisher = new RequestServicePublisher(kafkaClient(broker.brokers), esdb);
     resultsReader = kafkaClient(broker.brokers).consumer({ groupId: unique('results-reader') });

@@ -23,6 +23,7 @@ import {
 } from '@kairos/testing';
 import { config } from '../src/config';
 import { ProvisioningConnectorModule } from '../src/provisioning-connector.module';
+import { startProvisioningInbox } from '../src/adapters/kafka/provisioning.runtime';
 import { verifySignature } from '../src/domain/signature';
 import { identityRoleName } from '../src/domain/names';
 import { event, grantRequested, isMember, RequestServicePublisher, revocationRequested, sql, unique, type Result } from './fixtures';
@@ -167,6 +168,7 @@ describe('the provisioning connector tells the truth', () => {
     });
     app = await createServiceApp(ProvisioningConnectorModule.forRoot(cfg), { title: 'provisioning', description: 'test' });
     await app.init();
+    await startProvisioningInbox(app);
     // The test plays the request service: it records each event on its request's stream and relays it signed.
     kafka = new Kafka({ clientId: unique('test'), brokers: broker.brokers, logLevel: logLevel.NOTHING });
     publisher = new RequestServicePublisher(kafka, esdb);

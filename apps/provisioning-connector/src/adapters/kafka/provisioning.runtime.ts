@@ -1,13 +1,12 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type INestApplication, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
 import { ReadinessRegistry } from '@kairos/http';
-import { MessagingRuntime } from '@kairos/messaging';
+import { MessagingRuntime, startKafkaInbox, type KafkaInboxTransport } from '@kairos/messaging';
 import { ServiceMetrics } from '@kairos/observability';
 import { CONNECTORS, type ConnectorRegistry } from '../connectors/registry';
 import { ConnectorHealthMonitor } from '../../use-cases/probe-connectors/connector-health-monitor';
-import { RecordRequestedJob } from '../../use-cases/record-requested-job/record-requested-job';
 import { JobsRepository } from '../postgres/jobs.repository';
 import { RequestStreamUnavailableError } from '../eventstore/requested-on-stream';
 import { CLOCK, type Clock } from '@kairos/clock';
@@ -18,10 +17,14 @@ import { JobWorker, type WorkerLog, type WorkerOptions } from '../worker/job-wor
 export const CONSUMER_GROUP = 'provisioning-connector';
 export const WORKER_OPTIONS = Symbol('WORKER_OPTIONS');
 
-/** Wires the consumer (records jobs), the worker (runs them) and the outbox relay (publishes results). */
+/**
+ * Wires the consumer of access-request.events (its handlers: AccessRequestEventsController, bound
+ * by `startProvisioningInbox`), the worker (runs the jobs) and the outbox relay (publishes results).
+ */
 @Injectable()
-export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly messaging: MessagingRuntime;
+export class ProvisioningRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  /** The Kafka inbox and outbox relay; started and stopped by the inbox transport. */
+  readonly messaging: MessagingRuntime;
   private readonly worker: JobWorker;
 
   constructor(
@@ -33,7 +36,6 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     @Inject(PROVISIONING_LOG) log: WorkerLog,
     metrics: ServiceMetrics,
     private readonly health: ConnectorHealthMonitor,
-    recordJob: RecordRequestedJob,
     runJob: RunJob,
     @Inject(CLOCK) clock: Clock,
     @Inject(WORKER_OPTIONS) options: WorkerOptions,
@@ -46,10 +48,6 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
       topics: [TOPICS.accessRequestEvents],
       log,
       metrics,
-      // Recorded in the inbox transaction: the job and the message's acknowledgement commit together.
-      handle: async (message, tx) => {
-        await recordJob.handle(message, { record: (recordable, now) => jobs.record(tx, recordable, now) });
-      },
       onOutcome: (_topic, outcome) => {
         if (outcome === 'processed') this.worker.notify();
       },
@@ -67,7 +65,6 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     }
     this.health.start();
     this.worker.start();
-    await this.messaging.start();
   }
 
   /** Wakes the worker and the relay (after a ticket is resolved, say). */
@@ -76,10 +73,22 @@ export class ProvisioningRuntime implements OnApplicationBootstrap, OnApplicatio
     this.messaging.notifyOutbox();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before the inbox transport stops the consumer and the relay: the worker finishes its running jobs. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.health.stop();
     await this.worker.stop();
-    await this.messaging.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.messaging.stop(); // already stopped by the transport when it ran (stop is idempotent)
     for (const connector of this.connectors.values()) await connector.close();
   }
+}
+
+/**
+ * Starts the service's Kafka inbox on its app (main.ts, and test harnesses as main does): the
+ * @EventPattern handlers of adapters/kafka consume access-request.events. `app.close()` stops it.
+ */
+export function startProvisioningInbox(app: INestApplication): Promise<KafkaInboxTransport> {
+  return startKafkaInbox(app, app.get(ProvisioningRuntime).messaging);
 }
