@@ -10,7 +10,8 @@ export interface ServiceDefinition<S extends ConfigSpec> {
   readonly docs: ServiceAppOptions;
   readonly port: (config: Config<S>) => number;
   /**
-   * Starts what else the service runs on its app, before it listens: its Kafka inbox, e.g.
+   * Starts what else the service runs on its app, once the app is initialised and before it
+   * listens: its Kafka inbox, e.g.
    * `(app) => startKafkaInbox(app, app.get(ServiceMessaging).runtime)`. `app.close()` stops it.
    */
   readonly beforeListen?: (app: INestApplication) => Promise<unknown>;
@@ -45,7 +46,11 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
     // Before the app is built: every span and log line of the service belongs to its provider.
     startTracing(tracing);
     const app = await createServiceApp(definition.module(config), definition.docs, { corsOrigins });
-    await definition.beforeListen?.(app);
+    if (definition.beforeListen) {
+      // After the app's init hooks (as the test harnesses do), so what starts there finds every provider ready.
+      await app.init();
+      await definition.beforeListen(app);
+    }
     await listen(app, definition.port(config), definition.name);
   } catch (error) {
     process.stderr.write(
