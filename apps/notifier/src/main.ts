@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { runService } from '@kairos/http';
+import { startKafkaInbox } from '@kairos/messaging';
+import { NotifierMessaging } from './adapters/kafka/notifier-messaging';
 import { config } from './config';
 import { NotifierModule } from './notifier.module';
 
@@ -8,6 +10,8 @@ void runService({
   config,
   module: (c) => NotifierModule.forRoot(c),
   port: (c) => c.PORT,
+  // The request-event consumer: @EventPattern handlers of adapters/kafka over the messaging runtime.
+  beforeListen: (app) => startKafkaInbox(app, app.get(NotifierMessaging).runtime),
   docs: {
     title: 'Kairos notifier',
     description:

@@ -13,7 +13,10 @@ import { WebhookChannel } from './adapters/channels/webhook';
 import { DelegationsController } from './adapters/http/delegations.controller';
 import { SendsController } from './adapters/http/sends.controller';
 import { SlackInteractionsController } from './adapters/http/slack-interactions.controller';
-import { LOOP_INTERVAL, NotifierRuntime, sendMetrics } from './adapters/kafka/notifier-runtime';
+import { NotifierMessaging } from './adapters/kafka/notifier-messaging';
+import { RequestEventsController } from './adapters/kafka/request-events.controller';
+import { DispatchLoop, LOOP_INTERVAL } from './adapters/loop/dispatch-loop';
+import { sendMetrics } from './adapters/loop/send-metrics';
 import { DirectoryClient } from './adapters/policy/directory-client';
 import { PgDelegations } from './adapters/postgres/delegations.repository';
 import { PgNotifierStore } from './adapters/postgres/notifier-store';
@@ -56,7 +59,7 @@ export class NotifierModule implements NestModule {
         PostgresModule.forRoot({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, migrations }),
         KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'notifier', keys: messageKeys(config) }),
       ],
-      controllers: [SlackInteractionsController, DelegationsController, SendsController],
+      controllers: [SlackInteractionsController, DelegationsController, SendsController, RequestEventsController],
       providers: [
         { provide: CLOCK, useValue: clock },
         { provide: LOOP_INTERVAL, useValue: config.LOOP_INTERVAL_MS },
@@ -124,7 +127,8 @@ export class NotifierModule implements NestModule {
             new HandleSlackInteraction(directory, secretOf(config.SLACK_SIGNING_SECRET, config.SLACK_SIGNING_SECRET_FILE), clock, logOf(logger)),
         },
         { provide: ListSends, inject: [DataSource], useFactory: (dataSource: DataSource) => new ListSends(new PgSendLog(dataSource)) },
-        NotifierRuntime,
+        DispatchLoop,
+        NotifierMessaging,
       ],
     };
   }

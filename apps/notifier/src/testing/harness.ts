@@ -11,7 +11,7 @@ import { SMTPServer } from 'smtp-server';
 import { loadConfig, messageKeys } from '@kairos/config';
 import { accessRequestStreamName, CLOUDEVENTS_SOURCE, TOPICS, type AccessRequestEvent } from '@kairos/contracts';
 import { createServiceApp } from '@kairos/http';
-import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner, ensureKairosTopics } from '@kairos/messaging';
+import { bindMessageAuthentication, contractSchemas, headerValue, messageAuthentication, MessagePublisher, MessageSigner, ensureKairosTopics, startKafkaInbox } from '@kairos/messaging';
 import {
   authEnv,
   createTestDatabase,
@@ -22,6 +22,7 @@ import {
   startTestKafka,
 } from '@kairos/testing';
 import type { Clock } from '@kairos/clock';
+import { NotifierMessaging } from '../adapters/kafka/notifier-messaging';
 import { config } from '../config';
 import { NotifierModule } from '../notifier.module';
 import type { DispatchHooks } from '../use-cases/dispatch-sends/dispatch-sends';
@@ -256,6 +257,8 @@ export async function startHarness(options: { templatesDir?: string; env?: Recor
     async boot(clock: Clock, hooks: DispatchHooks = {}): Promise<INestApplication> {
       app = await createServiceApp(NotifierModule.forRoot(loadConfig(config, env), { clock, hooks }), { title: 'notifier', description: 'test' });
       await app.init();
+      // As main.ts does: the request-event consumer is the app's @EventPattern controller.
+      await startKafkaInbox(app, app.get(NotifierMessaging).runtime);
       return app;
     },
     async shutdown(): Promise<void> {
