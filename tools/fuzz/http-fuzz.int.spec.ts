@@ -206,6 +206,7 @@ describe('every service at its HTTP edge', () => {
     };
     apps['approval-policy-service'] = await build('approval-policy-service', policyConfig, {}, (c) => ApprovalPolicyServiceModule.forRoot(c));
     await apps['approval-policy-service'].listen(0, '127.0.0.1');
+    await ApprovalPolicyServiceModule.startInbox(apps['approval-policy-service']);
     const policyUrl = `http://127.0.0.1:${apps['approval-policy-service'].getHttpServer().address().port}`;
     apps['request-service'] = await build('request-service', requestConfig, { EVENTSTORE_URL: eventstore.connectionString, APPROVAL_POLICY_URL: policyUrl }, (c) =>
       RequestServiceModule.forRoot(c),

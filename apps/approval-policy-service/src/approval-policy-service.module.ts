@@ -1,10 +1,10 @@
-import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, RequestMethod, type DynamicModule, type INestApplication, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { text } from 'express';
 import { PolicyConfigError } from '@kairos/approval-policy-domain';
 import { kafkaConnection, messageKeys } from '@kairos/config';
 import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule, ProblemError } from '@kairos/http';
-import { KafkaModule } from '@kairos/messaging';
+import { KafkaModule, startKafkaInbox, type KafkaInboxTransport } from '@kairos/messaging';
 import { PostgresModule } from '@kairos/persistence';
 import { CLOCK, systemClock, type Clock } from '@kairos/clock';
 import { AuthoritativeRequests } from './adapters/eventstore/authoritative-requests';
@@ -19,7 +19,8 @@ import { OnBehalfReviewController } from './adapters/http/on-behalf-review.contr
 import { ResourcesController } from './adapters/http/resources.controller';
 import { ReviewsController } from './adapters/http/reviews.controller';
 import { TiersController } from './adapters/http/tiers.controller';
-import { RequestEventsConsumer } from './adapters/kafka/request-events.consumer';
+import { RequestEventsController } from './adapters/kafka/request-events.controller';
+import { RequestEventsInbox } from './adapters/kafka/request-events.inbox';
 import { CatalogueRepository } from './adapters/postgres/catalogue.repository';
 import { DirectoryRepository } from './adapters/postgres/directory.repository';
 import { EvaluationInputsSource } from './adapters/postgres/evaluation-inputs.source';
@@ -75,6 +76,8 @@ export class ApprovalPolicyServiceModule implements NestModule {
         ReviewsController,
         NotificationSettingsController,
         OnBehalfReviewController,
+        // Kafka: @EventPattern handlers, reached through the inbox transport (startInbox)
+        RequestEventsController,
       ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
@@ -87,7 +90,7 @@ export class ApprovalPolicyServiceModule implements NestModule {
         NotificationSettingsRepository,
         PostgresReviewBallot,
         AuthoritativeRequests,
-        RequestEventsConsumer,
+        RequestEventsInbox,
         // Use cases, over the adapters that implement their ports
         {
           provide: EvaluateRequest,
@@ -132,6 +135,16 @@ export class ApprovalPolicyServiceModule implements NestModule {
         },
       ],
     };
+  }
+
+  /**
+   * Starts the Kafka inbox of an app of this module: the consumer of the request stream, whose
+   * messages reach `RequestEventsController`, and the outbox relay that sends reviews. The app is
+   * initialised first (migrations, seeded tiers) if it was not yet. `app.close()` stops it.
+   */
+  static async startInbox(app: INestApplication): Promise<KafkaInboxTransport> {
+    await app.init();
+    return startKafkaInbox(app, app.get(RequestEventsInbox).runtime);
   }
 
   // JSON is parsed by the platform; a CSV directory export arrives as text.

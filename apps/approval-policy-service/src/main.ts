@@ -10,4 +10,5 @@ void runService({
   module: (c) => ApprovalPolicyServiceModule.forRoot(c),
   port: (c) => c.PORT,
   docs: apiDocs,
+  beforeListen: (app) => ApprovalPolicyServiceModule.startInbox(app),
 });

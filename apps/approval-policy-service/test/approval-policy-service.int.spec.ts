@@ -92,6 +92,7 @@ describe('approval-policy-service', () => {
     });
     app = await createServiceApp(ApprovalPolicyServiceModule.forRoot(settings, { clock }), { title: 'test', description: 'test' });
     await app.init();
+    await ApprovalPolicyServiceModule.startInbox(app);
     dataSource = app.get(DataSource);
     kafka = new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
     publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['request-service']));

@@ -73,6 +73,7 @@ describe('the catalogue for requesters', () => {
       { title: 'policy', description: 'policy' },
     );
     await policyApp.listen(0, '127.0.0.1');
+    await ApprovalPolicyServiceModule.startInbox(policyApp);
     const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
     requestApp = await createServiceApp(
       RequestServiceModule.forRoot(

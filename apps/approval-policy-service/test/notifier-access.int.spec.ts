@@ -57,6 +57,7 @@ describe('approval-policy-service: what the notifier may do', () => {
     });
     app = await createServiceApp(ApprovalPolicyServiceModule.forRoot(settings, { clock }), { title: 'test', description: 'test' });
     await app.init();
+    await ApprovalPolicyServiceModule.startInbox(app);
     const kafka = new Kafka({ clientId: 'test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
     const kafkaAdmin = kafka.admin();
     await kafkaAdmin.connect();

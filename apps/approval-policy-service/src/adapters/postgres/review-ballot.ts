@@ -4,7 +4,7 @@ import { TOPICS } from '@kairos/contracts';
 import { enqueueOutbox } from '@kairos/messaging';
 import { currentCorrelationId } from '@kairos/observability';
 import type { ReviewBallot, ReviewTransaction } from '../../use-cases/submit-review/ports';
-import { RequestEventsConsumer } from '../kafka/request-events.consumer';
+import { RequestEventsInbox } from '../kafka/request-events.inbox';
 import { RequestViewsRepository } from './request-views.repository';
 
 export const SOURCE = 'urn:kairos:approval-policy-service';
@@ -19,7 +19,7 @@ export class PostgresReviewBallot implements ReviewBallot {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     private readonly views: RequestViewsRepository,
-    private readonly requestEvents: RequestEventsConsumer,
+    private readonly requestEvents: RequestEventsInbox,
   ) {}
 
   async withRequestLock<T>(requestId: string, work: (tx: ReviewTransaction) => Promise<T>): Promise<T> {
