@@ -1,4 +1,6 @@
+import { retainingGrants } from './holders';
 import { afterAttempt, judgeAttempt, retryDelayMs, type RetryPolicy } from './job';
+import { loginMapProblem, loginOf, NoLoginError } from './logins';
 import { identityRoleName, targetRoleName, UnsafeNameError } from './names';
 import { resultMessage } from './results';
 import { sign, verifySignature } from './signature';
@@ -148,5 +150,40 @@ describe('a stuck connector (calls to a target keep timing out)', () => {
     expect(isTimeout(Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' }))).toBe(true);
     expect(isTimeout(Object.assign(new Error('role "app_x" does not exist'), { code: '42704' }))).toBe(false);
     expect(isTimeout('timeout')).toBe(false);
+  });
+});
+
+const at = (s: number) => new Date(1_767_600_000_000 + s * 1000);
+
+describe('reference counting per (identity, target, role)', () => {
+  const active = [
+    { grantId: 'g-viewer', accessRole: 'viewer', grantedAt: at(1) },
+    { grantId: 'g-admin-2', accessRole: 'admin', grantedAt: at(3) },
+    { grantId: 'g-admin-1', accessRole: 'admin', grantedAt: at(2) },
+    { grantId: 'g-unknown', accessRole: '', grantedAt: at(0) },
+  ];
+  it('keeps the role for other grants of the same role only, oldest first', () => {
+    expect(retainingGrants({ grantId: 'g-admin-3', accessRole: 'admin' }, active)).toEqual(['g-admin-1', 'g-admin-2']);
+  });
+  it("never keeps Dave's admin because he still holds viewer", () => {
+    expect(retainingGrants({ grantId: 'g-admin-1', accessRole: 'admin' }, active.filter((g) => g.accessRole !== 'admin'))).toEqual([]);
+  });
+  it('never counts the revoked grant itself, nor grants whose role was never recorded', () => {
+    expect(retainingGrants({ grantId: 'g-viewer', accessRole: 'viewer' }, active)).toEqual([]);
+    expect(retainingGrants({ grantId: 'old', accessRole: '' }, active)).toEqual([]);
+  });
+});
+
+describe("a person's own login", () => {
+  it('comes from the directory mapping first, then the naming rule', () => {
+    const directory = { map: ['alice@example.com=alice_pg'], rule: '{local}_db' };
+    expect(loginOf('alice@example.com', directory, 'PostgreSQL')).toBe('alice_pg');
+    expect(loginOf('bob@example.com', directory, 'PostgreSQL')).toBe('bob_db');
+  });
+  it('is refused when neither knows the identity', () => {
+    expect(() => loginOf('carol', { map: [], rule: '' }, 'GitHub')).toThrow(NoLoginError);
+  });
+  it('refuses a malformed mapping without echoing it', () => {
+    expect(loginMapProblem(['alice=a', 'secret-ish'])).toBe('entry 2 is not identity=login');
   });
 });

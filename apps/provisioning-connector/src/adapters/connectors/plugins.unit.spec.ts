@@ -1,6 +1,5 @@
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { retainingGrants } from '../../domain/holders';
-import { loginMapProblem, loginOf, NoLoginError } from '../../domain/logins';
 import { parsePostgresTarget, postgresTargetProblem } from './postgres/target';
 import { credentialLoginName, passwordFingerprint, scramVerifier } from './postgres/credentials';
 import { escapeDnValue, ldapTargetProblem } from './ldap/ldap.connector';
@@ -10,23 +9,7 @@ import { CONNECTOR_NAMES } from '@kairos/contracts';
 
 const at = (s: number) => new Date(1_767_600_000_000 + s * 1000);
 
-describe('reference counting per (identity, target, role)', () => {
-  const active = [
-    { grantId: 'g-viewer', accessRole: 'viewer', grantedAt: at(1) },
-    { grantId: 'g-admin-2', accessRole: 'admin', grantedAt: at(3) },
-    { grantId: 'g-admin-1', accessRole: 'admin', grantedAt: at(2) },
-    { grantId: 'g-unknown', accessRole: '', grantedAt: at(0) },
-  ];
-  it('keeps the role for other grants of the same role only, oldest first', () => {
-    expect(retainingGrants({ grantId: 'g-admin-3', accessRole: 'admin' }, active)).toEqual(['g-admin-1', 'g-admin-2']);
-  });
-  it("never keeps Dave's admin because he still holds viewer", () => {
-    expect(retainingGrants({ grantId: 'g-admin-1', accessRole: 'admin' }, active.filter((g) => g.accessRole !== 'admin'))).toEqual([]);
-  });
-  it('never counts the revoked grant itself, nor grants whose role was never recorded', () => {
-    expect(retainingGrants({ grantId: 'g-viewer', accessRole: 'viewer' }, active)).toEqual([]);
-    expect(retainingGrants({ grantId: 'old', accessRole: '' }, active)).toEqual([]);
-  });
+describe('reference counting of short-lived logins', () => {
   it('gives each short-lived login its own count: another grant of the same role never keeps it', () => {
     const postgres = CONNECTOR_PLUGINS.find((p) => p.name === 'postgres')!;
     const a = postgres.accessRole({ target: 'orders_readonly?mode=credentials', role: 'readonly', grantId: 'r1:i1:1' });
@@ -34,20 +17,6 @@ describe('reference counting per (identity, target, role)', () => {
     expect(a).not.toEqual(b);
     expect(retainingGrants({ grantId: 'r1:i1:1', accessRole: a }, [{ grantId: 'r2:i1:1', accessRole: b, grantedAt: at(1) }])).toEqual([]);
     expect(postgres.accessRole({ target: 'orders_readonly?mode=login', role: 'readonly', grantId: 'x' })).toBe('orders_readonly');
-  });
-});
-
-describe("a person's own login", () => {
-  it('comes from the directory mapping first, then the naming rule', () => {
-    const directory = { map: ['alice@example.com=alice_pg'], rule: '{local}_db' };
-    expect(loginOf('alice@example.com', directory, 'PostgreSQL')).toBe('alice_pg');
-    expect(loginOf('bob@example.com', directory, 'PostgreSQL')).toBe('bob_db');
-  });
-  it('is refused when neither knows the identity', () => {
-    expect(() => loginOf('carol', { map: [], rule: '' }, 'GitHub')).toThrow(NoLoginError);
-  });
-  it('refuses a malformed mapping without echoing it', () => {
-    expect(loginMapProblem(['alice=a', 'secret-ish'])).toBe('entry 2 is not identity=login');
   });
 });
 
