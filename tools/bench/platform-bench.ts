@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { startHarness, type Harness } from '../e2e/platform-harness';
+// The bench's own Kafka client without kafkajs's idle loop, as the services run (libs/messaging/src/kafkajs-idle-loop.ts).
+import '@kairos/messaging';
 
 /**
  * The whole platform on this one machine, measured from the outside: requests go in through the

@@ -6,7 +6,10 @@ import { join } from 'node:path';
  * --cpu-prof-dir=<dir>" for `npm run bench`) and says where each process's CPU went: self time
  * grouped by package (or by our own library/app folder), idle and GC apart.
  *
- *   node tools/run-ts.js tools/bench/profile-summary.ts <dir> [top]
+ *   node tools/run-ts.js tools/bench/profile-summary.ts <dir> [top] [--from <seconds>]
+ *
+ * `--from 30` counts only the samples taken 30 s or more after the process started (leaves start-up
+ * and module loading out, e.g. to see what a service does at rest).
  */
 interface ProfileNode {
   id: number;
@@ -47,11 +50,16 @@ function groupOf(url: string, name: string): string {
   return url.split('/').slice(-2).join('/');
 }
 
-export function summariseProfile(file: string, top = 12): ProfileSummary {
+export function summariseProfile(file: string, top = 12, fromSeconds = 0): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  let at = profile.startTime;
+  const from = profile.startTime + fromSeconds * 1_000_000;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= from) self.set(profile.samples[i]!, (self.get(profile.samples[i]!) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const internal = (g: string) => g.startsWith('node:') || g.startsWith('native ') || g === 'node internals (program)';
@@ -93,7 +101,7 @@ export function summariseProfile(file: string, top = 12): ProfileSummary {
   return {
     file,
     pid: /\.(\d+)\.\d+\.cpuprofile$/.exec(file)?.[1] ?? '?',
-    wallMs: Math.round((profile.endTime - profile.startTime) / 1000),
+    wallMs: Math.round((profile.endTime - Math.max(profile.startTime, Math.min(from, profile.endTime))) / 1000),
     busyMs: Math.round(busy / 1000),
     groups: ms([...groups]),
     callers: ms([...callers]),
@@ -103,12 +111,15 @@ export function summariseProfile(file: string, top = 12): ProfileSummary {
 }
 
 if (process.argv[1]?.endsWith('profile-summary.ts') || process.argv[2]?.endsWith('profile-summary.ts')) {
-  const args = process.argv.slice(process.argv.findIndex((a) => a.endsWith('profile-summary.ts')) + 1);
+  const all = process.argv.slice(process.argv.findIndex((a) => a.endsWith('profile-summary.ts')) + 1);
+  const fromAt = all.indexOf('--from');
+  const fromSeconds = fromAt >= 0 ? Number(all[fromAt + 1]) : 0;
+  const args = fromAt >= 0 ? [...all.slice(0, fromAt), ...all.slice(fromAt + 2)] : all;
   const dir = args[0];
-  if (!dir) throw new Error('usage: profile-summary.ts <dir> [top]');
+  if (!dir) throw new Error('usage: profile-summary.ts <dir> [top] [--from <seconds>]');
   const top = Number(args[1] ?? 12);
   for (const name of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
-    const s = summariseProfile(join(dir, name), top);
+    const s = summariseProfile(join(dir, name), top, fromSeconds);
     process.stdout.write(`\n== ${name}: wall ${s.wallMs} ms, busy ${s.busyMs} ms\n`);
     for (const [group, ms] of s.groups) process.stdout.write(`  ${String(ms).padStart(8)} ms  ${group}\n`);
     process.stdout.write('  -- charged to the caller (first package or folder of ours up the stack)\n');

@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin, type Consumer, type ConsumerConfig, type EachBatchPayload, type EachMessagePayload, type Producer, type SASLOptions } from 'kafkajs';
 import type { KafkaConnection } from '@kairos/config';
+import './kafkajs-idle-loop';
 
 /**
  * The one place Kafka names are made. On a shared cluster every topic and consumer group of Kairos
