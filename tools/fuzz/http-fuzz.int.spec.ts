@@ -215,6 +215,7 @@ describe('every service at its HTTP edge', () => {
     apps['expiry-scheduler'] = await build('expiry-scheduler', expiryConfig, {}, (c) => ExpirySchedulerModule.forRoot(c));
     apps['audit-projector'] = await build('audit-projector', auditConfig, { EVENTSTORE_URL: eventstore.connectionString }, (c) => AuditProjectorModule.forRoot(c));
     await Promise.all(Object.values(apps).map((app) => app.init()));
+    await RequestServiceModule.startInbox(apps['request-service']);
 
     t.admin = await issuer.token('root', ['admin', 'requester', 'approver', 'auditor']);
     t.alice = await issuer.token('alice', ['requester']);

@@ -10,4 +10,5 @@ void runService({
   module: (c) => RequestServiceModule.forRoot(c),
   port: (c) => c.PORT,
   docs: apiDocs,
+  beforeListen: (app) => RequestServiceModule.startInbox(app),
 });

@@ -1,9 +1,9 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { CLOCK, systemClock, type Clock } from '@kairos/clock';
 import { kafkaConnection, messageKeys } from '@kairos/config';
 import { EventStoreModule } from '@kairos/event-store';
 import { PlatformModule } from '@kairos/http';
-import { KafkaModule } from '@kairos/messaging';
+import { KafkaModule, startKafkaInbox, type KafkaInboxTransport } from '@kairos/messaging';
 import { currentCorrelationId } from '@kairos/observability';
 import { PostgresModule } from '@kairos/persistence';
 import { AccessRequestStore } from './adapters/eventstore/access-request.store';
@@ -11,7 +11,8 @@ import { KafkaRelay } from './adapters/eventstore/kafka-relay';
 import { RequestProjection } from './adapters/eventstore/request-projection';
 import { AccessRequestsController } from './adapters/http/access-requests.controller';
 import { accessRequestProblems } from './adapters/http/problem-mapping';
-import { DecisionRecorder } from './adapters/kafka/decision-recorder';
+import { DecisionInbox } from './adapters/kafka/decision-inbox';
+import { DecisionsController } from './adapters/kafka/decisions.controller';
 import { POLICY_URL, PolicyClient } from './adapters/policy/policy.client';
 import { AccessRequestQueries } from './adapters/postgres/access-requests.queries';
 import { IdempotencyKeys } from './adapters/postgres/idempotency-keys';
@@ -43,7 +44,11 @@ export class RequestServiceModule {
         KafkaModule.forRoot({ connection: kafkaConnection(config), clientId: 'request-service', keys: messageKeys(config) }),
         EventStoreModule.forRoot({ connectionString: config.EVENTSTORE_URL }),
       ],
-      controllers: [AccessRequestsController],
+      controllers: [
+        AccessRequestsController,
+        // Kafka: @EventPattern handlers, reached through the inbox transport (startInbox)
+        DecisionsController,
+      ],
       providers: [
         { provide: CLOCK, useValue: overrides.clock ?? systemClock },
         { provide: POLICY_URL, useValue: config.APPROVAL_POLICY_URL.replace(/\/$/, '') },
@@ -54,7 +59,7 @@ export class RequestServiceModule {
         IdempotencyKeys,
         RequestProjection,
         KafkaRelay,
-        DecisionRecorder,
+        DecisionInbox,
         // Use cases, over the adapters that implement their ports
         {
           provide: SubmitRequest,
@@ -83,5 +88,15 @@ export class RequestServiceModule {
         },
       ],
     };
+  }
+
+  /**
+   * Starts the Kafka inbox: the consumer of the other services' decisions, whose messages reach
+   * `DecisionsController`. The app is initialised first (migrations) if it was not yet.
+   * `app.close()` stops it.
+   */
+  static async startInbox(app: INestApplication): Promise<KafkaInboxTransport> {
+    await app.init();
+    return startKafkaInbox(app, app.get(DecisionInbox).runtime);
   }
 }

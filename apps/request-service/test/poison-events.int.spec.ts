@@ -67,7 +67,7 @@ describe('the request read model and relay, given events no producer should have
   });
   const startApp = async () => {
     app = await createServiceApp(RequestServiceModule.forRoot(loadConfig(config, env)), { title: 't', description: 't' });
-    await app.init();
+    await RequestServiceModule.startInbox(app);
   };
   const caughtUp = () => eventually(async () => (await get(`/v1/access-requests/${after.requestId}`)).status === 200, 'the read model to reach the events after the bad ones');
 

@@ -43,12 +43,13 @@ describe('the request service', () => {
     const common = { ...authEnv(issuer), DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBroker.brokers.join(','), LOG_LEVEL: 'error', PORT: '0' };
     policyApp = await createServiceApp(ApprovalPolicyServiceModule.forRoot(loadConfig(policyConfigSpec, { ...common, ...messageKeysEnv('approval-policy-service'), EVENTSTORE_URL: eventstore.connectionString })), { title: 'policy', description: 'policy' });
     await policyApp.listen(0, '127.0.0.1');
+    await ApprovalPolicyServiceModule.startInbox(policyApp);
     const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
     app = await createServiceApp(
       RequestServiceModule.forRoot(loadConfig(requestConfigSpec, { ...common, ...messageKeysEnv('request-service'), EVENTSTORE_URL: eventstore.connectionString, APPROVAL_POLICY_URL: policyUrl })),
       { title: 'requests', description: 'requests' },
     );
-    await app.init();
+    await RequestServiceModule.startInbox(app);
     esdb = Client.connectionString(eventstore.connectionString);
     kafka = new Kafka({ clientId: 'test', brokers: kafkaBroker.brokers, logLevel: logLevel.NOTHING });
     publisher = new MessagePublisher(kafka, contractSchemas, MessageSigner.of(testMessageKeys().keys['provisioning-connector']));
@@ -313,6 +314,23 @@ describe('the request service', () => {
       const reasons = await deadLetters([unsigned.id, wrongProducer.id]);
       expect(reasons.get(unsigned.id)).toMatch(/^authentication: unsigned: /);
       expect(reasons.get(wrongProducer.id)).toMatch(/^authentication: wrong_producer: key "provisioning-connector-\w+" belongs to provisioning-connector, but only approval-policy-service may produce on approval\.decisions$/);
+    });
+
+    it('dead-letters a genuine decision the decider refuses (a self-review), with the decider’s code, and records the next one', async () => {
+      const res = await submit(t.alice!, { items: [{ resourceId: 'billing', role: 'viewer' }], justification: 'approve my own', duration: 'PT1H' });
+      const id = res.body.requestId as string;
+      expect(res.body.status).toBe('pending_approval');
+      // Signed by the service that reviews, so it passes authentication and its schema: only the decider can refuse it.
+      const byMaria = review(id, `self-review-${id}`, 'approve');
+      const selfReview: OutgoingMessage = { ...byMaria, data: { ...(byMaria.data as Record<string, unknown>), reviewerId: 'alice' } };
+      const genuine = review(id, `genuine-after-self-${id}`, 'deny');
+      const approvals = new MessagePublisher(kafka, contractSchemas, signerOf('approval-policy-service'));
+      await approvals.publish([selfReview]).then(() => approvals.publish([genuine])).finally(() => approvals.disconnect());
+      await eventually(async () => (await streamEvents(id)).some((e) => e.type === 'ReviewRecorded'), 'the review after the refused one recorded');
+      const reviews = (await streamEvents(id)).filter((e) => e.type === 'ReviewRecorded');
+      expect(reviews.map((e) => [e.data.reviewerId, e.data.decision])).toEqual([['maria', 'deny']]);
+      const reasons = await deadLetters([selfReview.id]);
+      expect(reasons.get(selfReview.id)).toMatch(/^ACCESS_REQUEST\.SELF_REVIEW: /);
     });
 
     it('refuses a forged GrantSucceeded written straight to provisioning.results while the item waits on its fulfilment', async () => {

@@ -90,12 +90,13 @@ describe('request-service records the notifier’s escalations on the request st
       { title: 'policy', description: 'policy' },
     );
     await policyApp.listen(0, '127.0.0.1');
+    await ApprovalPolicyServiceModule.startInbox(policyApp);
     const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
     app = await createServiceApp(
       RequestServiceModule.forRoot(loadConfig(requestConfigSpec, { ...common, ...messageKeysEnv('request-service'), EVENTSTORE_URL: eventstore.connectionString, APPROVAL_POLICY_URL: policyUrl })),
       { title: 'requests', description: 'requests' },
     );
-    await app.init();
+    await RequestServiceModule.startInbox(app);
     esdb = Client.connectionString(eventstore.connectionString);
     kafka = new Kafka({ clientId: 'escalation-test', brokers: kafkaBroker.brokers, logLevel: logLevel.NOTHING });
     const admin = await issuer.token('admin', ['admin']);

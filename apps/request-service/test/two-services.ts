@@ -27,12 +27,13 @@ export async function startTwoServices() {
     { title: 'policy', description: 'policy' },
   );
   await policyApp.listen(0, '127.0.0.1');
+  await ApprovalPolicyServiceModule.startInbox(policyApp);
   const policyUrl = `http://127.0.0.1:${policyApp.getHttpServer().address().port}`;
   const app: INestApplication = await createServiceApp(
     RequestServiceModule.forRoot(loadConfig(requestConfigSpec, { ...common, DATABASE_URL: requestDb.url, ...messageKeysEnv('request-service'), APPROVAL_POLICY_URL: policyUrl })),
     { title: 'requests', description: 'requests' },
   );
-  await app.init();
+  await RequestServiceModule.startInbox(app);
   const adminToken = await issuer.token('admin', ['admin']);
   const policy = (path: string, body: object) => request(policyApp.getHttpServer()).post(path).set('authorization', `Bearer ${adminToken}`).send(body);
   for (const identity of [
