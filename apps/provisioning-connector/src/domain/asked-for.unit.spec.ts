@@ -46,7 +46,7 @@ describe('does the request stream ask for this grant?', () => {
   it('refuses a revocation the stream never asked for, even of a grant it recorded', () => {
     const revocation: Asked = {
       type: 'RevocationRequested',
-      data: { ...data, reason: 'revoked', requestedAt: '2026-03-02T10:00:00.000Z' } as never,
+      data: { ...data, reason: 'revoked_by_admin', requestedAt: '2026-03-02T10:00:00.000Z' } as never,
     };
     expect(askedForByStream(revocation, [asked])).toMatchObject({ ok: false });
   });

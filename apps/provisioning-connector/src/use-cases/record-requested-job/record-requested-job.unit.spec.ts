@@ -24,7 +24,7 @@ const revocation: RevocationRequested['data'] = {
   requestId: 'req-1',
   itemId: 'item-1',
   grantId: 'req-1:item-1:1',
-  reason: 'revoked',
+  reason: 'revoked_by_admin',
   requestedBy: 'maria@example.org',
   subject: grant.subject,
   resourceId: grant.resourceId,
@@ -104,7 +104,7 @@ describe('recording what an access-request event asks for (use case)', () => {
   it('records a revocation with its reason and who asked for it', async () => {
     const ledger = new MemoryLedger();
     await useCase().handle(message('RevocationRequested', revocation), ledger);
-    expect([...ledger.kept.values()][0]).toMatchObject({ action: 'revoke', revocationReason: 'revoked', revocationRequestedBy: 'maria@example.org' });
+    expect([...ledger.kept.values()][0]).toMatchObject({ action: 'revoke', revocationReason: 'revoked_by_admin', revocationRequestedBy: 'maria@example.org' });
   });
 
   it('says a second request for the same effect is a duplicate', async () => {
