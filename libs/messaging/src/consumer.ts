@@ -48,6 +48,13 @@ export interface IdempotentConsumerOptions {
   readonly onRefused?: (topic: string, refusal: AuthenticationRefusal) => void;
   /** Messages of one partition handled in one PostgreSQL transaction (ADR 0024); 1 for one transaction each. */
   readonly maxMessagesPerTransaction?: number;
+  /**
+   * Whether the service handles messages of this CloudEvent type on this topic at all. A message it
+   * does not is passed over before anything else (no signature check, no parsing, no transaction):
+   * it cannot make the service act, so there is nothing to prove or record. Unset: every message is
+   * of interest. A message without exactly one `ce_type` header is always checked (and refused).
+   */
+  readonly interested?: (topic: string, type: string) => boolean;
 }
 
 /** A message that proved its producer, parsed and checked against its schema: ready to handle. */
@@ -260,13 +267,25 @@ export class IdempotentConsumer {
    */
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    // Offsets are resolved in order: a message passed over while a run is pending is resolved once
+    // the run is (resolving it first would commit past messages not handled yet).
+    let lastResolved = -1n;
+    let passedOverUpTo = -1n;
+    const resolve = (offset: string) => {
+      resolveOffset(offset);
+      const at = BigInt(offset);
+      if (at > lastResolved) lastResolved = at;
+    };
+    const resolvePassedOver = () => {
+      if (passedOverUpTo > lastResolved) resolve(passedOverUpTo.toString());
+    };
     // KAIROS_INBOX_BATCH=1 brings back one transaction per message (to measure the difference).
     const limit = Math.max(1, this.options.maxMessagesPerTransaction ?? (Number(process.env.KAIROS_INBOX_BATCH) || 100));
     let run: Checked[] = [];
     const flush = async () => {
       while (run.length > 0) {
         const { committed, failedAt } = await this.processRun(topic, run);
-        for (const item of run.slice(0, committed)) resolveOffset(item.message.offset);
+        for (const item of run.slice(0, committed)) resolve(item.message.offset);
         if (failedAt === undefined) {
           run = [];
         } else {
@@ -277,23 +296,29 @@ export class IdempotentConsumer {
           run = run.slice(failedAt + 1);
           if (before.length > 0) {
             const again = await this.processRun(topic, before);
-            for (const item of before.slice(0, again.committed)) resolveOffset(item.message.offset);
+            for (const item of before.slice(0, again.committed)) resolve(item.message.offset);
             for (const item of before.slice(again.committed)) {
               if (!isRunning() || isStale()) return;
               await this.handleAlone(topic, partition, item, heartbeat);
-              resolveOffset(item.message.offset);
+              resolve(item.message.offset);
             }
           }
           if (!isRunning() || isStale()) return;
           await this.handleAlone(topic, partition, failing, heartbeat);
-          resolveOffset(failing.message.offset);
+          resolve(failing.message.offset);
         }
         await heartbeat();
         await commitOffsetsIfNecessary();
       }
+      resolvePassedOver();
     };
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
+      if (!this.ofInterest(topic, message)) {
+        if (run.length === 0) resolve(message.offset);
+        else passedOverUpTo = BigInt(message.offset);
+        continue;
+      }
       const checked = await this.check(topic, partition, message);
       if (checked) {
         run.push(checked);
@@ -302,11 +327,19 @@ export class IdempotentConsumer {
       }
       // Refused and dead-lettered: the messages before it are committed first, so order holds.
       await flush();
-      resolveOffset(message.offset);
+      resolve(message.offset);
     }
     if (!isRunning() || isStale()) return;
     await flush();
     await commitOffsetsIfNecessary();
+  }
+
+  private ofInterest(topic: string, message: KafkaMessage): boolean {
+    const interested = this.options.interested;
+    if (!interested) return true;
+    const type = message.headers?.ce_type;
+    if (type === undefined || type === null || Array.isArray(type)) return true;
+    return interested(topic, type.toString());
   }
 
   /** Checks one message before anything reads it; a refused one is dead-lettered here and `undefined` returned. */

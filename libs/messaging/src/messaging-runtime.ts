@@ -56,6 +56,8 @@ export class MessagingRuntime {
   private readonly relay?: OutboxRelay;
   private readonly unregister: (() => void)[] = [];
   private handler?: MessageHandler;
+  /** Set by the transport: the types (or whole topics) some handler takes; others are passed over unread. */
+  private interested?: (topic: string, type: string) => boolean;
   private stopping?: Promise<void>;
 
   constructor(private readonly options: MessagingRuntimeOptions) {
@@ -90,6 +92,7 @@ export class MessagingRuntime {
         if (!this.handler) throw new MessageHandlerMissingError(options.groupId);
         return this.handler(message, tx);
       },
+      interested: (topic, type) => this.interested?.(topic, type) ?? true,
       log: options.log,
       // A refusal saying a dependency is away (`unavailable`) is not the message's fault: retried in place.
       isTransient: (error) => (error instanceof Refusal && error.kind === 'unavailable') || (options.isTransient?.(error) ?? false),
@@ -121,9 +124,10 @@ export class MessagingRuntime {
    * Gives the runtime its handler (the Nest transport binds its dispatch to `@EventPattern`
    * handlers here). Once: a runtime has one handler.
    */
-  bind(handle: MessageHandler): void {
+  bind(handle: MessageHandler, interested?: (topic: string, type: string) => boolean): void {
     if (this.handler) throw new Error(`the messaging runtime of ${this.options.groupId} already has a message handler`);
     this.handler = handle;
+    this.interested = interested;
   }
 
   /** Whether the runtime has its handler (given as \`handle\` or bound). */

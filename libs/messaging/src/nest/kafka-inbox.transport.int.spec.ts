@@ -270,7 +270,7 @@ describe('KafkaInboxTransport: consumers as @EventPattern handlers over the mess
     expect((await effects('req-forged')).map((e) => e.message_id)).toEqual([genuine.id]);
   });
 
-  it('acknowledges a message of no interest (no handler for its type or topic) with no effect', async () => {
+  it('passes over a message of no interest (no handler for its type or topic) unread: no transaction, no inbox row, its offset committed', async () => {
     const fired: OutgoingMessage = {
       topic: TOPICS.expiryEvents,
       key: 'req-uninteresting',
@@ -282,8 +282,20 @@ describe('KafkaInboxTransport: consumers as @EventPattern handlers over the mess
       data: { timerId: 't1', requestId: 'req-uninteresting', itemId: 'i1', kind: 'access_expiry', dueAt: '2026-11-24T10:00:00.000Z', firedAt: '2026-11-24T10:00:00.100Z' },
     };
     await expiry.publish([fired]);
-    // Acknowledged as any handled message is: its id in the inbox (a redelivery is dropped).
-    await eventually(async () => (await inboxRow(fired.id))?.outcome === 'processed', 'the message acknowledged');
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const high = (await admin.fetchTopicOffsets(TOPICS.expiryEvents)).filter((p) => Number(p.high) > 0);
+      expect(high.length).toBeGreaterThan(0);
+      await eventually(async () => {
+        const [committed] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPICS.expiryEvents] });
+        return high.every((h) => Number(committed?.partitions.find((p) => p.partition === h.partition)?.offset ?? -1) >= Number(h.high));
+      }, 'the group committed past the message');
+    } finally {
+      await admin.disconnect();
+    }
+    // Nothing read it: no inbox row, no handler, no effect.
+    expect(await inboxRow(fired.id)).toBeUndefined();
     expect(calls.filter((c) => c.id === fired.id)).toEqual([]);
     expect(await effects('req-uninteresting')).toEqual([]);
   });

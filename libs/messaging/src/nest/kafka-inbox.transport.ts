@@ -57,8 +57,10 @@ const isNestErrorReplacement = (value: unknown): value is { status: 'error'; mes
  *
  * - the handler of the message's CloudEvent type (`@EventPattern('GrantSucceeded')`), else
  * - the handler of its topic (`@EventPattern('access-request.events')`), else
- * - none: the message is of no interest to this service, acknowledged with no effect (its id is
- *   recorded in the inbox like any handled message, so a redelivery is dropped).
+ * - none: the message is of no interest to this service. It is passed over before it is read (no
+ *   signature check, parsing or transaction: it cannot make the service act) and its offset
+ *   committed in order with the rest. A service that takes a topic's few types by name pays nothing
+ *   for the others (issue 17).
  *
  * The handler runs inside the message's inbox transaction (`@Ctx() context: InboxContext`,
  * `context.transaction`); its promise or observable is awaited before the transaction commits, and
@@ -86,7 +88,10 @@ export class KafkaInboxTransport extends Server implements CustomTransportStrate
   /** Binds the dispatch to the runtime and starts it (the consumer joins its group in the background). */
   listen(callback: (error?: unknown) => void): void {
     try {
-      this.runtime.bind((message, tx) => this.dispatch(message, tx));
+      this.runtime.bind(
+        (message, tx) => this.dispatch(message, tx),
+        (topic, type) => this.messageHandlers.has(type) || this.messageHandlers.has(topic),
+      );
     } catch (error) {
       callback(error);
       return;
