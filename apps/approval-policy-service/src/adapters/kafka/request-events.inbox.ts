@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { TOPICS } from '@kairos/contracts';
+import { ReadinessRegistry } from '@kairos/http';
 import { MessagingRuntime } from '@kairos/messaging';
 import { JsonLogger, ServiceMetrics } from '@kairos/observability';
 
@@ -16,7 +17,13 @@ export const CONSUMER_GROUP = 'approval-policy-service';
 export class RequestEventsInbox implements OnApplicationShutdown {
   readonly runtime: MessagingRuntime;
 
-  constructor(@Inject(Kafka) kafka: Kafka, @Inject(DataSource) dataSource: DataSource, logger: JsonLogger, metrics: ServiceMetrics) {
+  constructor(
+    @Inject(Kafka) kafka: Kafka,
+    @Inject(DataSource) dataSource: DataSource,
+    logger: JsonLogger,
+    metrics: ServiceMetrics,
+    readiness: ReadinessRegistry,
+  ) {
     this.runtime = new MessagingRuntime({
       kafka,
       dataSource,
@@ -24,6 +31,10 @@ export class RequestEventsInbox implements OnApplicationShutdown {
       topics: [TOPICS.accessRequestEvents],
       log: logger,
       metrics,
+    });
+    // A service started without its inbox would look ready, keep no copy of requests and send no review.
+    readiness.register('request-events-inbox', async () => {
+      if (!this.runtime.bound) throw new Error('the request-events inbox was not started (ApprovalPolicyServiceModule.startInbox)');
     });
   }
 
