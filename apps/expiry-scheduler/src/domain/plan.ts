@@ -14,6 +14,41 @@ export type TimerChange =
 
 const ALL_KINDS: readonly TimerKind[] = TIMER_KINDS;
 
+/**
+ * Whether an event of this type can start, move or stop a timer (`planTimers` answers nothing for
+ * the others). The compiler wants every request event type here; the consumer takes only the types
+ * marked true (adapters/kafka), so the rest are passed over unread (issue 17), and
+ * `plan.unit.spec.ts` checks that `planTimers` really answers nothing for the types marked false.
+ */
+export const CHANGES_TIMERS: { readonly [T in AccessRequestEvent['type']]: boolean } = {
+  AccessRequested: true,
+  ItemApproved: true,
+  BreakGlassInvoked: true,
+  BreakGlassRatified: true,
+  BreakGlassRatificationMissed: true,
+  AccessGranted: true,
+  AccessExtended: true,
+  ProvisioningFailed: true,
+  ItemDenied: true,
+  ItemExpired: true,
+  ItemCancelled: true,
+  ApprovalExpired: true,
+  AccessExpired: true,
+  RevocationRequested: true,
+  AccessRevoked: true,
+  ReviewRecorded: false,
+  ApprovalStepPassed: false,
+  ReviewEscalated: false,
+  GrantRequested: false,
+  ProvisioningStarted: false,
+  ExtensionRequested: false,
+  ExtensionDenied: false,
+  RevocationFailed: false,
+};
+
+/** The request event types the scheduler consumes. */
+export const TIMER_EVENT_TYPES: readonly AccessRequestEvent['type'][] = (Object.keys(CHANGES_TIMERS) as AccessRequestEvent['type'][]).filter((type) => CHANGES_TIMERS[type]);
+
 const cancel = (
   event: AccessRequestEvent & { data: { requestId: string; itemId: string } },
   kinds: readonly TimerKind[] = ALL_KINDS,

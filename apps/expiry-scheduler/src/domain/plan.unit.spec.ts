@@ -1,6 +1,6 @@
 import { requestEvents } from '@kairos/access-request-domain/testing';
 import { HOUR, MINUTE, plus } from '../testing/clock';
-import { planTimers, type TimerChange } from './plan';
+import { CHANGES_TIMERS, planTimers, TIMER_EVENT_TYPES, type TimerChange } from './plan';
 import { firingMessageId, sleepFor, timerFired, scheduled } from './timer';
 
 const T0 = '2026-03-01T09:00:00.000Z';
@@ -125,5 +125,20 @@ describe('how long the firing loop sleeps', () => {
   });
   it('does not sleep when a timer is overdue', () => {
     expect(sleepFor(new Date(plus(T0, -HOUR)), now, 500)).toBe(0);
+  });
+});
+
+describe('the event types the scheduler consumes (CHANGES_TIMERS)', () => {
+  it.each((Object.keys(CHANGES_TIMERS) as (keyof typeof CHANGES_TIMERS)[]).filter((type) => !CHANGES_TIMERS[type]))(
+    'passes over %s, and planTimers indeed answers nothing for it',
+    (type) => {
+      const event = { type, data: { requestId: 'r-1', itemId: 'i-1', final: true, items: [] } } as unknown as Parameters<typeof planTimers>[0];
+      expect(planTimers(event)).toEqual([]);
+    },
+  );
+
+  it('consumes every type planTimers acts on', () => {
+    expect(TIMER_EVENT_TYPES).toEqual(expect.arrayContaining(['AccessRequested', 'ItemApproved', 'AccessGranted', 'AccessExtended', 'AccessExpired', 'AccessRevoked', 'BreakGlassInvoked']));
+    expect(TIMER_EVENT_TYPES).not.toContain('GrantRequested');
   });
 });
