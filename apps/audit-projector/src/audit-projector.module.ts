@@ -15,7 +15,7 @@ import type { AuditProjectorConfig } from './config';
 import { migrations } from './migrations';
 import { ExportEvidence } from './use-cases/export-evidence/export-evidence';
 import { QueryAudit } from './use-cases/query-audit/query-audit';
-import { SummarizeAccess } from './use-cases/query-audit/summarize-access';
+import { SummarizeAccess } from './use-cases/summarize-access/summarize-access';
 import { VerifyStreams } from './use-cases/verify-streams/verify-streams';
 
 @Module({})

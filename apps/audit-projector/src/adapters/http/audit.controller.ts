@@ -7,7 +7,7 @@ import { accessSummaryToCsv, NoGroupDataError } from '../../domain/access-summar
 import { evidenceToCsv } from '../../domain/evidence';
 import { ExportEvidence } from '../../use-cases/export-evidence/export-evidence';
 import { QueryAudit } from '../../use-cases/query-audit/query-audit';
-import { SummarizeAccess } from '../../use-cases/query-audit/summarize-access';
+import { SummarizeAccess } from '../../use-cases/summarize-access/summarize-access';
 import { VerifyStreams, type VerificationReport } from '../../use-cases/verify-streams/verify-streams';
 import {
   AccessAtQuery,

@@ -1,5 +1,5 @@
 import type { Clock } from '@kairos/clock';
-import type { AuditReadModel, SummaryCounts, SummaryKey, SummaryRow } from './ports';
+import type { AuditReadModel, SummaryCounts, SummaryKey, SummaryRow } from '../query-audit/ports';
 
 export interface AccessSummary {
   readonly kind: SummaryKey;
