@@ -58,9 +58,19 @@ export class DispatchSends {
     return this.store.transaction(async (tx) => {
       const now = this.clock.now();
       const rows = await tx.pendingNotifications(now, this.settings.batchSize ?? 50);
+      // The people named by the whole batch, asked of the directory in one call rather than one per
+      // notification (a burst of requests queues many; issue 17). A failure is each row's failure.
+      const named = [...new Set(rows.flatMap((row) => ('group' in row.recipients ? [] : row.recipients.ids)))];
+      const people: Map<string, Contact> | Error =
+        named.length === 0
+          ? new Map()
+          : await this.directory.byIds(named).then(
+              (contacts) => new Map(contacts.map((contact) => [contact.id, contact])),
+              (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+            );
       for (const row of rows) {
         try {
-          await this.expand(tx, row, now);
+          await this.expand(tx, row, now, people);
           await tx.markExpanded(row.notification_id);
         } catch (error) {
           const attempts = row.attempts + 1;
@@ -78,8 +88,12 @@ export class DispatchSends {
     });
   }
 
-  private async expand(tx: SendTransaction, row: PendingNotification, now: Date): Promise<void> {
-    const contacts: Contact[] = 'group' in row.recipients ? await this.directory.byGroup(row.recipients.group) : await this.directory.byIds(row.recipients.ids);
+  private async expand(tx: SendTransaction, row: PendingNotification, now: Date, people: Map<string, Contact> | Error): Promise<void> {
+    if (people instanceof Error && !('group' in row.recipients)) throw people;
+    const contacts: Contact[] =
+      'group' in row.recipients
+        ? await this.directory.byGroup(row.recipients.group)
+        : row.recipients.ids.flatMap((id) => (people as Map<string, Contact>).get(id) ?? []);
     const insert = (recipientId: string, channel: SendChannel, address: string) =>
       tx.insertSend({ notificationId: row.notification_id, recipientId, channel, address, now });
     for (const contact of contacts) {
