@@ -320,6 +320,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
     for (const size of sizes) {
       const background = Math.max(0, size - active - shortGrants);
       const backgroundStart = Date.now();
+      const fillCpuBefore = cpuSnapshot(h);
       const backgroundIds: string[] = [];
       await pool(Array.from({ length: background }), 25, async () => void backgroundIds.push(await submit(h, next(tokens), 'PT2H')));
       // Lateness is measured with the grants really active, not queued behind them.
@@ -327,6 +328,10 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
       if (background > 0) {
         const lastGranted = Math.max(...backgroundIds.map((id) => watch.granted.get(id)!));
         results[`requests carried to active per second up to ${size} active grants`] = Math.round((background / (lastGranted - backgroundStart)) * 1000);
+        // Whether one request costs more as grants pile up (the idle cost of those seconds is in it).
+        const fillCpuAfter = cpuSnapshot(h);
+        const used = sum([...fillCpuAfter].filter(([n]) => n !== 'bench client').map(([n, v]) => v - (fillCpuBefore.get(n) ?? 0)));
+        results[`CPU per request, whole platform, filling up to ${size} active grants (ms)`] = Math.round((used / background) * 10) / 10;
       }
       active += background;
       const short: string[] = [];
