@@ -65,17 +65,18 @@ describe('module boundaries', () => {
     expect(messages.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([]);
   });
 
-  it("fails lint when an app's use case speaks HTTP (ProblemError or Nest's HttpException) instead of throwing a Refusal", async () => {
+  it("fails lint when an app's adapter other than HTTP speaks HTTP (ProblemError or Nest's HttpException) instead of throwing a Refusal", async () => {
     for (const source of [
       `import { ProblemError } from '@kairos/http';\nexport const y = ProblemError;\n`,
       `import { NotFoundException } from '@nestjs/common';\nexport const y = NotFoundException;\n`,
     ]) {
-      const messages = await lintAs('apps/request-service/src/access-requests/boundary-probe.ts', source);
+      const messages = await lintAs('apps/request-service/src/adapters/postgres/boundary-probe.ts', source);
       expect(messages.join('\n')).toMatch(/no-restricted-imports.*Refusal/);
     }
     // The HTTP adapter itself may.
-    expect(await lintAs('apps/request-service/src/access-requests/probe.controller.ts', `import { ProblemError } from '@kairos/http';\nexport const y = ProblemError;\n`)).toEqual([]);
-    expect(await lintAs('apps/request-service/src/access-requests/boundary-probe.ts', `import { refuse } from '@kairos/refusal';\nexport const y = refuse;\n`)).toEqual([]);
+    expect(await lintAs('apps/request-service/src/adapters/http/probe.ts', `import { ProblemError } from '@kairos/http';\nexport const y = ProblemError;\n`)).toEqual([]);
+    expect(await lintAs('apps/request-service/src/adapters/http/probe.controller.ts', `import { ProblemError } from '@kairos/http';\nexport const y = ProblemError;\n`)).toEqual([]);
+    expect(await lintAs('apps/request-service/src/adapters/postgres/boundary-probe.ts', `import { refuse } from '@kairos/refusal';\nexport const y = refuse;\n`)).toEqual([]);
   });
 
   it('lets an application import the same framework', async () => {
