@@ -7,9 +7,8 @@ export class NoGroupDataError extends Error {
   }
 }
 
-/** One grant under the resource, person or group an access summary is about. */
-export interface AccessSummaryRow {
-  readonly key: string;
+/** One grant as the audit read model keeps it: from its grant to its end (null while still held). */
+export interface GrantInterval {
   readonly grantId: string;
   readonly requestId: string;
   readonly itemId: string;
@@ -20,9 +19,15 @@ export interface AccessSummaryRow {
   readonly grantVerified: boolean;
   readonly grantedAt: string;
   readonly expiresAt: string;
+  /** When the access ended (revoked in the target); null while it is still held. */
   readonly endedAt: string | null;
   readonly endReason: string | null;
   readonly revocationVerified: boolean | null;
+}
+
+/** One grant under the resource, person or group an access summary is about. */
+export interface AccessSummaryRow extends GrantInterval {
+  readonly key: string;
 }
 
 export const SUMMARY_KEY_COLUMN = { resources: 'resource', identities: 'identity', groups: 'group' } as const;

@@ -10,27 +10,12 @@ export interface TimelineEntry {
   readonly metadata: unknown;
 }
 
-export interface GrantInterval {
-  readonly grantId: string;
-  readonly requestId: string;
-  readonly itemId: string;
-  readonly subject: { readonly id: string; readonly kind: string };
-  readonly resourceId: string;
-  readonly role: string;
-  readonly breakGlass: boolean;
-  readonly grantVerified: boolean;
-  readonly grantedAt: string;
-  readonly expiresAt: string;
-  /** When the access ended (revoked in the target); null while it is still held. */
-  readonly endedAt: string | null;
-  readonly endReason: string | null;
-  readonly revocationVerified: boolean | null;
-}
+import type { AccessSummaryRow, GrantInterval } from '../../domain/access-summary';
+
+export type { GrantInterval };
 
 /** A grant in an access summary, under the resource, person or requester group it is summarised by. */
-export interface SummaryRow extends GrantInterval {
-  readonly key: string;
-}
+export type SummaryRow = AccessSummaryRow;
 
 export type SummaryKey = 'resources' | 'identities' | 'groups';
 
