@@ -181,6 +181,14 @@ describe('notifier (real PostgreSQL, Kafka, EventStoreDB, approval-policy servic
     ]);
     const fallback = await eventually(async () => reviewNeeded('otto@example.com', requestId)[0], 'the ask to the fallback approver');
     expect(fallback.text).toContain('fallback approver');
+    // Every send made while the clock was two hours ahead (this request's, and the reminders of earlier
+    // requests the jump made due) is due at that time: let them go out before the clock goes back, or
+    // they would wait two real hours.
+    const { DataSource } = await import('typeorm');
+    await eventually(async () => {
+      const [row] = await h.app.get(DataSource).query(`SELECT count(*)::int AS n FROM notifier.sends WHERE status = 'pending'`);
+      return row.n === 0;
+    }, 'no send pending before the clock goes back');
     clock.offset = 0;
   });
 
