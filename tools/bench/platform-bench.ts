@@ -99,13 +99,19 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat (ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat (ticks of 10 ms);
+ * with `reaped`, also what its children that have exited used (cutime, cstime: PostgreSQL's
+ * backends that ended), so the total never goes down when one exits.
+ */
+function cpuMsOf(pid: number, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command may contain spaces and parentheses: the fields start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15)
+    const own = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    const children = reaped ? Number(fields[13]) + Number(fields[14]) : 0; // cutime, cstime (16 and 17)
+    return (own + children) * 10;
   } catch {
     return 0;
   }
@@ -135,7 +141,7 @@ function cpuSnapshot(h: Harness): Map<string, number> {
   const snapshot = new Map<string, number>();
   for (const [name, pid] of Object.entries(h.pids())) {
     if (!pid) continue;
-    let total = cpuMsOf(pid);
+    let total = cpuMsOf(pid, name === 'postgres');
     if (name === 'postgres') for (const child of childrenOf(pid)) total += cpuMsOf(child);
     snapshot.set(name, total);
   }
@@ -157,6 +163,40 @@ function cpuPerRequest(results: Record<string, number>, before: Map<string, numb
   results['requests per second two cores allow at that cost'] = Math.round(2000 / total);
   const client = after.get('bench client')! - (before.get('bench client') ?? 0);
   results['CPU per request, bench client (ms)'] = Math.round((client / requests) * 10) / 10;
+}
+
+/**
+ * Waits until every consumer group has consumed everything on its topics (lag 0 twice in a row, a
+ * second apart): the platform has digested what came before, so what is measured next is not queued
+ * behind a backlog. Returns how long that took.
+ */
+async function drained(h: Harness, timeoutMs = 15 * 60_000): Promise<number> {
+  const started = Date.now();
+  const kafka = new Kafka({ clientId: 'bench-lag', brokers: [h.urls.kafka!], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let quietChecks = 0;
+    while (quietChecks < 2) {
+      if (Date.now() - started > timeoutMs) throw new Error(`the platform still had a backlog after ${timeoutMs} ms`);
+      let lag = 0;
+      const { groups } = await admin.listGroups();
+      for (const { groupId } of groups.filter((g) => !g.groupId.startsWith('bench'))) {
+        for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+          const ends = await admin.fetchTopicOffsets(topic);
+          for (const p of partitions) {
+            const high = Number(ends.find((e) => e.partition === p.partition)?.high ?? 0);
+            lag += Math.max(0, high - Math.max(0, Number(p.offset)));
+          }
+        }
+      }
+      quietChecks = lag === 0 ? quietChecks + 1 : 0;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    return Date.now() - started;
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function auditReplay(h: Harness): Promise<{ eventsPerSecond: number; events: number }> {
@@ -334,6 +374,8 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
         results[`CPU per request, whole platform, filling up to ${size} active grants (ms)`] = Math.round((used / background) * 10) / 10;
       }
       active += background;
+      // Revocation lateness of the platform at rest with these grants, not of a queue still draining.
+      results[`seconds to drain the backlog before measuring at ${size}`] = Math.round((await drained(h)) / 100) / 10;
       const short: string[] = [];
       for (let i = 0; i < shortGrants; i++) {
         short.push(await submit(h, next(tokens), 'PT10S'));
