@@ -105,31 +105,28 @@ function rssMb(pid: number | undefined): number {
  * backends that ended), so the total never goes down when one exits.
  */
 function cpuMsOf(pid: number, reaped = false): number {
+  const fields = statFields(pid);
+  if (!fields) return 0;
+  const own = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  const children = reaped ? Number(fields[13]) + Number(fields[14]) : 0; // cutime, cstime (16 and 17)
+  return (own + children) * 10;
+}
+
+/** The fields of /proc/<pid>/stat after the command (which may hold spaces and parentheses), from field 3 on. */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command may contain spaces and parentheses: the fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const own = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-    const children = reaped ? Number(fields[13]) + Number(fields[14]) : 0; // cutime, cstime (16 and 17)
-    return (own + children) * 10;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return 0;
+    return undefined; // gone meanwhile
   }
 }
 
 /** Every live child of a process (PostgreSQL's backends, one per connection, are the postmaster's). */
 function childrenOf(parent: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) children.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return children;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(statFields(entry)?.[1]) === parent)
+    .map(Number);
 }
 
 /**
