@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { startHarness, type Harness } from '../e2e/platform-harness';
+import { cloneActiveGrants } from './clone-grants';
 // The bench's own Kafka client without kafkajs's idle loop, as the services run (libs/messaging/src/kafkajs-idle-loop.ts).
 import '@kairos/messaging';
 
@@ -223,6 +224,17 @@ async function postgresCommitsByDatabase(h: Harness): Promise<Map<string, number
   }
 }
 
+async function pendingAccessExpiries(h: Harness): Promise<number> {
+  const client = new Client({ connectionString: h.urls.postgres! });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM expiry_scheduler.timers WHERE kind = 'access_expiry' AND status = 'pending'");
+    return rows[0]!.n;
+  } finally {
+    await client.end();
+  }
+}
+
 const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
 
 async function postgresCommits(h: Harness): Promise<number> {
@@ -260,6 +272,11 @@ export interface PlatformBenchOptions {
   readonly singleRequests?: number;
   /** Active-grant sizes at which revocation lateness is measured (BENCH_ACTIVE_GRANTS, comma separated, default 10000). */
   readonly activeGrants?: readonly number[];
+  /**
+   * Grants beyond this many are not made through the API but copied from the ones that were
+   * (BENCH_CLONE_ABOVE; default none: every grant through the API). See clone-grants.ts.
+   */
+  readonly cloneAbove?: number;
   /** Short grants measured for lateness at each size (BENCH_SHORT_GRANTS, default 200). */
   readonly shortGrants?: number;
   /** Extra environment for the launcher (and so for every service). */
@@ -269,12 +286,13 @@ export interface PlatformBenchOptions {
 const numberFromEnv = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 
 export function platformOptionsFromEnv(): PlatformBenchOptions {
-  if (process.env.BENCH_SMOKE === 'true') return { requests: 20, latencyRequests: 20, singleRequests: 5, activeGrants: [100], shortGrants: 5 };
+  if (process.env.BENCH_SMOKE === 'true') return { requests: 20, latencyRequests: 20, singleRequests: 5, activeGrants: [100, 300], cloneAbove: 100, shortGrants: 5 };
   return {
     requests: numberFromEnv('BENCH_REQUESTS', 500),
     latencyRequests: numberFromEnv('BENCH_LATENCY_REQUESTS', 500),
     singleRequests: numberFromEnv('BENCH_SINGLE_REQUESTS', 50),
     activeGrants: (process.env.BENCH_ACTIVE_GRANTS ?? '10000').split(',').map(Number).filter((n) => n > 0),
+    cloneAbove: process.env.BENCH_CLONE_ABOVE ? Number(process.env.BENCH_CLONE_ABOVE) : undefined,
     shortGrants: numberFromEnv('BENCH_SHORT_GRANTS', 200),
   };
 }
@@ -287,6 +305,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
   const singleRequests = options.singleRequests ?? 50;
   const sizes = [...(options.activeGrants ?? [10_000])].sort((a, b) => a - b);
   const shortGrants = options.shortGrants ?? 200;
+  const cloneAbove = options.cloneAbove ?? Infinity;
   const results: Record<string, number> = {};
   results['load average at start'] = loadAverage();
   const launched = Date.now();
@@ -354,8 +373,12 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
 
     // Revocation lateness with many grants active (each size tops up the grants of the one before).
     let active = singleRequests + requests + latencyRequests;
+    // Requests made through the API (the short grants of each size included): what the replay reads.
+    let requestsMade = active;
     for (const size of sizes) {
-      const background = Math.max(0, size - active - shortGrants);
+      // Through the API up to cloneAbove; the rest copied in the stores from grants the API made.
+      const wanted = Math.max(0, size - active - shortGrants);
+      const background = Math.min(wanted, Math.max(0, cloneAbove - active - shortGrants));
       const backgroundStart = Date.now();
       const fillCpuBefore = cpuSnapshot(h);
       const backgroundIds: string[] = [];
@@ -371,6 +394,14 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
         results[`CPU per request, whole platform, filling up to ${size} active grants (ms)`] = Math.round((used / background) * 10) / 10;
       }
       active += background;
+      requestsMade += background;
+      if (wanted > background) {
+        const copied = await cloneActiveGrants(h.urls.postgres!, wanted - background);
+        results[`active grants copied in the stores at ${size} (not made through the API)`] = copied.cloned;
+        active += copied.cloned;
+      }
+      // What the scheduler holds: one pending access-expiry timer per active grant, copies included.
+      results[`pending access-expiry timers at ${size}`] = await pendingAccessExpiries(h);
       // Revocation lateness of the platform at rest with these grants, not of a queue still draining.
       results[`seconds to drain the backlog before measuring at ${size}`] = Math.round((await drained(h)) / 100) / 10;
       const short: string[] = [];
@@ -380,6 +411,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
         short.push(await submit(h, next(tokens), 'PT10S'));
         await new Promise((r) => setTimeout(r, 200));
       }
+      requestsMade += shortGrants;
       await until('short grants revoked', () => short.every((id) => watch.revokedLateness.has(id)), 600_000);
       const lateness = short.map((id) => watch.revokedLateness.get(id)!);
       results[`revocation lateness p50 at ${size} active grants (ms)`] = percentile(lateness, 0.5);
@@ -388,8 +420,9 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
       results[`load average at ${size} active grants`] = loadAverage();
       // Replay of everything so far: its rate against the size of the log.
       const replay = await auditReplay(h);
-      results[`audit replay at ${active + shortGrants} requests (events/s)`] = replay.eventsPerSecond;
-      results[`audit replay at ${active + shortGrants} requests (events)`] = replay.events;
+      // Copies have no stream in the event store: the replay is of the requests made through the API.
+      results[`audit replay at ${requestsMade} requests (events/s)`] = replay.eventsPerSecond;
+      results[`audit replay at ${requestsMade} requests (events)`] = replay.events;
       results['audit replay (events/s)'] = replay.eventsPerSecond;
     }
 
