@@ -3,14 +3,20 @@
  * and malformed events) to a throwaway event store, lets the live projection catch up (so the replay
  * has something to compare with), then replays and prints the report.
  *
- *   node tools/run-ts.js apps/audit-projector/src/testing/replay-bench.ts [events=20000]
+ *   node tools/run-ts.js apps/audit-projector/src/testing/replay-bench.ts [events=20000] [--no-live] [--profile <dir>]
+ *
+ * Prints the CPU the replay used in each process (this one, the event store, PostgreSQL with its
+ * backends): per event it hardly moves with other load, unlike events per second. `--profile <dir>`
+ * writes a `.cpuprofile` of this process during the replay only (summarise it with
+ * tools/bench/profile-summary.ts).
  *
  * The event store runs in a child process, as it does in production, so it does not share this
  * process's event loop. Not a test: nothing here asserts a time.
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { eventMetadataFor } from '@kairos/contracts';
 import { openServiceDataSource } from '@kairos/persistence';
@@ -26,6 +32,31 @@ import { atHour as at, RequestScenario } from '@kairos/access-request-domain/tes
 const target = Number(process.argv[2] ?? 20_000);
 /** `--no-live`: skip the live projection (the comparison then fails; only the replay's speed is of interest). */
 const live = !process.argv.includes('--no-live');
+const profileDir = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : undefined;
+
+/** The fields of /proc/<pid>/stat after the command, from field 3 on (undefined once the process is gone). */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** utime + stime of a process in ms (ticks of 10 ms); with `reaped`, also its exited children's. */
+function cpuMsOf(pid: number, reaped = false): number {
+  const f = statFields(pid);
+  if (!f) return 0;
+  return (Number(f[11]) + Number(f[12]) + (reaped ? Number(f[13]) + Number(f[14]) : 0)) * 10;
+}
+
+/** PostgreSQL's CPU so far: the postmaster, its live backends and those that ended. */
+function postgresCpuMs(postmaster: number): number {
+  let total = cpuMsOf(postmaster, true);
+  for (const entry of readdirSync('/proc')) if (/^\d+$/.test(entry) && Number(statFields(entry)?.[1]) === postmaster) total += cpuMsOf(Number(entry));
+  return total;
+}
 
 function scenario(i: number): { stream: string; events: { type: string; data: unknown; metadata?: unknown }[] } {
   const who = { id: `u-${i % 97}`, kind: 'person' as const };
@@ -111,16 +142,38 @@ async function main(): Promise<void> {
       process.stdout.write(`live projection: ${runner.handled} events in ${((Date.now() - t1) / 1000).toFixed(1)} s\n`);
     }
 
+    const postmaster = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
+    const session = profileDir ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    }
     const cpu = process.cpuUsage();
-    // utime + stime of the event store process, in ms (Linux, 100 ticks per second).
-    const esCpu = () => {
-      const fields = readFileSync(`/proc/${es.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    };
-    const es0 = esCpu();
-    const report = await replayAndCompare({ log: new EventStoreEventLog(client), target: new PgReplayTarget(db, tables) });
-    const used = process.cpuUsage(cpu);
-    process.stdout.write(`replay cpu: this process ${((used.user + used.system) / 1000).toFixed(0)} ms, event store ${esCpu() - es0} ms\n`);
+    const es0 = cpuMsOf(es.pid!);
+    const pg0 = postgresCpuMs(postmaster);
+    // The CPU is read when the replay has written its last batch, before the comparison.
+    let used: { self: number; es: number; pg: number } | undefined;
+    const elapsedFrom = process.hrtime.bigint();
+    const report = await replayAndCompare({
+      log: new EventStoreEventLog(client),
+      target: new PgReplayTarget(db, tables),
+      elapsedSeconds: () => {
+        const u = process.cpuUsage(cpu);
+        used = { self: (u.user + u.system) / 1000, es: cpuMsOf(es.pid!) - es0, pg: postgresCpuMs(postmaster) - pg0 };
+        return Number(process.hrtime.bigint() - elapsedFrom) / 1e9;
+      },
+    });
+    if (session) {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(profileDir!, { recursive: true });
+      writeFileSync(`${profileDir}/replay-${process.pid}.cpuprofile`, JSON.stringify(profile));
+      session.disconnect();
+    }
+    const perEvent = (ms: number) => ((ms * 1000) / report.events).toFixed(0);
+    process.stdout.write(
+      `replay cpu: this process ${used!.self.toFixed(0)} ms (${perEvent(used!.self)} µs/event), event store ${used!.es} ms (${perEvent(used!.es)} µs/event), postgres ${used!.pg} ms (${perEvent(used!.pg)} µs/event); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`,
+    );
     process.stdout.write(`${formatReplayReport(report)}\n`);
     process.exitCode = report.equal ? 0 : 1;
   } finally {
