@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { LocalIssuerOptions, SignInIdentity } from '@kairos/auth';
@@ -33,10 +33,12 @@ export function consoleOrigins(layout: PlatformLayout): string[] {
 
 export const consoleUrl = (layout: PlatformLayout) => `${issuerUrl(layout)}/`;
 
-/** The issuer's options for `npm start`: sign-in for the console and the CLI, CORS, and the console's files. */
-export function consoleIssuerOptions(layout: PlatformLayout, apis: { requests: string; policy: string; provisioning: string; audit: string }, onEvent: (msg: string) => void): Partial<LocalIssuerOptions> {
+/**
+ * The issuer's options for `npm start`: sign-in for the console and the CLI, CORS, and the console's
+ * files (`dir`, from buildConsole; none when it could not be built).
+ */
+export function consoleIssuerOptions(layout: PlatformLayout, apis: { requests: string; policy: string; provisioning: string; audit: string }, dir: string | undefined): Partial<LocalIssuerOptions> {
   const origins = consoleOrigins(layout);
-  const dir = buildConsole(layout, onEvent);
   const config = { issuer: issuerUrl(layout), clientId: 'kairos-console', apis };
   return {
     audience: layout.audience,
@@ -53,27 +55,51 @@ export function consoleIssuerOptions(layout: PlatformLayout, apis: { requests: s
 }
 
 /**
- * Builds the console into the data folder when its sources are newer than the last build (a few
- * seconds), or uses KAIROS_CONSOLE_DIR (a build made elsewhere, e.g. `nx build console`).
+ * The console's static build: `dist/apps/console` (where `nx build console` puts it), built first
+ * when its sources are newer (a few seconds, in a child while the rest of the platform starts), so
+ * every data folder of this checkout shares one build; or KAIROS_CONSOLE_DIR (a build made elsewhere).
  */
-function buildConsole(layout: PlatformLayout, onEvent: (msg: string) => void): string | undefined {
+export async function buildConsole(onEvent: (msg: string) => void, out = join(root, 'dist', 'apps', 'console')): Promise<string | undefined> {
   if (process.env.KAIROS_CONSOLE_DIR) return resolve(process.env.KAIROS_CONSOLE_DIR);
-  const out = join(layout.dataDir, 'console');
   const built = existsSync(join(out, 'index.html')) ? statSync(join(out, 'index.html')).mtimeMs : 0;
   // The console bundles the typed client, so a change to either rebuilds it.
   if (built > Math.max(newestSource(sources), newestSource(join(root, 'libs', 'api-client')))) return out;
   onEvent('building the web console');
+  // Built beside and swapped in, so a launcher serving the previous build never sees half a build.
+  const next = `${out}.tmp-${process.pid}`;
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const result = spawnSync(process.execPath, [vite, 'build', '--config', join(sources, 'vite.config.mts'), '--logLevel', 'warn'], {
+  const child = spawn(process.execPath, [vite, 'build', '--config', join(sources, 'vite.config.mts'), '--logLevel', 'warn'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', KAIROS_CONSOLE_OUT_DIR: out },
-    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production', KAIROS_CONSOLE_OUT_DIR: next },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  if (result.status !== 0) {
-    onEvent(`the web console could not be built (the APIs run without it): ${(result.stderr || result.stdout || '').trim().split('\n').slice(-3).join(' / ')}`);
+  let output = '';
+  const keep = (chunk: Buffer) => void (output = (output + chunk.toString()).slice(-8_192));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const status = await new Promise<number | null>((done) => {
+    child.once('error', (error) => {
+      output += error.message;
+      done(null);
+    });
+    child.once('close', (code) => done(code));
+  });
+  if (status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    onEvent(`the web console could not be built (the APIs run without it): ${output.trim().split('\n').slice(-3).join(' / ')}`);
     return undefined;
   }
-  writeFileSync(join(out, '.built'), new Date().toISOString());
+  writeFileSync(join(next, '.built'), new Date().toISOString());
+  const old = `${out}.old-${process.pid}`;
+  try {
+    if (existsSync(out)) renameSync(out, old);
+    renameSync(next, out);
+  } catch (error) {
+    // Another launcher swapped its build (of the same sources) in first: that one is served.
+    rmSync(next, { recursive: true, force: true });
+    if (!existsSync(join(out, 'index.html'))) throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
   return out;
 }
 

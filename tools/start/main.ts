@@ -3,8 +3,11 @@ import { startPlatform, usesMailCatcher } from './platform';
 
 async function main(): Promise<void> {
   const layout = platformLayout();
-  const log = (msg: string) => process.stdout.write(`[kairos] ${msg}\n`);
-  const platform = await startPlatform(layout, log, { demoData: process.env.KAIROS_DEMO_DATA !== 'false' });
+  // `npm start -- --verbose` (or KAIROS_VERBOSE=true): every line says when it happened (seconds
+  // since the launcher started), and each start-up phase says how long it took.
+  const verbose = process.argv.includes('--verbose') || process.env.KAIROS_VERBOSE === 'true';
+  const log = (msg: string) => process.stdout.write(verbose ? `[kairos +${process.uptime().toFixed(1)}s] ${msg}\n` : `[kairos] ${msg}\n`);
+  const platform = await startPlatform(layout, log, { demoData: process.env.KAIROS_DEMO_DATA !== 'false', ...(verbose ? { onTiming: log } : {}) });
   const u = platform.urls;
   process.stdout.write(
     [

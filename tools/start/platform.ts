@@ -4,12 +4,12 @@ import { Client } from 'pg';
 import { loadOrCreateIssuerKey, signToken, startLocalIssuer, type RunningIssuer } from '@kairos/auth';
 import { issuerUrl, type PlatformLayout } from '../layout';
 import { runnableEntries } from '../build/build';
-import { consoleIssuerOptions, consoleOrigins, consoleUrl } from './console-site';
+import { buildConsole, consoleIssuerOptions, consoleOrigins, consoleUrl } from './console-site';
 import { loadDemoData } from './demo-data';
 import { credentialsKeyEnv } from './credentials-key';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
 import { postgresProcess, preparePostgresCluster } from './postgres';
-import { httpOk, startProcess, type ManagedProcess } from './processes';
+import { httpOk, startProcess, type ManagedProcess, type ProcessSpec } from './processes';
 import { runSetupStep } from './setup-step';
 
 export interface RunningPlatform {
@@ -93,8 +93,15 @@ export function serviceEntries(layout: PlatformLayout, urls: { database: string;
 export async function startPlatform(
   layout: PlatformLayout,
   onEvent: (msg: string) => void = () => undefined,
-  options: { demoData?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { demoData?: boolean; env?: NodeJS.ProcessEnv; onTiming?: (msg: string) => void } = {},
 ): Promise<RunningPlatform> {
+  // How long each start-up phase took (`npm start -- --verbose`).
+  const timed = async <T>(phase: string, work: () => T | Promise<T>): Promise<T> => {
+    const started = Date.now();
+    const result = await work();
+    options.onTiming?.(`${phase}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  };
   const logDir = join(layout.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const processes = new Map<string, ManagedProcess>();
@@ -118,43 +125,71 @@ export async function startPlatform(
       await Promise.all(items.map((item) => item.stop().catch(() => undefined)));
     }
   };
+  // Everything under way, so that a failure stops what did start (in order) only once nothing is still starting.
+  const underWay: Promise<unknown>[] = [];
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    underWay.push(work.catch(() => undefined));
+    return work;
+  };
   try {
-    onEvent('starting PostgreSQL');
-    const cluster = await preparePostgresCluster({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres });
-    const pg = await startProcess(postgresProcess(cluster, logDir, recordPid('postgres')), onEvent);
-    stages.postgres.push(pg);
-    processes.set('postgres', pg);
-    const pgUrl = cluster.url;
-    await ensureDatabases(pgUrl, ['kairos', 'kairos_target']);
-    const database = pgUrl.replace(/\/postgres$/, '/kairos');
-    const targetDatabase = pgUrl.replace(/\/postgres$/, '/kairos_target');
+    // What does not depend on anything starts at once: PostgreSQL (initdb on a first start), the
+    // two servers, the mail catcher, the console's build and the keys. Setup waits for PostgreSQL
+    // and the broker, the services for setup, the banner for every service (each one ready).
+    onEvent('starting PostgreSQL, the EventStoreDB-compatible server and the Kafka-compatible broker');
+    const postgresReady = track(
+      (async () => {
+        const cluster = await timed('PostgreSQL cluster (initdb on a first start)', () => preparePostgresCluster({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres }));
+        const pg = await timed('postgres ready', () => startProcess(postgresProcess(cluster, logDir, recordPid('postgres')), onEvent));
+        stages.postgres.push(pg);
+        processes.set('postgres', pg);
+        await timed('databases', () => ensureDatabases(cluster.url, ['kairos', 'kairos_target']));
+        return cluster.url;
+      })(),
+    );
+    const server = (spec: Omit<ProcessSpec, 'logDir' | 'restart' | 'onSpawn' | 'readyLine'>) =>
+      track(
+        timed(`${spec.name} ready`, () => startProcess({ ...spec, readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid(spec.name) }, onEvent)).then((started) => {
+          stages.servers.push(started);
+          processes.set(spec.name, started);
+          return started;
+        }),
+      );
+    const eventstoreReady = server({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')] });
+    // Auto-creation off, as on a production cluster: topics exist because setup made them.
+    const kafkaReady = server({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka'), '--partitions', '6', '--no-auto-create'] });
+    const catcherReady = usesMailCatcher()
+      ? server({ name: 'mail-catcher', entry: 'tools/start/mail-catcher-main.ts', args: ['--smtp-port', String(layout.ports.mailSmtp), '--http-port', String(layout.ports.mailHttp), '--store', join(layout.dataDir, 'mail', 'mails.jsonl')] })
+      : Promise.resolve(undefined);
+    const consoleBuilt = track(timed('web console build checked', () => buildConsole(onEvent)));
 
-    const issuerKey = await loadOrCreateIssuerKey(join(layout.dataDir, 'issuer'));
-    const p0 = platformUrls(layout);
-    const apis = { requests: p0['request-service'], policy: p0['approval-policy-service'], provisioning: p0['provisioning-connector'], audit: p0['audit-projector'] };
-    const issuer: RunningIssuer = await startLocalIssuer(issuerKey, { port: layout.ports.issuer, ...consoleIssuerOptions(layout, apis, onEvent) });
-    stages.issuer.push({ stop: () => issuer.close() });
-    writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
-
-    onEvent('starting the EventStoreDB-compatible server and the Kafka-compatible broker');
-    const [eventstore, kafka] = await Promise.all([
-      startProcess({ name: 'eventstore', entry: 'infra/eventstore-server/src/main.ts', args: ['--port', String(layout.ports.eventstore), '--data', join(layout.dataDir, 'eventstore')], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('eventstore') }, onEvent),
-      // Auto-creation off, as on a production cluster: topics exist because setup made them.
-      startProcess({ name: 'kafka', entry: 'infra/kafka-broker/src/main.ts', args: ['--port', String(layout.ports.kafka), '--data', join(layout.dataDir, 'kafka'), '--partitions', '6', '--no-auto-create'], readyLine: /ready/i, logDir, restart: true, onSpawn: recordPid('kafka') }, onEvent),
-    ]);
-    stages.servers.push(eventstore, kafka);
-    processes.set('eventstore', eventstore).set('kafka', kafka);
+    const issuerKey = await timed('issuer key', () => loadOrCreateIssuerKey(join(layout.dataDir, 'issuer')));
+    // One signing key per service, made on the first start; every service trusts the others' public keys.
+    const messageKeys = await timed('message keys', () => loadOrCreateMessageKeys(join(layout.dataDir, 'message-keys')));
+    // The key sealing short-lived credentials until fetched, kept so they survive a connector restart.
+    const credentialsKey = credentialsKeyEnv(join(layout.dataDir, 'credentials-key'));
     const urls = {
-      database,
-      targetDatabase,
+      database: platformUrls(layout).postgres!,
+      targetDatabase: platformUrls(layout)['target-postgres']!,
       kafka: `127.0.0.1:${layout.ports.kafka}`,
       eventstore: `esdb://127.0.0.1:${layout.ports.eventstore}?tls=false`,
     };
+    const table = withReplicas(serviceEntries(layout, urls, messageKeys), Number(options.env?.KAIROS_REPLICAS ?? process.env.KAIROS_REPLICAS ?? 1));
+    // The services run their production build (tools/build), rebuilt first when a source is newer.
+    const runnable = await timed('service builds checked', () => runnableEntries(table, onEvent));
 
-    // One signing key per service, made on the first start; every service trusts the others' public keys.
-    const messageKeys = loadOrCreateMessageKeys(join(layout.dataDir, 'message-keys'));
-    // The key sealing short-lived credentials until fetched, kept so they survive a connector restart.
-    const credentialsKey = credentialsKeyEnv(join(layout.dataDir, 'credentials-key'));
+    const setupDone = track(
+      (async () => {
+        await Promise.all([postgresReady, kafkaReady]);
+        onEvent('running kairos setup (topics, migrations)');
+        await timed('kairos setup', () => runSetupStep({ kafka: urls.kafka, databaseUrl: urls.database, logDir, env: options.env }, onEvent));
+      })(),
+    );
+
+    const p0 = platformUrls(layout);
+    const apis = { requests: p0['request-service'], policy: p0['approval-policy-service'], provisioning: p0['provisioning-connector'], audit: p0['audit-projector'] };
+    const issuer: RunningIssuer = await timed('issuer', async () => startLocalIssuer(issuerKey, { port: layout.ports.issuer, ...consoleIssuerOptions(layout, apis, await consoleBuilt) }));
+    stages.issuer.push({ stop: () => issuer.close() });
+    writeFileSync(join(layout.dataDir, 'issuer', 'issuer.json'), JSON.stringify({ issuer: issuer.issuer, audience: layout.audience }));
     // The notifier's service token, as a secret file it re-reads on every call (ADR 0017).
     const mintNotifierToken = async () => {
       const token = await signToken(issuerKey, { sub: 'notifier', roles: [], kind: 'service', issuer: issuer.issuer, audience: layout.audience, ttlSeconds: 12 * 3600 });
@@ -166,43 +201,34 @@ export async function startPlatform(
     const tokenTimer = setInterval(() => void mintNotifierToken().catch((error: Error) => onEvent(`could not renew the notifier's token: ${error.message}`)), 3600_000);
     tokenTimer.unref();
     stages.issuer.push({ stop: async () => clearInterval(tokenTimer) });
-    if (usesMailCatcher()) {
-      const catcher = await startProcess(
-        {
-          name: 'mail-catcher',
-          entry: 'tools/start/mail-catcher-main.ts',
-          args: ['--smtp-port', String(layout.ports.mailSmtp), '--http-port', String(layout.ports.mailHttp), '--store', join(layout.dataDir, 'mail', 'mails.jsonl')],
-          readyLine: /ready/i,
-          logDir,
-          restart: true,
-          onSpawn: recordPid('mail-catcher'),
-        },
-        onEvent,
-      );
-      stages.servers.push(catcher);
-      processes.set('mail-catcher', catcher);
-    }
-    const table = withReplicas(serviceEntries(layout, urls, messageKeys), Number(options.env?.KAIROS_REPLICAS ?? process.env.KAIROS_REPLICAS ?? 1));
-    // The services run their production build (tools/build), rebuilt first when a source is newer.
-    const runnable = runnableEntries(table, onEvent);
-    onEvent('running kairos setup (topics, migrations)');
-    await runSetupStep({ kafka: urls.kafka, databaseUrl: database, logDir, env: options.env }, onEvent);
+
+    await Promise.all([setupDone, eventstoreReady, catcherReady]);
     onEvent(table.length > 6 ? `starting the six services, ${table.length / 6} replicas each` : 'starting the six services');
-    const services = await Promise.all(
-      table.map((service) =>
-        startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
+    const p = layout.ports;
+    const servicesReady = table.map((service) =>
+      track(
+        timed(`${service.name} ready`, () =>
+          startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
+        ).then((started) => {
+          stages.services.push(started);
+          processes.set(service.name, started);
+          return started;
+        }),
       ),
     );
-    for (const service of services) {
-      stages.services.push(service);
-      processes.set(service.name, service);
-    }
-    const p = layout.ports;
-    if (options.demoData !== false) {
-      onEvent('loading demo data (people, groups, resources, target database roles)');
-      const adminToken = await signToken(issuerKey, { sub: 'admin', roles: ['admin'], issuer: issuer.issuer, audience: layout.audience, ttlSeconds: 300 });
-      await loadDemoData({ policyUrl: `http://127.0.0.1:${p.approvalPolicyService}`, adminToken, targetDatabaseUrl: targetDatabase });
-    }
+    // The demo data goes in through the policy service's API as soon as it answers, while the others still start.
+    const demoLoaded =
+      options.demoData === false
+        ? Promise.resolve()
+        : track(
+            (async () => {
+              await servicesReady[table.findIndex((service) => service.name === 'approval-policy-service')];
+              onEvent('loading demo data (people, groups, resources, target database roles)');
+              const adminToken = await signToken(issuerKey, { sub: 'admin', roles: ['admin'], issuer: issuer.issuer, audience: layout.audience, ttlSeconds: 300 });
+              await timed('demo data', () => loadDemoData({ policyUrl: `http://127.0.0.1:${p.approvalPolicyService}`, adminToken, targetDatabaseUrl: urls.targetDatabase }));
+            })(),
+          );
+    await Promise.all([...servicesReady, demoLoaded]);
     return {
       layout,
       processes,
@@ -210,6 +236,7 @@ export async function startPlatform(
       stop,
     };
   } catch (error) {
+    await Promise.all(underWay);
     await stop();
     throw error;
   }

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ export async function preparePostgresCluster(options: { dataDir: string; port: n
     binaries: { postgres: binaries.postgres, initdb: binaries.initdb },
     ...(owner ? { owner } : {}),
   };
-  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) initdb(cluster);
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await initdb(cluster);
   return cluster;
 }
 
@@ -105,18 +105,25 @@ function postgresUser(): { uid: number; gid: number } {
   }
 }
 
-function initdb(cluster: PostgresCluster): void {
+/** initdb as a child the launcher does not block on (the other servers start meanwhile). */
+async function initdb(cluster: PostgresCluster): Promise<void> {
   mkdirSync(cluster.dataDir, { recursive: true });
   if (cluster.owner) chownSync(cluster.dataDir, cluster.owner.uid, cluster.owner.gid);
   const passwordFile = join(tmpdir(), `kairos-pg-${randomBytes(6).toString('hex')}`);
   writeFileSync(passwordFile, `${cluster.password}\n`, { mode: 0o644 });
   try {
-    const result = spawnSync(
+    const child = spawn(
       cluster.binaries.initdb,
       [`--pgdata=${cluster.dataDir}`, '--auth=password', `--username=${cluster.user}`, `--pwfile=${passwordFile}`, '--lc-messages=C', '--encoding=UTF8', '--locale=C'],
-      { env: { ...process.env, LC_MESSAGES: 'C' }, ...(cluster.owner ? { uid: cluster.owner.uid, gid: cluster.owner.gid } : {}), encoding: 'utf8' },
+      { env: { ...process.env, LC_MESSAGES: 'C' }, ...(cluster.owner ? { uid: cluster.owner.uid, gid: cluster.owner.gid } : {}), stdio: ['ignore', 'ignore', 'pipe'] },
     );
-    if (result.status !== 0) throw new Error(`initdb failed (${result.status ?? result.signal}): ${result.stderr || result.error?.message}`);
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr = (stderr + chunk.toString()).slice(-4_096)));
+    const result = await new Promise<{ status: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child.once('error', (error) => resolve({ status: null, signal: null, error }));
+      child.once('close', (status, signal) => resolve({ status, signal }));
+    });
+    if (result.status !== 0) throw new Error(`initdb failed (${result.status ?? result.signal}): ${stderr || result.error?.message}`);
   } finally {
     rmSync(passwordFile, { force: true });
   }
