@@ -91,29 +91,37 @@ export function unescapeTextFromPostgres(text: string): string {
   return out;
 }
 
+/** Copies only from the first value that changes: the common case allocates nothing. */
 function mapStrings(value: unknown, map: (text: string) => string): unknown {
   if (typeof value === 'string') return map(value);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((v) => {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) continue; // a hole stays one, as with Array.prototype.map
+      const v: unknown = value[i];
       const m = mapStrings(v, map);
-      if (m !== v) changed = true;
-      return m;
-    });
-    return changed ? out : value;
-  }
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    let changed = false;
-    const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      const k = map(key);
-      const m = mapStrings(v, map);
-      if (k !== key || m !== v) changed = true;
-      out[k] = m;
+      if (!out && m !== v) out = value.slice(0, i);
+      if (out) out[i] = m;
     }
-    return changed ? out : value;
+    if (out) out.length = value.length;
+    return out ?? value;
   }
-  return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  let out: Record<string, unknown> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const v = record[key];
+    const k = map(key);
+    const m = mapStrings(v, map);
+    if (!out && (k !== key || m !== v)) {
+      out = {};
+      for (let j = 0; j < i; j++) out[keys[j]!] = record[keys[j]!];
+    }
+    if (out) out[k] = m;
+  }
+  return out ?? value;
 }
 
 /**
@@ -129,8 +137,14 @@ export function restoreFromPostgres<T>(value: T): T {
   return mapStrings(value, unescapeTextFromPostgres) as T;
 }
 
-/** `JSON.stringify` of the sanitized value: JSON text `jsonb` always accepts. */
+/**
+ * `JSON.stringify` of the sanitized value: JSON text `jsonb` always accepts. For a JSON-like value
+ * whose plain JSON has no `\u` (NUL and lone surrogates come out as `\u0000`, `\udXXX`; text that
+ * reads like an escape as `\\uXXXX`) no string needs escaping, and the plain JSON is the answer.
+ */
 export function toPostgresJson(value: unknown): string {
+  const plain = JSON.stringify(value ?? null);
+  if (!plain.includes('\\u')) return plain;
   return JSON.stringify(sanitizeForPostgres(value) ?? null);
 }
 

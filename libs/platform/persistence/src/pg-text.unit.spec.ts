@@ -59,6 +59,32 @@ describe('text escaped for PostgreSQL', () => {
     expect(UNSAFE_JSON.test(toPostgresJson(dirty))).toBe(false);
     expect(restoreFromPostgres(sanitized)).toEqual(dirty);
   });
+
+  it('copies from the first string that changes, keeping key order, the values before it and holes', () => {
+    const value = { a: 1, b: ['x', 'y\u0000', 'z'], c: { d: 'ok', e: '\uDC00' }, f: 'last' };
+    const sanitized = sanitizeForPostgres(value) as typeof value;
+    expect(JSON.stringify(sanitized)).toBe('{"a":1,"b":["x","y\\\\u0000","z"],"c":{"d":"ok","e":"\\\\udc00"},"f":"last"}');
+    expect(value.b[1]).toBe('y\u0000');
+    const holey = ['a\u0000', , 'b'];
+    const out = sanitizeForPostgres(holey);
+    expect(out).toHaveLength(3);
+    expect(1 in out).toBe(false);
+  });
+
+  it('gives the JSON of the sanitized value, taking the plain JSON only when nothing needs escaping', () => {
+    for (const value of [
+      { plain: 'text', n: 1.5, nested: [{ é: '😀' }], t: true, z: null },
+      { reads: 'C:\\users\\u0041' },
+      { nul: 'a\u0000' },
+      { lone: ['\uD800x'] },
+      { ['key\u0000']: 1 },
+      { control: '\u0001 is escaped by JSON but kept' },
+      'top-level \uDFFF',
+      undefined,
+      null,
+    ])
+      expect(toPostgresJson(value)).toBe(JSON.stringify(sanitizeForPostgres(value) ?? null));
+  });
 });
 
 describe('transient database failures', () => {
