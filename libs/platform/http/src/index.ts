@@ -11,3 +11,4 @@ export * from './input-limits';
 export * from './json-body';
 export * from './media-type.interceptor';
 export * from './openapi';
+export * from './http-call';
