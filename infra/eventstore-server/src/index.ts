@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
-import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { EventStore } from './storage/event-store';
 import { serverFeaturesService } from './grpc/server-features';
-import { streamsService } from './grpc/streams-service';
+import { streamsService, streamsServiceDefinition } from './grpc/streams-service';
 import type { UserGroups, Users } from './grpc/authentication';
 
 export interface EventStoreServerOptions {
@@ -67,7 +66,7 @@ export async function startEventStoreServer(options: EventStoreServerOptions = {
   });
   const streams = streamsService(store, { maxAppendSize, users, groups: options.userGroups, writeTimeoutMs: options.writeTimeoutMs });
   server.addService(ServerFeaturesService, serverFeaturesService());
-  server.addService(StreamsService, streams.implementation);
+  server.addService(streamsServiceDefinition, streams.implementation);
 
   const credentials = options.tls
     ? ServerCredentials.createSsl(

@@ -7,9 +7,10 @@ import { send } from './call-writer';
 import { streamDeleted, toStatus } from './protocol-error';
 import { parseReadRequest } from './read-request';
 import { runSubscription } from './subscription';
-import { eventResponse, streamIdentifier } from './wire';
+import { encodeEventResponse, streamIdentifier } from './wire';
 
-export type ReadCall = ServerWritableStream<ReadReq, ReadResp>;
+/** A read or subscription; events go out already encoded (`encodeEventResponse`). */
+export type ReadCall = ServerWritableStream<ReadReq, ReadResp | Buffer>;
 
 /** Resolves a link only to a record the caller may read; otherwise the link comes back unresolved. */
 export type LinkResolver = (record: EventRecord) => EventRecord | null | undefined;
@@ -51,7 +52,7 @@ async function runRead(store: EventStore, call: ReadCall, request: ReturnType<ty
     records = store.readAll(request.from, request.backwards, request.count);
   }
   for (const record of records) {
-    if (!(await send(call, eventResponse(record, resolve(record))))) return;
+    if (!(await send(call, encodeEventResponse(record, resolve(record))))) return;
   }
   if (!call.writableEnded) call.end();
 }

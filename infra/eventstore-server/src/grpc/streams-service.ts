@@ -1,4 +1,6 @@
 import { status, type handleClientStreamingCall, type handleUnaryCall, type Metadata, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { StreamsService as StreamsDefinition } from '@eventstore/db-client/generated/streams_grpc_pb';
+import type { ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import type { Principal } from '../access/stream-acl';
 import { storeAclSource } from '../access/store-acl-source';
 import type { EventStore } from '../storage/event-store';
@@ -24,6 +26,19 @@ export interface StreamsService {
 }
 
 type Abort = () => void;
+
+/**
+ * The Streams service as generated, except that `Read` also sends a ReadResp already encoded (a
+ * Buffer from `encodeEventResponse`) as it is: the events of a read or subscription are written
+ * straight to bytes, the other answers still go through google-protobuf.
+ */
+export const streamsServiceDefinition: typeof StreamsDefinition = {
+  ...StreamsDefinition,
+  read: {
+    ...StreamsDefinition.read,
+    responseSerialize: (message: ReadResp | Buffer) => (Buffer.isBuffer(message) ? message : StreamsDefinition.read.responseSerialize(message)),
+  },
+};
 
 export function streamsService(store: EventStore, options: StreamsServiceOptions): StreamsService {
   const { users, groups, maxAppendSize } = options;

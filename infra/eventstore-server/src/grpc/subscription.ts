@@ -6,7 +6,7 @@ import { send } from './call-writer';
 import { streamDeleted } from './protocol-error';
 import type { LinkResolver, ReadCall } from './read';
 import type { EventFilter, ReadRequest } from './read-request';
-import { eventResponse } from './wire';
+import { encodeEventResponse } from './wire';
 
 /**
  * A catch-up subscription. A stream subscription catches up through the same read a client gets
@@ -37,13 +37,13 @@ export async function runSubscription(store: EventStore, call: ReadCall, request
     while (!call.cancelled && !call.writableEnded) {
       dirty = false;
       for (const record of cursor.batch()) {
-        if (cursor.matches(record) && !(await send(call, eventResponse(record, resolve(record))))) return;
+        if (cursor.matches(record) && !(await send(call, encodeEventResponse(record, resolve(record))))) return;
         const checkpoint = cursor.checkpointAfter(record);
         if (checkpoint !== null && !(await send(call, checkpointResponse(checkpoint)))) return;
       }
       const tombstone = cursor.tombstone();
       if (tombstone) {
-        if (!(await send(call, eventResponse(tombstone, undefined)))) return;
+        if (!(await send(call, encodeEventResponse(tombstone, undefined)))) return;
         throw streamDeleted(stream);
       }
       if (!caughtUp) {
