@@ -1,10 +1,11 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { appNames, buildApp } from './build/build';
 import { execForm, parseCopy, parseDockerfile, parseEnv, type Stage } from './build/dockerfile';
 import { startEmbeddedInfra, type EmbeddedInfra, type RunningService } from './build/embedded-infra';
+import { serviceMemoryFlags } from './start/node-options';
 
 /**
  * There is no Docker engine here, so this proves the image's contents instead: it assembles exactly
@@ -38,7 +39,9 @@ describe('the image (infra/docker/Dockerfile)', () => {
     expect(deps).toEqual([expect.stringMatching(/^npm ci .*--omit=dev/)]);
     expect(stage('build').instructions.filter((i) => i.op === 'RUN').map((i) => i.args)).toEqual([expect.stringMatching(/^npm ci\b/), 'npm run build']);
     const cmd = execForm(runtime.instructions.find((i) => i.op === 'CMD')!.args);
-    expect(cmd.join(' ')).toMatch(/node dist\/apps\/\$\{SERVICE\}\/main\.js/);
+    // The command is start.sh, which runs the built service with its memory settings (ADR 0032).
+    expect(cmd).toEqual(['sh', 'start.sh']);
+    expect(readFileSync(join(root, 'infra', 'docker', 'start.sh'), 'utf8')).toMatch(/^exec node "dist\/apps\/\$\{SERVICE\}\/main\.js"$/m);
   });
 
   describe('assembled as the Dockerfile copies it', () => {
@@ -121,6 +124,9 @@ describe('the image (infra/docker/Dockerfile)', () => {
         const res = await fetch(`http://127.0.0.1:${service.port}/health/ready`);
         expect({ service: service.name, status: res.status }).toEqual({ service: service.name, status: 200 });
         expect(statSync(`/proc/${running[i]!.child.pid}`).uid).toBe(UNPRIVILEGED);
+        // start.sh exec'd node (same pid) with the service's flags from infra/service-memory.conf.
+        const environ = readFileSync(`/proc/${running[i]!.child.pid}/environ`, 'utf8').split('\0');
+        expect({ service: service.name, nodeOptions: environ.find((e) => e.startsWith('NODE_OPTIONS='))?.trim() }).toEqual({ service: service.name, nodeOptions: `NODE_OPTIONS=${serviceMemoryFlags(service.name).join(' ')}` });
       }
     }, 300_000);
   });

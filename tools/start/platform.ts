@@ -8,6 +8,7 @@ import { buildConsole, consoleIssuerOptions, consoleOrigins, consoleUrl } from '
 import { loadDemoData } from './demo-data';
 import { credentialsKeyEnv } from './credentials-key';
 import { loadOrCreateMessageKeys, type MessageKeyEnv } from './message-keys';
+import { launcherNodeOptions } from './node-options';
 import { postgresProcess, preparePostgresCluster } from './postgres';
 import { httpOk, startProcess, type ManagedProcess, type ProcessSpec } from './processes';
 import { runSetupStep } from './setup-step';
@@ -208,7 +209,7 @@ export async function startPlatform(
     const servicesReady = table.map((service) =>
       track(
         timed(`${service.name} ready`, () =>
-          startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
+          startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(service.entry), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
         ).then((started) => {
           stages.services.push(started);
           processes.set(service.name, started);
@@ -243,14 +244,11 @@ export async function startPlatform(
 }
 
 /**
- * Each service gets a bounded heap (KAIROS_SERVICE_HEAP_MB, default 192), as it would under a
- * container memory limit: V8 then collects garbage before growing, instead of holding on to it.
+ * Each service runs with its memory settings from infra/service-memory.conf, as in the image (ADR
+ * 0032): a bounded young generation and heap, as under a container memory limit.
  */
-function serviceNodeOptions(): string[] {
-  const mb = Number(process.env.KAIROS_SERVICE_HEAP_MB ?? 192);
-  // KAIROS_SERVICE_NODE_OPTIONS adds node flags to every service (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for `npm run bench`).
-  const extra = (process.env.KAIROS_SERVICE_NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
-  return [...(Number.isInteger(mb) && mb > 0 ? [`--max-old-space-size=${mb}`] : []), ...extra];
+function serviceNodeOptions(entry: string): string[] {
+  return launcherNodeOptions(entry);
 }
 
 /** Where everything answers, as `npm start` lays it out. */
