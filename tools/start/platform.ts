@@ -132,6 +132,14 @@ export async function startPlatform(
     underWay.push(work.catch(() => undefined));
     return work;
   };
+  // The services' start signal (ADR 0033): given once setup is done and the servers and the issuer are up.
+  let signalStart: () => void = () => undefined;
+  let cancelStart: (reason: Error) => void = () => undefined;
+  const startSignal = new Promise<void>((resolve, reject) => {
+    signalStart = resolve;
+    cancelStart = reject;
+  });
+  startSignal.catch(() => undefined);
   try {
     // What does not depend on anything starts at once: PostgreSQL (initdb on a first start), the
     // two servers, the mail catcher, the console's build and the keys. Setup waits for PostgreSQL
@@ -178,6 +186,20 @@ export async function startPlatform(
     // The services run their production build (tools/build), rebuilt first when a source is newer.
     const runnable = await timed('service builds checked', () => runnableEntries(table, onEvent));
 
+    // The services are spawned now and load their code while setup runs; they start (connect,
+    // listen) only once setup is done and the servers and the issuer are up (ADR 0033).
+    const servicesReady = table.map((service) =>
+      track(
+        timed(`${service.name} ready (from its spawn)`, () =>
+          startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(service.entry), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name), startSignal }, onEvent),
+        ).then((started) => {
+          stages.services.push(started);
+          processes.set(service.name, started);
+          return started;
+        }),
+      ),
+    );
+
     const setupDone = track(
       (async () => {
         await Promise.all([postgresReady, kafkaReady]);
@@ -205,18 +227,9 @@ export async function startPlatform(
 
     await Promise.all([setupDone, eventstoreReady, catcherReady]);
     onEvent(table.length > 6 ? `starting the six services, ${table.length / 6} replicas each` : 'starting the six services');
+    const signalled = Date.now();
+    signalStart();
     const p = layout.ports;
-    const servicesReady = table.map((service) =>
-      track(
-        timed(`${service.name} ready`, () =>
-          startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(service.entry), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name) }, onEvent),
-        ).then((started) => {
-          stages.services.push(started);
-          processes.set(service.name, started);
-          return started;
-        }),
-      ),
-    );
     // The demo data goes in through the policy service's API as soon as it answers, while the others still start.
     const demoLoaded =
       options.demoData === false
@@ -230,6 +243,7 @@ export async function startPlatform(
             })(),
           );
     await Promise.all([...servicesReady, demoLoaded]);
+    options.onTiming?.(`every service ready and the demo data loaded: ${((Date.now() - signalled) / 1000).toFixed(1)} s after the start signal`);
     return {
       layout,
       processes,
@@ -237,6 +251,7 @@ export async function startPlatform(
       stop,
     };
   } catch (error) {
+    cancelStart(error as Error);
     await Promise.all(underWay);
     await stop();
     throw error;

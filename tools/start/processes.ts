@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 
 export interface ManagedProcess {
@@ -33,6 +34,12 @@ export interface ProcessSpec {
   /** Node flags, e.g. a heap limit, as a container's memory limit would impose. */
   readonly nodeOptions?: readonly string[];
   readonly onSpawn?: (pid: number) => void;
+  /**
+   * Spawned at once, it loads its code, then waits (KAIROS_START_SIGNAL=stdin) until this resolves
+   * to do anything else (connect, listen): a service loads while setup still runs. Rejected: it is
+   * stopped, never started. A restart after it resolved starts straight away.
+   */
+  readonly startSignal?: Promise<void>;
 }
 
 const runner = join(__dirname, '..', 'run-ts.js');
@@ -120,6 +127,7 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
   let stopping = false;
   // Restarts back off while a process keeps failing (a full disk, say) and reset once it is ready.
   let failures = 0;
+  let signalled = false;
 
   const launch = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -127,8 +135,8 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
         ? [spec.executable, [...(spec.args ?? [])]]
         : [process.execPath, [...(spec.nodeOptions ?? []), runner, spec.entry, ...(spec.args ?? [])]];
       const child = spawn(command, args, {
-        env: { ...process.env, ...spec.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...spec.env, ...(spec.startSignal ? { KAIROS_START_SIGNAL: 'stdin' } : {}) },
+        stdio: [spec.startSignal ? 'pipe' : 'ignore', 'pipe', 'pipe'],
         // Its own process group: a Ctrl-C reaches only the launcher, which stops everything in order.
         detached: true,
         ...(spec.uid !== undefined ? { uid: spec.uid } : {}),
@@ -146,6 +154,24 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
       }
       child.once('exit', () => children.delete(child));
       current = child;
+      if (spec.startSignal) {
+        // While it only loads its code, it yields the CPU to what the start waits for (initdb,
+        // PostgreSQL, setup); back to normal at the signal. Only where that can be undone (root).
+        const yielding = !signalled && process.getuid?.() === 0 && child.pid !== undefined && renice(child.pid, 10);
+        // A child gone before the signal: the write fails (EPIPE), which changes nothing here.
+        child.stdin?.on('error', () => undefined);
+        spec.startSignal.then(
+          () => {
+            signalled = true;
+            if (yielding) renice(child.pid!, 0);
+            child.stdin?.end('start\n');
+          },
+          () => {
+            stopping = true;
+            child.kill('SIGTERM');
+          },
+        );
+      }
       let ready = false;
       let buffered = '';
       const becameReady = () => {
@@ -217,6 +243,15 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
       log.end();
     },
   };
+}
+
+function renice(pid: number, priority: number): boolean {
+  try {
+    setPriority(pid, priority);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function httpOk(url: string): Promise<boolean> {

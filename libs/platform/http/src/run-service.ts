@@ -43,6 +43,7 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
     throw error;
   }
   try {
+    await startSignal(env);
     // Before the app is built: every span and log line of the service belongs to its provider.
     startTracing(tracing);
     const app = await createServiceApp(definition.module(config), definition.docs, { corsOrigins });
@@ -58,4 +59,29 @@ export async function runService<S extends ConfigSpec>(definition: ServiceDefini
     );
     process.exit(1);
   }
+}
+
+/**
+ * KAIROS_START_SIGNAL=stdin (set by `npm start`, ADR 0033): the launcher spawns the service while
+ * `kairos setup` still runs, so the code loads meanwhile; it connects to nothing and listens on
+ * nothing until the launcher writes a line on stdin. Stdin closed without one: the launcher gave up
+ * (setup failed) or went away, and the service leaves without having started.
+ */
+export function startSignal(env: NodeJS.ProcessEnv, input: NodeJS.ReadableStream = process.stdin): Promise<void> {
+  if (env.KAIROS_START_SIGNAL !== 'stdin') return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = '';
+    const onData = (chunk: Buffer | string) => {
+      seen += chunk.toString();
+      if (!seen.includes('\n')) return;
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.pause();
+      (input as { destroy?: () => void }).destroy?.();
+      resolve();
+    };
+    const onEnd = () => process.exit(0);
+    input.on('data', onData);
+    input.once('end', onEnd);
+  });
 }
