@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { ensureKairosTopics } from '@kairos/messaging';
 import { builtEntry, ensureBuilt } from '../build/build';
 import { rssMiB, spawnNode, startEmbeddedInfra, waitForOk } from '../build/embedded-infra';
+import { serviceMemoryFlags } from '../start/node-options';
 
 /**
  * Start time and idle RSS of each service, one at a time on the embedded servers:
  *   node tools/run-ts.js tools/bench/service-footprint.ts [ts|built] [idleSeconds=10]
  * `ts` compiles the TypeScript with SWC at start (the old way); `built` runs dist/apps/<app>/main.js.
+ * Each with its flags from infra/service-memory.conf, as `npm start` and the image run it (ADR 0032).
  * Start time is from spawn until /health/live answers; RSS is read from /proc after idling.
  */
 async function main(): Promise<void> {
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (const service of infra.services) {
       const args = mode === 'ts' ? [join(root, 'tools', 'run-ts.js'), join(root, 'apps', service.name, 'src', 'main.ts')] : [builtEntry(service.name)];
-      const running = spawnNode(['--max-old-space-size=192', ...args], service.env, root);
+      const running = spawnNode([...serviceMemoryFlags(service.name), ...args], service.env, root);
       try {
         const ms = await waitForOk(`http://127.0.0.1:${service.port}/health/live`, running);
         await new Promise((r) => setTimeout(r, idleSeconds * 1000));
