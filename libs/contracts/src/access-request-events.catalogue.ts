@@ -257,7 +257,7 @@ export const accessRequestEventCatalogue = {
       ...grantee,
       reason: revocationReason,
       verified: bool('Checked in the target system: the access is really gone'),
-      'retainedBy?': arrayOf(str(), 'Live grants that still need the same role: this grant ended, the role stays for them (verified is then false)'),
+      'retainedBy?': arrayOf(str(), 'Live grants that still need the same role (at most ten named, the earliest granted): this grant ended, the role stays for them (verified is then false)'),
       'fulfilledBy?': str('The person who carried out a manual revocation ticket (their word, not a check)'),
       'comment?': text('What that person wrote'),
       revokedAt: instant(),

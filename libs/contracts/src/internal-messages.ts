@@ -73,7 +73,7 @@ export const internalMessageCatalogue = {
       schema: obj({
         ...attempt,
         verified: bool('Checked in the target system: this access is gone'),
-        'retainedBy?': arrayOf(str(), 'Active grants of the same identity and role that keep the role in the target'),
+        'retainedBy?': arrayOf(str(), 'Active grants of the same identity and role that keep the role in the target (at most ten named, the earliest granted)'),
         ...fulfilment,
       }),
     },

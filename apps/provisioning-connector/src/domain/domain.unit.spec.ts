@@ -1,4 +1,4 @@
-import { retainingGrants } from './holders';
+import { RETAINED_BY_NAMED, retainingGrants } from './holders';
 import { afterAttempt, judgeAttempt, retryDelayMs, type RetryPolicy } from './job';
 import { loginMapProblem, loginOf, NoLoginError } from './logins';
 import { identityRoleName, targetRoleName, UnsafeNameError } from './names';
@@ -167,6 +167,12 @@ describe('reference counting per (identity, target, role)', () => {
   });
   it("never keeps Dave's admin because he still holds viewer", () => {
     expect(retainingGrants({ grantId: 'g-admin-1', accessRole: 'admin' }, active.filter((g) => g.accessRole !== 'admin'))).toEqual([]);
+  });
+  it('names at most RETAINED_BY_NAMED of them, the earliest granted, however many the identity holds', () => {
+    const many = Array.from({ length: 2_000 }, (_, i) => ({ grantId: `g-${String(i).padStart(4, '0')}`, accessRole: 'readonly', grantedAt: at(2_000 - i) }));
+    const named = retainingGrants({ grantId: 'g-new', accessRole: 'readonly' }, many);
+    expect(named).toHaveLength(RETAINED_BY_NAMED);
+    expect(named).toEqual(['g-1999', 'g-1998', 'g-1997', 'g-1996', 'g-1995', 'g-1994', 'g-1993', 'g-1992', 'g-1991', 'g-1990']);
   });
   it('never counts the revoked grant itself, nor grants whose role was never recorded', () => {
     expect(retainingGrants({ grantId: 'g-viewer', accessRole: 'viewer' }, active)).toEqual([]);
