@@ -62,6 +62,11 @@ describe('the hash chain, unchanged by the one-pass canonical JSON', () => {
     ['escapes, surrogates and NUL', { 'k"\\': 'a\u0000b\ud800c\\u0041', emoji: '😀' }],
     ['numbers, booleans, null at the top', 1.5e300],
     ['bytes of metadata that was not JSON', new Uint8Array([0xff, 0, 0x7b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])],
+    ['keys out of order at every depth, inside arrays too', { z: [{ y: 1, x: [{ b: 2, a: 1 }] }], a: { d: 1, c: { f: 1, e: 2 } } }],
+    ['integer-like keys mixed with others', { b: 1, '10': 2, '2': 3, a: { '0': 'x', '01': 'y', '-1': 'z' } }],
+    ['an own __proto__ key, as JSON.parse makes it', JSON.parse('{"b":1,"__proto__":{"y":1,"x":2},"a":0}') as unknown],
+    ['a function, a symbol and NaN among the values', { f: () => 1, s: Symbol('s'), n: NaN, i: -Infinity, z: -0 }],
+    ['a Date and a class instance', { at: new Date(0), m: new Map([[1, 2]]) }],
     ['a request event', { requestId: 'r-1', items: [{ itemId: 'i-1', resourceId: 'db', role: 'read' }], requester: { kind: 'person', id: 'u' }, at: '2026-01-01T00:00:00Z' }],
   ])('gives the text the first version gave for %s', (_, value) => {
     expect(canonicalJson(value)).toBe(reference(value));
