@@ -1,4 +1,4 @@
-import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { binaryEvent, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { eventMetadataFor } from '@kairos/contracts';
 import type { DataSource } from 'typeorm';
 import { openServiceDataSource } from '@kairos/persistence';
@@ -32,13 +32,20 @@ describe('the batched replay', () => {
     [db, es] = await Promise.all([createTestDatabase(), startTestEventStore()]);
     client = EventStoreDBClient.connectionString(es.connectionString);
     dataSource = await openServiceDataSource({ url: db.url, schema: 'audit', migrations });
-    // Interleaved, so every stream spans several batches and pages of a small replay.
+    // Interleaved, so every stream spans several batches and pages of a small replay; between them
+    // records the replay reads past: another category's event, a binary event in a request stream,
+    // a request stream's metadata.
     const longest = Math.max(...scenarios.map((s) => s.events.length));
     for (let n = 0; n < longest; n++) {
       for (const s of scenarios) {
         const e = s.events[n];
         if (e)
           await client.appendToStream(s.stream, jsonEvent({ type: e.type, data: e.data as never, metadata: eventMetadataFor(e.type) }));
+      }
+      if (n === 1) {
+        await client.appendToStream('inventory-1', jsonEvent({ type: 'Counted', data: { requestId: scenarios[0]!.requestId } }));
+        await client.appendToStream(scenarios[4]!.stream, binaryEvent({ type: 'AccessRequested', data: Buffer.from('{"not":"json"}') }));
+        await client.setStreamMetadata(scenarios[3]!.stream, { maxAge: 86_400 });
       }
     }
     total = scenarios.reduce((n, s) => n + s.events.length, 0);
@@ -79,6 +86,8 @@ describe('the batched replay', () => {
     { batchSize: 3, pageSize: 4 },
     { batchSize: 7, pageSize: 2 },
     { batchSize: 2_000, pageSize: 4_000 },
+    { batchSize: 5, pageSize: 1 },
+    { batchSize: 4, pageSize: 3 },
   ])('equals the live projection with batches of $batchSize and pages of $pageSize', async ({ batchSize, pageSize }) => {
     const report = await replayAndCompare({ log: new EventStoreEventLog(client, pageSize), target: new PgReplayTarget(dataSource, tables), batchSize });
     expect(report.events).toBe(total);
