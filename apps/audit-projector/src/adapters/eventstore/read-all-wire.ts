@@ -5,7 +5,7 @@ import { ReadReq } from '@eventstore/db-client/generated/streams_pb';
 import type { CategoryEvent, LogPosition } from '@kairos/event-store';
 
 /**
- * A read of `$all` that decodes the answers itself (ADR 0036). `client.readAll` decodes every
+ * A read of `$all` that decodes the answers itself (ADR 0034). `client.readAll` decodes every
  * `ReadResp` into google-protobuf objects, then into a ResolvedEvent through an object-mode stream,
  * parsing the data and metadata of every event, whatever stream it belongs to: two thirds of a
  * replay's CPU. Here each answer is decoded straight from its bytes, and the JSON of an event is
