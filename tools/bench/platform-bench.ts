@@ -405,6 +405,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
       // Revocation lateness of the platform at rest with these grants, not of a queue still draining.
       results[`seconds to drain the backlog before measuring at ${size}`] = Math.round((await drained(h)) / 100) / 10;
       const short: string[] = [];
+      const shortCpuBefore = cpuSnapshot(h);
       // One every 200 ms (5 a second, well under what the platform carries): the revocations then come
       // at that rate too, and their lateness is the platform's, not a queue this phase itself made.
       for (let i = 0; i < shortGrants; i++) {
@@ -414,6 +415,17 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
       requestsMade += shortGrants;
       await until('short grants revoked', () => short.every((id) => watch.revokedLateness.has(id)), 600_000);
       const lateness = short.map((id) => watch.revokedLateness.get(id)!);
+      // What one short grant cost from request to verified revocation, with this many grants held:
+      // unlike lateness it hardly moves with other load on the machine (idle cost of the phase included).
+      const shortCpuAfter = cpuSnapshot(h);
+      let shortCpu = 0;
+      for (const [name, end] of shortCpuAfter) {
+        if (name === 'bench client') continue;
+        const used = Math.max(0, end - (shortCpuBefore.get(name) ?? 0));
+        shortCpu += used;
+        results[`CPU per short grant at ${size} active grants, ${name} (ms)`] = Math.round(used / shortGrants);
+      }
+      results[`CPU per short grant, granted and revoked, whole platform, at ${size} active grants (ms)`] = Math.round(shortCpu / shortGrants);
       results[`revocation lateness p50 at ${size} active grants (ms)`] = percentile(lateness, 0.5);
       results[`revocation lateness p99 at ${size} active grants (ms)`] = percentile(lateness, 0.99);
       results[`active grants during revocation at ${size}`] = active + shortGrants;

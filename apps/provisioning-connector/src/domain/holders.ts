@@ -25,7 +25,7 @@ export function retainingGrants(revoked: { readonly grantId: string; readonly ac
   if (!revoked.accessRole) return [];
   return active
     .filter((g) => g.grantId !== revoked.grantId && g.accessRole !== '' && g.accessRole === revoked.accessRole)
-    .sort((a, b) => a.grantedAt.getTime() - b.grantedAt.getTime() || a.grantId.localeCompare(b.grantId))
+    .sort((a, b) => a.grantedAt.getTime() - b.grantedAt.getTime() || (a.grantId < b.grantId ? -1 : a.grantId > b.grantId ? 1 : 0))
     .slice(0, RETAINED_BY_NAMED)
     .map((g) => g.grantId);
 }

@@ -7,7 +7,7 @@ import { redactSecrets, traceparentOf } from '@kairos/observability';
 import { returnedRows as rowsOf } from '@kairos/persistence';
 import type { AttemptOutcome, ConnectorName, Job, JobAction, JobStatus, JobWithContext, NextJobState } from '../../domain/job';
 import { refusalToResolve, type RequestItemContext } from '../../domain/fulfilment';
-import { retainingGrants } from '../../domain/holders';
+import { RETAINED_BY_NAMED, retainingGrants } from '../../domain/holders';
 import { resultMessage, type JobResult } from '../../domain/results';
 import type { Resolver, ResolveOutcome, TicketResolution, TicketStatus, TicketView } from '../../domain/tickets';
 import type { JobList, JobView } from '../../use-cases/list-jobs/list-jobs';
@@ -257,10 +257,15 @@ export class JobsRepository implements JobStore, JobList, TicketQueue, TicketSto
    * same target. A grant of a different role never keeps this one.
    */
   async otherHolders(job: Job): Promise<string[]> {
-    // The SQL only gathers this identity's active grants in this target; the rule is the domain's.
+    // The rule is the domain's; the SQL gathers no more of this identity's active grants in this
+    // target than it can name: those of the same access role, in its order (grantedAt, then grant id
+    // by code point), one extra in case the revoked grant is among them. So a revocation costs the
+    // same whether the identity holds ten grants or thousands.
     const rows: { grant_id: string; access_role: string | null; granted_at: Date }[] = await this.dataSource.query(
-      `SELECT grant_id, access_role, granted_at FROM provisioning_active_grants WHERE connector = $1 AND target = $2 AND subject_id = $3`,
-      [job.connector, job.target, job.subject.id],
+      `SELECT grant_id, access_role, granted_at FROM provisioning_active_grants
+        WHERE connector = $1 AND target = $2 AND subject_id = $3 AND access_role = $4
+        ORDER BY granted_at, grant_id COLLATE "C" LIMIT $5`,
+      [job.connector, job.target, job.subject.id, job.accessRole, RETAINED_BY_NAMED + 1],
     );
     return retainingGrants(
       job,
