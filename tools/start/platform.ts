@@ -145,9 +145,10 @@ export async function startPlatform(
     // two servers, the mail catcher, the console's build and the keys. Setup waits for PostgreSQL
     // and the broker, the services for setup, the banner for every service (each one ready).
     onEvent('starting PostgreSQL, the EventStoreDB-compatible server and the Kafka-compatible broker');
+    const clusterReady = track(timed('PostgreSQL cluster (initdb on a first start)', () => preparePostgresCluster({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres })));
     const postgresReady = track(
       (async () => {
-        const cluster = await timed('PostgreSQL cluster (initdb on a first start)', () => preparePostgresCluster({ dataDir: join(layout.dataDir, 'postgres'), port: layout.ports.postgres }));
+        const cluster = await clusterReady;
         const pg = await timed('postgres ready', () => startProcess(postgresProcess(cluster, logDir, recordPid('postgres')), onEvent));
         stages.postgres.push(pg);
         processes.set('postgres', pg);
@@ -186,13 +187,15 @@ export async function startPlatform(
     // The services run their production build (tools/build), rebuilt first when a source is newer.
     const runnable = await timed('service builds checked', () => runnableEntries(table, onEvent));
 
-    // The services are spawned now and load their code while setup runs; they start (connect,
+    // The services load their code while PostgreSQL starts and setup runs; they start (connect,
     // listen) only once setup is done and the servers and the issuer are up (ADR 0033).
     const servicesReady = table.map((service) =>
       track(
-        timed(`${service.name} ready (from its spawn)`, () =>
-          startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(service.entry), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name), startSignal }, onEvent),
-        ).then((started) => {
+        timed(`${service.name} ready (from its spawn)`, async () => {
+          // Spawned once initdb is done: on a first start it must not share the CPU with six services loading.
+          await clusterReady;
+          return startProcess({ name: service.name, entry: runnable(service.entry), env: { ...service.env, ...(service.name === 'provisioning-connector' ? credentialsKey : {}), ...options.env }, nodeOptions: serviceNodeOptions(service.entry), ready: () => httpOk(`http://127.0.0.1:${service.port}/health/live`), logDir, restart: true, onSpawn: recordPid(service.name), startSignal }, onEvent);
+        }).then((started) => {
           stages.services.push(started);
           processes.set(service.name, started);
           return started;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 
 export interface ManagedProcess {
@@ -127,7 +126,6 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
   let stopping = false;
   // Restarts back off while a process keeps failing (a full disk, say) and reset once it is ready.
   let failures = 0;
-  let signalled = false;
 
   const launch = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -155,17 +153,10 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
       child.once('exit', () => children.delete(child));
       current = child;
       if (spec.startSignal) {
-        // While it only loads its code, it yields the CPU to what the start waits for (initdb,
-        // PostgreSQL, setup); back to normal at the signal. Only where that can be undone (root).
-        const yielding = !signalled && process.getuid?.() === 0 && child.pid !== undefined && renice(child.pid, 10);
         // A child gone before the signal: the write fails (EPIPE), which changes nothing here.
         child.stdin?.on('error', () => undefined);
         spec.startSignal.then(
-          () => {
-            signalled = true;
-            if (yielding) renice(child.pid!, 0);
-            child.stdin?.end('start\n');
-          },
+          () => child.stdin?.end('start\n'),
           () => {
             stopping = true;
             child.kill('SIGTERM');
@@ -243,15 +234,6 @@ export async function startProcess(spec: ProcessSpec, onEvent: (msg: string) => 
       log.end();
     },
   };
-}
-
-function renice(pid: number, priority: number): boolean {
-  try {
-    setPriority(pid, priority);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function httpOk(url: string): Promise<boolean> {
