@@ -33,25 +33,27 @@ export interface SetupReport {
 
 export async function runSetup(options: SetupOptions): Promise<SetupReport> {
   const log = options.log ?? (() => undefined);
-  const report: SetupReport = { topicsCreated: [], topicsUpdated: [], migrated: [] };
   const kafka = options.kafka ?? createKafkaClient('kairos-setup', options.connection ?? { brokers: options.brokers ?? [], topicPrefix: '' });
-  const topics = await ensureKairosTopics(kafka, { replicationFactor: options.replicationFactor, log });
-  report.topicsCreated.push(...topics.created);
-  report.topicsUpdated.push(...topics.updated);
-  if (options.databaseUrl) {
-    for (const service of options.services ?? migratingServices()) {
-      const { migrations, schema } = serviceMigrations(service);
-      const dataSource = await openServiceDataSource({ url: options.databaseUrl, schema, migrations, poolSize: 2 });
-      try {
-        const [row] = (await dataSource.query('SELECT count(*)::int AS n FROM migrations')) as { n: number }[];
-        report.migrated.push({ service, schema, applied: row?.n ?? 0 });
-        log(`migrated ${service} (schema ${schema}, ${row?.n ?? 0} migrations applied)`);
-      } finally {
-        await dataSource.destroy();
-      }
-    }
+  // Topics and every service's migrations at once: each service migrates its own schema under its
+  // own advisory lock, so none waits for another (start-up time, issue 17).
+  const databaseUrl = options.databaseUrl;
+  const [topics, migrated] = await Promise.all([
+    ensureKairosTopics(kafka, { replicationFactor: options.replicationFactor, log }),
+    databaseUrl ? Promise.all((options.services ?? migratingServices()).map((service) => migrate(service, databaseUrl, log))) : [],
+  ]);
+  return { topicsCreated: [...topics.created], topicsUpdated: [...topics.updated], migrated };
+}
+
+async function migrate(service: string, url: string, log: (msg: string) => void): Promise<SetupReport['migrated'][number]> {
+  const { migrations, schema } = serviceMigrations(service);
+  const dataSource = await openServiceDataSource({ url, schema, migrations, poolSize: 2 });
+  try {
+    const [row] = (await dataSource.query('SELECT count(*)::int AS n FROM migrations')) as { n: number }[];
+    log(`migrated ${service} (schema ${schema}, ${row?.n ?? 0} migrations applied)`);
+    return { service, schema, applied: row?.n ?? 0 };
+  } finally {
+    await dataSource.destroy();
   }
-  return report;
 }
 
 /**
