@@ -67,6 +67,8 @@ export interface ReplayTarget<Prepared extends { readonly event: RecordedEvent }
 
 /** Events per transaction of the scratch copy. */
 const BATCH = 2_000;
+/** Events prepared between two turns of the event loop. */
+const PREPARE_SLICE = 200;
 
 /**
  * Rebuilds every read model from the first event into a scratch copy, with the same code as the
@@ -121,7 +123,13 @@ export async function replayAndCompare<Prepared extends { readonly event: Record
   while (reading) {
     const page: EventPage = await reading;
     reading = page.next ? quiet(log.readPage(page.next)) : null;
-    for (const event of page.events) pending.push(target.prepare(event));
+    // Prepared in slices with a turn of the event loop between them, so the next page keeps
+    // arriving (the transport stops sending once its window is unread) and the write in progress
+    // gets its answers while the CPU is busy here.
+    for (let i = 0; i < page.events.length; i++) {
+      pending.push(target.prepare(page.events[i]!));
+      if (i % PREPARE_SLICE === PREPARE_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
     events += page.events.length;
     if (page.events.length > 0) last = page.events[page.events.length - 1]!.position;
     while (pending.length >= batchSize || (!reading && pending.length > 0)) {
