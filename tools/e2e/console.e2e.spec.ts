@@ -49,10 +49,14 @@ describe('the web console in a browser', () => {
     }
   }
 
-  /** Opens the console once it has rendered (it reads /config.json first). */
+  /**
+   * Opens the console once it has rendered a screen: it reads /config.json first, showing a
+   * "Loading…" frame (with its own #main and skip link) that the screen then replaces, so waiting
+   * for #main alone let a keypress land on an element about to go.
+   */
   async function open(page: Page): Promise<void> {
     await page.goto(h.urls.console);
-    await page.locator('#main').waitFor();
+    await page.locator('#main h1').first().waitFor();
   }
 
   async function signIn(page: Page, who: string): Promise<string[]> {
