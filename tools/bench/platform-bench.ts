@@ -148,14 +148,17 @@ function cpuSnapshot(h: Harness): Map<string, number> {
   return snapshot;
 }
 
+/** CPU (ms) each process of the platform used between two snapshots (the bench's own client left out), and their total. */
+function platformCpuUsed(before: Map<string, number>, after: Map<string, number>): { byProcess: Map<string, number>; total: number } {
+  const byProcess = new Map<string, number>();
+  for (const [name, end] of after) if (name !== 'bench client') byProcess.set(name, Math.max(0, end - (before.get(name) ?? 0)));
+  return { byProcess, total: sum(byProcess.values()) };
+}
+
 function cpuPerRequest(results: Record<string, number>, before: Map<string, number>, after: Map<string, number>, requests: number): void {
-  let total = 0;
-  for (const [name, end] of after) {
-    if (name === 'bench client') continue;
-    const used = Math.max(0, end - (before.get(name) ?? 0)) / requests;
-    total += used;
-    results[`CPU per request, ${name} (ms)`] = Math.round(used * 10) / 10;
-  }
+  const { byProcess, total: used } = platformCpuUsed(before, after);
+  for (const [name, ms] of byProcess) results[`CPU per request, ${name} (ms)`] = Math.round((ms / requests) * 10) / 10;
+  const total = used / requests;
   results['CPU per request, whole platform (ms)'] = Math.round(total * 10) / 10;
   // Two cores: the most requests per second this CPU cost allows, with nothing else running.
   results['requests per second two cores allow at that cost'] = Math.round(2000 / total);
@@ -213,26 +216,26 @@ async function auditReplay(h: Harness): Promise<{ eventsPerSecond: number; event
 }
 
 /** Transactions committed so far in each database of the platform's PostgreSQL: a cost that does not depend on the load. */
-async function postgresCommitsByDatabase(h: Harness): Promise<Map<string, number>> {
+/** One query on the platform's database, over a connection of its own. */
+async function queryPlatformDb<T extends object>(h: Harness, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: h.urls.postgres! });
   await client.connect();
   try {
-    const { rows } = await client.query<{ datname: string; commits: string }>("SELECT datname, xact_commit::text AS commits FROM pg_stat_database WHERE datname IS NOT NULL AND datname NOT IN ('template0', 'template1')");
-    return new Map(rows.map((r) => [r.datname, Number(r.commits)]));
+    return (await client.query<T>(sql)).rows;
   } finally {
     await client.end();
   }
 }
 
+/** Transactions committed so far in each database of the platform's PostgreSQL: a cost that does not depend on the load. */
+async function postgresCommitsByDatabase(h: Harness): Promise<Map<string, number>> {
+  const rows = await queryPlatformDb<{ datname: string; commits: string }>(h, "SELECT datname, xact_commit::text AS commits FROM pg_stat_database WHERE datname IS NOT NULL AND datname NOT IN ('template0', 'template1')");
+  return new Map(rows.map((r) => [r.datname, Number(r.commits)]));
+}
+
 async function pendingAccessExpiries(h: Harness): Promise<number> {
-  const client = new Client({ connectionString: h.urls.postgres! });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM expiry_scheduler.timers WHERE kind = 'access_expiry' AND status = 'pending'");
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
+  const rows = await queryPlatformDb<{ n: number }>(h, "SELECT count(*)::int AS n FROM expiry_scheduler.timers WHERE kind = 'access_expiry' AND status = 'pending'");
+  return rows[0]!.n;
 }
 
 const sum = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
@@ -333,7 +336,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
     const idleCommitsBefore = await postgresCommits(h);
     await new Promise((r) => setTimeout(r, 10_000));
     const idleAfter = cpuSnapshot(h);
-    results['CPU per second at rest, whole platform (ms)'] = Math.round(sum([...idleAfter].filter(([n]) => n !== 'bench client').map(([n, v]) => v - (idleBefore.get(n) ?? 0))) / 10);
+    results['CPU per second at rest, whole platform (ms)'] = Math.round(platformCpuUsed(idleBefore, idleAfter).total / 10);
     results['PostgreSQL commits per second at rest'] = Math.round(((await postgresCommits(h)) - idleCommitsBefore) / 10);
 
     const commitsBefore = await postgresCommitsByDatabase(h);
@@ -389,8 +392,7 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
         const lastGranted = Math.max(...backgroundIds.map((id) => watch.granted.get(id)!));
         results[`requests carried to active per second up to ${size} active grants`] = Math.round((background / (lastGranted - backgroundStart)) * 1000);
         // Whether one request costs more as grants pile up (the idle cost of those seconds is in it).
-        const fillCpuAfter = cpuSnapshot(h);
-        const used = sum([...fillCpuAfter].filter(([n]) => n !== 'bench client').map(([n, v]) => v - (fillCpuBefore.get(n) ?? 0)));
+        const used = platformCpuUsed(fillCpuBefore, cpuSnapshot(h)).total;
         results[`CPU per request, whole platform, filling up to ${size} active grants (ms)`] = Math.round((used / background) * 10) / 10;
       }
       active += background;
@@ -417,15 +419,9 @@ export async function benchPlatform(options: PlatformBenchOptions = platformOpti
       const lateness = short.map((id) => watch.revokedLateness.get(id)!);
       // What one short grant cost from request to verified revocation, with this many grants held:
       // unlike lateness it hardly moves with other load on the machine (idle cost of the phase included).
-      const shortCpuAfter = cpuSnapshot(h);
-      let shortCpu = 0;
-      for (const [name, end] of shortCpuAfter) {
-        if (name === 'bench client') continue;
-        const used = Math.max(0, end - (shortCpuBefore.get(name) ?? 0));
-        shortCpu += used;
-        results[`CPU per short grant at ${size} active grants, ${name} (ms)`] = Math.round(used / shortGrants);
-      }
-      results[`CPU per short grant, granted and revoked, whole platform, at ${size} active grants (ms)`] = Math.round(shortCpu / shortGrants);
+      const shortCpu = platformCpuUsed(shortCpuBefore, cpuSnapshot(h));
+      for (const [name, ms] of shortCpu.byProcess) results[`CPU per short grant at ${size} active grants, ${name} (ms)`] = Math.round(ms / shortGrants);
+      results[`CPU per short grant, granted and revoked, whole platform, at ${size} active grants (ms)`] = Math.round(shortCpu.total / shortGrants);
       results[`revocation lateness p50 at ${size} active grants (ms)`] = percentile(lateness, 0.5);
       results[`revocation lateness p99 at ${size} active grants (ms)`] = percentile(lateness, 0.99);
       results[`active grants during revocation at ${size}`] = active + shortGrants;
